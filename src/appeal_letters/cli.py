@@ -1,0 +1,211 @@
+"""The ``appeal-letters`` command: a thin click layer over the library.
+
+It parses options, calls the library, prints results, and turns every
+:class:`~appeal_letters.errors.AppealLettersError` into one line per problem and exit code 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from . import __version__
+from .errors import AppealLettersError, ValidationError
+from .load import load_campaign, load_sender, sender_from_options
+from .models import Campaign, Recipient, Sender
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CHANNEL_NAMES = {"fax": "fax", "email": "e-mail", "web_form": "web form", "post": "post"}
+
+
+def _fail(message: str) -> None:
+    for line in message.splitlines() or [message]:
+        click.echo(f"error: {line}", err=True)
+
+
+def reports_errors(func: F) -> F:
+    """Turn the library's errors into one-line messages and exit code 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            _fail(str(exc))
+            count = len(exc.problems)
+            click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.",
+                       err=True)
+            sys.exit(1)
+        except AppealLettersError as exc:
+            _fail(str(exc))
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; files already written are complete.", err=True)
+            sys.exit(130)
+
+    return cast(F, wrapper)
+
+
+def workspace_options(func: F) -> F:
+    """Options shared by every command that reads the workspace."""
+    func = click.option(
+        "--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
+        default=Path("templates"), show_default=True,
+        help="Folder whose templates override the bundled ones (used if it exists).",
+    )(func)
+    func = click.option(
+        "--recipients", "recipient_files", multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Recipients file; repeat to add your own (e.g. my-embassy.yaml). "
+             "[default: recipients.yaml]",
+    )(func)
+    return click.option(
+        "--appeal", "appeal_file", type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("appeal.yaml"), show_default=True, help="The appeal file.",
+    )(func)
+
+
+def _campaign(appeal_file: Path, recipient_files: tuple[Path, ...]) -> Campaign:
+    return load_campaign(appeal_file, list(recipient_files) or [Path("recipients.yaml")])
+
+
+def _channels_text(recipient: Recipient) -> str:
+    channels = recipient.all_channels
+    if not channels:
+        return "NONE"
+    return "; ".join(f"{CHANNEL_NAMES[c.kind]} {c.display}" for c in channels)
+
+
+def _warn_unreachable(campaign: Campaign, selected: list[Recipient] | None = None) -> None:
+    for recipient in selected if selected is not None else campaign.recipients:
+        if not recipient.all_channels:
+            click.echo(
+                f"warning: {recipient.id} ({recipient.honorific} {recipient.name}) has no fax, "
+                "e-mail, web form or postal address in the recipients file; its letter is made "
+                "but cannot be sent until you add a channel you have checked.",
+                err=True,
+            )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="appeal-letters")
+def main() -> None:
+    """Turn a human-rights urgent appeal into polite, one-page letters, one per authority.
+
+    Run it in a campaign workspace holding appeal.yaml and recipients.yaml.
+    """
+
+
+@main.command()
+@workspace_options
+@click.option("--sender", "sender_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also check this sender file.")
+@reports_errors
+def check(
+    appeal_file: Path, recipient_files: tuple[Path, ...], templates_dir: Path,
+    sender_file: Path | None,
+) -> None:
+    """Validate the workspace and list how each authority can be reached."""
+    from .compose import Composer
+    from .pdf import harfbuzz_subset_available
+
+    campaign = _campaign(appeal_file, recipient_files)
+    if sender_file is not None:
+        load_sender(sender_file)
+    Composer(templates_dir)
+    appeal = campaign.appeal
+    click.echo(f"Appeal {appeal.code} ({appeal.place}, {appeal.date.isoformat()}): "
+               f"{len(appeal.actions)} actions, {len(campaign.recipients)} authorities")
+    width = max(len(r.id) for r in campaign.recipients)
+    for recipient in campaign.recipients:
+        click.echo(f"  {recipient.id:<{width}}  {_channels_text(recipient)}")
+    _warn_unreachable(campaign)
+    if not harfbuzz_subset_available():
+        click.echo(
+            "warning: libharfbuzz-subset is not installed; WeasyPrint falls back to a font "
+            "subsetter about 3 times slower (Debian: apt-get install libharfbuzz-subset0).",
+            err=True,
+        )
+    click.echo("OK: the workspace is valid.")
+
+
+def _sender(
+    sender_file: Path | None, name: str | None, address: tuple[str, ...], email: str | None
+) -> Sender:
+    if sender_file is not None and name:
+        raise AppealLettersError("give either --sender FILE or --name/--address, not both")
+    if sender_file is not None:
+        return load_sender(sender_file)
+    if name:
+        if not address:
+            raise AppealLettersError("--name needs --address too (repeat it for each line)")
+        return sender_from_options(name, address, email)
+    if Path("sender.yaml").is_file():
+        return load_sender(Path("sender.yaml"))
+    raise AppealLettersError(
+        "who signs? give --sender sender.yaml (see sender.example.yaml) or --name and --address"
+    )
+
+
+@main.command()
+@workspace_options
+@click.option("--sender", "sender_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Sender file (name, address, e-mail). [default: sender.yaml if present]")
+@click.option("--name", help="Your name, instead of a sender file.")
+@click.option("--address", multiple=True, help="A line of your address; repeat for each line.")
+@click.option("--email", help="Your e-mail address (optional).")
+@click.option("--paragraph", help="A paragraph of your own, printed before the closing.")
+@click.option("--paragraph-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read your paragraph from this UTF-8 text file.")
+@click.option("--recipient", "recipient_ids", multiple=True, metavar="ID",
+              help="Only this recipient; repeat for several. [default: all]")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="A4 (DIN 5008 window envelope) or US Letter (#10 window envelope).")
+@click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date printed on the letters, YYYY-MM-DD. [default: today]")
+@click.option("--html", "write_html", is_flag=True, help="Also write each letter as HTML.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder. [default: letters/<appeal-code>/]")
+@reports_errors
+def render(
+    appeal_file: Path, recipient_files: tuple[Path, ...], templates_dir: Path,
+    sender_file: Path | None, name: str | None, address: tuple[str, ...], email: str | None,
+    paragraph: str | None, paragraph_file: Path | None, recipient_ids: tuple[str, ...],
+    paper: str, letter_date: dt.datetime | None, write_html: bool, out_dir: Path | None,
+) -> None:
+    """Write one PDF letter per authority and a manifest.json."""
+    from .letters import RenderOptions, default_out_dir, select_recipients, write_letters
+
+    if paragraph_file is not None:
+        if paragraph:
+            raise AppealLettersError("give either --paragraph or --paragraph-file, not both")
+        try:
+            paragraph = paragraph_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AppealLettersError(f"{paragraph_file}: cannot read it as UTF-8 text") from exc
+    sender = _sender(sender_file, name, address, email)
+    if paragraph:
+        sender = sender_from_options(sender.name, sender.address, sender.email, paragraph)
+    campaign = _campaign(appeal_file, recipient_files)
+    options = RenderOptions(
+        date=(letter_date.date() if letter_date else dt.date.today()),
+        paper="letter" if paper == "letter" else "a4",
+        recipient_ids=recipient_ids,
+        write_html=write_html,
+    )
+    selected = select_recipients(campaign, recipient_ids)
+    target = out_dir or default_out_dir(campaign)
+    entries = write_letters(campaign, sender, target, options, templates_dir)
+    for entry in entries:
+        how = (f"{CHANNEL_NAMES[entry.channel]}" if entry.channel else "no channel")
+        click.echo(f"  {entry.file:<40} {how}")
+    click.echo(f"{len(entries)} letter{'s' if len(entries) != 1 else ''} written to "
+               f"{target}/ (manifest.json lists them)")
+    _warn_unreachable(campaign, selected)

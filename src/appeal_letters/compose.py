@@ -1,0 +1,159 @@
+"""Compose each letter's HTML from the templates, in a sandbox.
+
+Templates may come from the user's workspace, and every value in them comes from input
+files: Jinja runs sandboxed, with autoescape (a name such as ``<b>{{ 7*7 }}</b>`` is printed
+as those characters) and StrictUndefined (a misspelt variable is an error, not a blank).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import traceback
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from babel.dates import format_date
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError as JinjaTemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .errors import TemplateError
+from .models import Appeal, Campaign, Channel, Recipient, Sender
+
+Paper = Literal["a4", "letter"]
+PAPERS: tuple[str, ...] = ("a4", "letter")
+LETTER_TEMPLATE = "letter.html.j2"
+
+#: Babel locale used for dates in each letter language.
+DATE_LOCALES = {"en": "en_GB"}
+
+
+def package_dir(name: str) -> Path:
+    """A folder shipped inside the package (templates, fonts, data)."""
+    return Path(str(files("appeal_letters") / name))
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One composed letter: its HTML and what the manifest and PDF metadata need."""
+
+    recipient: Recipient
+    channel: Channel | None
+    html: str
+    title: str
+    language: str
+
+
+@cache
+def _forms() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(
+        (package_dir("data") / "forms.yaml").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def _fill(pattern: str, recipient: Recipient) -> str:
+    """Fill ``{honorific}`` and ``{surname}``; nothing else can be reached from the table."""
+    values = {"honorific": recipient.honorific.split()[-1], "surname": recipient.surname}
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), pattern)
+
+
+def form_of_address(recipient: Recipient, language: str) -> tuple[str, str]:
+    """The salutation and closing proper to this recipient's office, gender and language."""
+    offices = _forms()[language]
+    by_gender = offices.get(recipient.office) or offices["official"]
+    entry = by_gender.get(recipient.gender) or by_gender["unspecified"]
+    salutation = recipient.salutation or _fill(entry["salutation"], recipient)
+    closing = recipient.closing or _fill(entry["closing"], recipient)
+    return salutation, closing
+
+
+class Composer:
+    """Fills the letter template; one instance serves every letter of a run."""
+
+    def __init__(self, user_templates: Path | None = None) -> None:
+        search = [str(package_dir("templates"))]
+        self.user_templates = user_templates if user_templates and user_templates.is_dir() else None
+        if self.user_templates:
+            search.insert(0, str(self.user_templates))
+        self.env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(search),
+            autoescape=True,
+            undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        try:
+            self.template = self.env.get_template(LETTER_TEMPLATE)
+        except TemplateNotFound as exc:
+            raise TemplateError(f"{LETTER_TEMPLATE}: template not found in {search}") from exc
+        except TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"{exc.filename or exc.name}:{exc.lineno}: template syntax: {exc.message}"
+            ) from exc
+
+    def compose(
+        self,
+        campaign: Campaign,
+        recipient: Recipient,
+        sender: Sender,
+        *,
+        date: dt.date,
+        paper: Paper = "a4",
+        font_scale: float = 1.0,
+    ) -> Letter:
+        """Fill the template for one recipient; raises TemplateError with file and line."""
+        appeal = campaign.appeal
+        language = recipient.language
+        salutation, closing = form_of_address(recipient, language)
+        channel = recipient.primary_channel
+        title = f"{appeal.code}: letter to {recipient.honorific} {recipient.name}"
+        context = {
+            "appeal": appeal,
+            "recipient": recipient,
+            "sender": sender,
+            "channel": channel,
+            "salutation": salutation,
+            "closing": closing,
+            "office_note": _office_note(appeal, recipient),
+            "paragraph": sender.paragraph,
+            "letter_date": format_date(date, "long", locale=DATE_LOCALES[language]),
+            "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[language]),
+            "language": language,
+            "paper": paper,
+            "font_scale": f"{font_scale:.3f}",
+            "title": title,
+        }
+        try:
+            html = self.template.render(context)
+        except JinjaTemplateError as exc:
+            raise TemplateError(_template_error(exc)) from exc
+        return Letter(recipient=recipient, channel=channel, html=html, title=title,
+                      language=language)
+
+
+def _office_note(appeal: Appeal, recipient: Recipient) -> str | None:
+    notes = appeal.office_notes
+    return notes.get(recipient.id) or notes.get(recipient.office)
+
+
+def _template_error(exc: JinjaTemplateError) -> str:
+    """``letter.html.j2:12: 'foo' is undefined`` from a Jinja error's traceback."""
+    where = "template"
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and frame.filename.endswith((".j2", ".css", ".html")):
+            where = f"{frame.filename}:{frame.lineno}"
+            break
+    return f"{where}: {exc.message or exc}; check the variable names in the template"

@@ -1,0 +1,115 @@
+"""Make one supporter's letters: compose, lay out on one page, write PDFs and the manifest.
+
+This is the library's main entry point; the CLI's ``render`` command is a thin layer on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compose import Composer, Paper
+from .errors import AppealLettersError, RenderError
+from .models import Campaign, Recipient, Sender
+from .output import ManifestEntry, atomic_write, safe_child, slugify, write_manifest
+from .pdf import FONT_SCALES, PdfRenderer, RenderedLetter
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a supporter chooses for a run; the date is passed in so output is reproducible."""
+
+    date: dt.date
+    paper: Paper = "a4"
+    recipient_ids: Sequence[str] = field(default_factory=tuple)
+    write_html: bool = False
+
+
+def default_out_dir(campaign: Campaign, root: Path = Path("letters")) -> Path:
+    return root / slugify(campaign.appeal.code)
+
+
+def select_recipients(campaign: Campaign, ids: Sequence[str]) -> list[Recipient]:
+    """The recipients asked for, in the order of the recipients files; all if none asked."""
+    if not ids:
+        return list(campaign.recipients)
+    known = {r.id: r for r in campaign.recipients}
+    for wanted in ids:
+        if wanted not in known:
+            close = difflib.get_close_matches(wanted, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known ids: {', '.join(known)}"
+            raise AppealLettersError(f"no recipient has the id '{wanted}'; {hint}")
+    return [r for r in campaign.recipients if r.id in set(ids)]
+
+
+def render_letter(
+    composer: Composer,
+    renderer: PdfRenderer,
+    campaign: Campaign,
+    recipient: Recipient,
+    sender: Sender,
+    options: RenderOptions,
+) -> RenderedLetter:
+    """Render one letter on one page, stepping the type size down a little if needed."""
+    pages = 0
+    for scale in FONT_SCALES:
+        letter = composer.compose(
+            campaign, recipient, sender, date=options.date, paper=options.paper,
+            font_scale=scale,
+        )
+        document = renderer.layout(letter)
+        pages = len(document.pages)
+        if pages == 1:
+            return RenderedLetter(letter, renderer.write(letter, document), pages, scale)
+    fix = (
+        f"shorten the supporter's paragraph ({len(sender.paragraph)} characters)"
+        if sender.paragraph
+        else "shorten the appeal's summary or office note"
+    )
+    raise RenderError(
+        f"the letter to {recipient.id} does not fit on one page ({pages} pages even in smaller "
+        f"type); {fix}"
+    )
+
+
+def write_letters(
+    campaign: Campaign,
+    sender: Sender,
+    out_dir: Path,
+    options: RenderOptions,
+    user_templates: Path | None = None,
+) -> list[ManifestEntry]:
+    """Render every selected letter, then write them all and ``manifest.json`` into ``out_dir``.
+
+    Nothing is written until every letter has rendered, so an error leaves no partial set.
+    """
+    recipients = select_recipients(campaign, options.recipient_ids)
+    composer = Composer(user_templates)
+    extra_roots = [user_templates] if composer.user_templates else []
+    renderer = PdfRenderer(allowed_roots=extra_roots)
+    rendered = [
+        render_letter(composer, renderer, campaign, recipient, sender, options)
+        for recipient in recipients
+    ]
+    positions = {r.id: i for i, r in enumerate(campaign.recipients, start=1)}
+    entries = []
+    for item in rendered:
+        recipient = item.letter.recipient
+        stem = f"{positions[recipient.id]:02d}-{slugify(recipient.id)}"
+        path = safe_child(out_dir, f"{stem}.pdf")
+        atomic_write(path, item.pdf)
+        if options.write_html:
+            atomic_write(safe_child(out_dir, f"{stem}.html"), item.letter.html.encode("utf-8"))
+        channel = item.letter.channel
+        entries.append(
+            ManifestEntry.for_file(
+                path, item.pdf, recipient_id=recipient.id,
+                recipient=f"{recipient.honorific} {recipient.name}, {recipient.title}",
+                channel=(channel.kind, channel.address) if channel else None, pages=item.pages,
+            )
+        )
+    write_manifest(out_dir, campaign.appeal.code, entries)
+    return entries

@@ -1,0 +1,244 @@
+"""Typed, immutable data: the appeal, its recipients and the supporter who signs.
+
+Validation lives here (pydantic); positions in the source files are added by
+:mod:`appeal_letters.load`, which maps pydantic's error locations to lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+#: Kinds of office; each has its own form of address (see ``data/forms.yaml``).
+Office = Literal[
+    "head_of_state",
+    "head_of_government",
+    "minister",
+    "prosecutor_general",
+    "ombudsman",
+    "ambassador",
+    "official",
+]
+OFFICES: tuple[str, ...] = Office.__args__  # type: ignore[attr-defined]
+
+Gender = Literal["male", "female", "unspecified"]
+ChannelKind = Literal["fax", "email", "web_form", "post"]
+
+#: Languages whose forms of address and letter text ship with the package.
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en",)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
+]
+
+
+def _check_country(value: str) -> str:
+    code = value.upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"'{value}' is not an ISO 3166 two-letter country code (e.g. RU, FR, BE)")
+    return code
+
+
+def _check_language(value: str) -> str:
+    if value not in SUPPORTED_LANGUAGES:
+        supported = ", ".join(SUPPORTED_LANGUAGES)
+        raise ValueError(f"language '{value}' is not supported yet (supported: {supported})")
+    return value
+
+
+def _check_email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{value}' is not a valid e-mail address: {exc}") from exc
+
+
+def _check_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$", value):
+        raise ValueError(f"'{value}' is not a web address starting with https:// or http://")
+    return value
+
+
+Country = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_country)]
+Language = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_language)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_email)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
+
+
+def parse_fax_numbers(text: str, region: str | None) -> list[str]:
+    """Read fax numbers as appeals write them and return them in E.164, without duplicates.
+
+    Appeals separate numbers with ``;`` or ``,`` and give alternatives after a ``/``
+    that repeat only the last digits: ``+7 495 606 5173 / 630 2408`` is two numbers,
+    the second ``+7 495 630 2408``. A trunk prefix such as ``(0)`` is dropped.
+    """
+    numbers: list[str] = []
+    for chunk in re.split(r"[;,]", text):
+        previous: str | None = None
+        for part in chunk.split("/"):
+            part = part.strip()
+            if not part:
+                continue
+            digits = re.sub(r"\D", "", part)
+            if previous and "+" not in part and len(digits) < len(previous):
+                part = "+" + previous[: len(previous) - len(digits)] + digits
+            try:
+                number = phonenumbers.parse(part, region)
+            except phonenumbers.NumberParseException as exc:
+                raise ValueError(f"'{part}' is not a phone number: {exc}") from exc
+            if not phonenumbers.is_valid_number(number):
+                where = phonenumbers.region_code_for_number(number) or region or "any country"
+                raise ValueError(
+                    f"'{part}' is not a valid number for {where}; "
+                    "write it with its country code, e.g. +7 495 606 5173"
+                )
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if e164 not in numbers:
+                numbers.append(e164)
+            previous = e164[1:]
+    return numbers
+
+
+def format_phone(e164: str) -> str:
+    """Show an E.164 number the international way people read it: ``+7 495 692-17-25``."""
+    number = phonenumbers.parse(e164, None)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a typo must not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class Channels(_Strict):
+    """How an authority can be reached; what the appeal does not give stays empty."""
+
+    fax: list[str] = Field(default_factory=list)
+    email: Annotated[list[Email], BeforeValidator(_as_list)] = Field(default_factory=list)
+    web_form: Url | None = None
+
+    @field_validator("fax", mode="before")
+    @classmethod
+    def _fax(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return []
+        items = _as_list(value)
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ValueError("give fax numbers as text or a list of texts")
+        region = info.context.get("region") if info.context else None
+        found: list[str] = []
+        for item in items:
+            found.extend(n for n in parse_fax_numbers(item, region) if n not in found)
+        return found
+
+
+class Channel(_Strict):
+    """The one channel a letter is addressed by, shown in its address block."""
+
+    kind: ChannelKind
+    address: str
+
+    @property
+    def display(self) -> str:
+        return format_phone(self.address) if self.kind == "fax" else self.address
+
+
+class Recipient(_Strict):
+    """One authority to write to, with the facts needed to address them properly."""
+
+    id: Identifier
+    office: Office
+    gender: Gender = "unspecified"
+    honorific: Line
+    name: Line
+    family_name: Line | None = None
+    title: Text
+    institution: Text
+    country: Country
+    language: Language = "en"
+    address: list[Line] = Field(default_factory=list, max_length=8)
+    salutation: Line | None = None
+    closing: Line | None = None
+    channels: Channels = Field(default_factory=Channels)
+
+    @property
+    def surname(self) -> str:
+        return self.family_name or self.name.split()[-1]
+
+    @property
+    def all_channels(self) -> list[Channel]:
+        """Every way to reach this authority, in the order letters prefer them."""
+        found = [Channel(kind="fax", address=n) for n in self.channels.fax]
+        found += [Channel(kind="email", address=e) for e in self.channels.email]
+        if self.channels.web_form:
+            found.append(Channel(kind="web_form", address=self.channels.web_form))
+        if self.address:
+            found.append(Channel(kind="post", address=", ".join(self.address)))
+        return found
+
+    @property
+    def primary_channel(self) -> Channel | None:
+        channels = self.all_channels
+        return channels[0] if channels else None
+
+
+class Sender(_Strict):
+    """The supporter who signs: name and address make the letter credible and answerable."""
+
+    name: Line
+    address: list[Line] = Field(min_length=1, max_length=6)
+    email: Email | None = None
+    paragraph: Text | None = None
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _address_lines(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [line for line in value.splitlines() if line.strip()]
+        return value
+
+
+class Appeal(_Strict):
+    """The urgent appeal: what happened, what is asked, and the code every reply quotes."""
+
+    code: Line
+    title: Text
+    issuer: Text
+    place: Line
+    date: dt.date
+    country: Line
+    language: Language = "en"
+    category: Line | None = None
+    summary: Text
+    actions: list[Text] = Field(min_length=1, max_length=20)
+    office_notes: dict[str, Text] = Field(default_factory=dict)
+
+
+class Campaign(_Strict):
+    """Everything one render needs, checked as a whole."""
+
+    appeal: Appeal
+    recipients: tuple[Recipient, ...]
+    sender: Sender | None = None

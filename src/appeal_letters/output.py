@@ -1,0 +1,102 @@
+"""Write letters safely: sanitised names, atomic files, and a manifest of what was written.
+
+A file is written to a temporary name in the same folder and renamed into place, so an
+interrupted run never leaves a half-written PDF or manifest behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """An ASCII file-name part: ``RUS 004 / 1214 / OBS 093.1`` -> ``rus-004-1214-obs-093-1``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "letter"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot write there: {exc.strerror}") from exc
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise OutputError(f"{path}: cannot write the file: {exc.strerror}") from exc
+
+
+def _umask() -> int:
+    """The process umask (read by setting it, then restoring it at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def safe_child(folder: Path, name: str) -> Path:
+    """``folder/name`` after checking that ``name`` cannot step out of ``folder``."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}", name) or ".." in name:
+        raise OutputError(f"{folder}: refusing the unsafe file name {name!r}")
+    return folder / name
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One written letter, as listed in ``manifest.json``."""
+
+    recipient_id: str
+    recipient: str
+    channel: str | None
+    channel_address: str | None
+    file: str
+    pages: int
+    sha256: str
+
+    @staticmethod
+    def for_file(
+        path: Path, data: bytes, *, recipient_id: str, recipient: str, channel: tuple[str, str] | None,
+        pages: int,
+    ) -> ManifestEntry:
+        return ManifestEntry(
+            recipient_id=recipient_id,
+            recipient=recipient,
+            channel=channel[0] if channel else None,
+            channel_address=channel[1] if channel else None,
+            file=path.name,
+            pages=pages,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+
+
+def write_manifest(folder: Path, appeal_code: str, entries: Sequence[ManifestEntry]) -> Path:
+    """Write ``manifest.json``: what a later step (sending, checking) needs to trust the files."""
+    document: dict[str, Any] = {
+        "appeal_code": appeal_code,
+        "letters": [entry.__dict__ for entry in entries],
+    }
+    path = folder / "manifest.json"
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    atomic_write(path, text.encode("utf-8"))
+    return path

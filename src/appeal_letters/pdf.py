@@ -1,0 +1,110 @@
+"""Turn composed letters into tagged, reproducible one-page PDFs with WeasyPrint.
+
+WeasyPrint would fetch any URL a template names; here it may read only files inside the
+bundled assets and the user's own templates folder, and nothing from the network.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .compose import Letter, package_dir
+from .errors import RenderError
+
+#: Font sizes tried, largest first, before a letter is declared too long for one page.
+FONT_SCALES = (1.0, 0.96, 0.92)
+
+#: PDF/UA-1: tagged structure, document language and title, all fonts embedded.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
+
+
+class _ForbiddenURL(BaseException):
+    """Raised inside WeasyPrint to stop a render that asks for a forbidden URL.
+
+    WeasyPrint swallows ordinary exceptions from URL fetchers (it only logs them); a
+    BaseException stops the render, so a template cannot quietly reach the network.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+def harfbuzz_subset_available() -> bool:
+    """WeasyPrint subsets fonts about 3x faster with libharfbuzz-subset; say when it is missing."""
+    return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    letter: Letter
+    pdf: bytes
+    pages: int
+    font_scale: float
+
+
+class PdfRenderer:
+    """Renders letters with one shared font configuration (fonts are loaded once per run)."""
+
+    def __init__(self, allowed_roots: Iterable[Path] = ()) -> None:
+        # Imported here: WeasyPrint takes a noticeable time to import and `check` does not need it.
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        self._weasyprint = weasyprint
+        self.base_dir = package_dir(".")
+        self.allowed_roots = tuple(
+            p.resolve() for p in (package_dir("fonts"), package_dir("templates"), *allowed_roots)
+        )
+        self.font_config = FontConfiguration()
+        self.fetcher = self._make_fetcher()
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+    def _make_fetcher(self) -> Any:
+        roots = self.allowed_roots
+        base = self._weasyprint.URLFetcher
+
+        class BundledAssetsFetcher(base):  # type: ignore[misc, valid-type]
+            """Serves ``file:`` URLs below the allowed folders and ``data:`` URLs; nothing else."""
+
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                parts = urlsplit(url)
+                if parts.scheme == "data":
+                    return super().fetch(url, headers)
+                if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                    path = Path(unquote(parts.path)).resolve()
+                    if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                        return super().fetch(path.as_uri(), headers)
+                raise _ForbiddenURL(url)
+
+        return BundledAssetsFetcher()
+
+    def layout(self, letter: Letter) -> Any:
+        """Lay out one letter; raises RenderError for a forbidden URL."""
+        html = self._weasyprint.HTML(
+            string=letter.html, base_url=self.base_dir.as_uri() + "/", url_fetcher=self.fetcher
+        )
+        try:
+            return html.render(font_config=self.font_config, **PDF_OPTIONS)
+        except _ForbiddenURL as exc:
+            raise RenderError(
+                f"letter to {letter.recipient.id}: the template asks for {exc.url!r}; only files "
+                "in the templates and fonts folders can be used, and nothing from the web"
+            ) from None
+
+    def write(self, letter: Letter, document: Any) -> bytes:
+        """PDF/UA-1 (tagged), fonts embedded and subset, with a stable file identifier."""
+        identifier = hashlib.sha256(letter.html.encode("utf-8")).hexdigest()[:32].encode()
+        try:
+            pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
+        except _ForbiddenURL as exc:
+            raise RenderError(f"letter to {letter.recipient.id}: forbidden URL {exc.url!r}") from None
+        return pdf
