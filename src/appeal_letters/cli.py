@@ -40,8 +40,10 @@ def reports_errors(func: F) -> F:
         except ValidationError as exc:
             _fail(str(exc))
             count = len(exc.problems)
-            click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.",
-                       err=True)
+            click.echo(
+                f"{count} problem{'s' if count != 1 else ''} found; fix them and run again.",
+                err=True,
+            )
             sys.exit(1)
         except AppealLettersError as exc:
             _fail(str(exc))
@@ -56,19 +58,28 @@ def reports_errors(func: F) -> F:
 def workspace_options(func: F) -> F:
     """Options shared by every command that reads the workspace."""
     func = click.option(
-        "--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
-        default=Path("templates"), show_default=True,
+        "--templates",
+        "templates_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("templates"),
+        show_default=True,
         help="Folder whose templates override the bundled ones (used if it exists).",
     )(func)
     func = click.option(
-        "--recipients", "recipient_files", multiple=True,
+        "--recipients",
+        "recipient_files",
+        multiple=True,
         type=click.Path(dir_okay=False, path_type=Path),
         help="Recipients file; repeat to add your own (e.g. my-embassy.yaml). "
-             "[default: recipients.yaml]",
+        "[default: recipients.yaml]",
     )(func)
     return click.option(
-        "--appeal", "appeal_file", type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("appeal.yaml"), show_default=True, help="The appeal file.",
+        "--appeal",
+        "appeal_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("appeal.yaml"),
+        show_default=True,
+        help="The appeal file.",
     )(func)
 
 
@@ -105,11 +116,17 @@ def main() -> None:
 
 @main.command()
 @workspace_options
-@click.option("--sender", "sender_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also check this sender file.")
+@click.option(
+    "--sender",
+    "sender_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also check this sender file.",
+)
 @reports_errors
 def check(
-    appeal_file: Path, recipient_files: tuple[Path, ...], templates_dir: Path,
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
     sender_file: Path | None,
 ) -> None:
     """Validate the workspace and list how each authority can be reached."""
@@ -121,8 +138,10 @@ def check(
         load_sender(sender_file)
     Composer(templates_dir)
     appeal = campaign.appeal
-    click.echo(f"Appeal {appeal.code} ({appeal.place}, {appeal.date.isoformat()}): "
-               f"{len(appeal.actions)} actions, {len(campaign.recipients)} authorities")
+    click.echo(
+        f"Appeal {appeal.code} ({appeal.place}, {appeal.date.isoformat()}): "
+        f"{len(appeal.actions)} actions, {len(campaign.recipients)} authorities"
+    )
     width = max(len(r.id) for r in campaign.recipients)
     for recipient in campaign.recipients:
         click.echo(f"  {recipient.id:<{width}}  {_channels_text(recipient)}")
@@ -156,29 +175,64 @@ def _sender(
 
 @main.command()
 @workspace_options
-@click.option("--sender", "sender_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Sender file (name, address, e-mail). [default: sender.yaml if present]")
+@click.option(
+    "--sender",
+    "sender_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Sender file (name, address, e-mail). [default: sender.yaml if present]",
+)
 @click.option("--name", help="Your name, instead of a sender file.")
 @click.option("--address", multiple=True, help="A line of your address; repeat for each line.")
 @click.option("--email", help="Your e-mail address (optional).")
 @click.option("--paragraph", help="A paragraph of your own, printed before the closing.")
-@click.option("--paragraph-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Read your paragraph from this UTF-8 text file.")
-@click.option("--recipient", "recipient_ids", multiple=True, metavar="ID",
-              help="Only this recipient; repeat for several. [default: all]")
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
-              help="A4 (DIN 5008 window envelope) or US Letter (#10 window envelope).")
-@click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Date printed on the letters, YYYY-MM-DD. [default: today]")
+@click.option(
+    "--paragraph-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read your paragraph from this UTF-8 text file.",
+)
+@click.option(
+    "--recipient",
+    "recipient_ids",
+    multiple=True,
+    metavar="ID",
+    help="Only this recipient; repeat for several. [default: all]",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default="a4",
+    show_default=True,
+    help="A4 (DIN 5008 window envelope) or US Letter (#10 window envelope).",
+)
+@click.option(
+    "--date",
+    "letter_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date printed on the letters, YYYY-MM-DD. [default: today]",
+)
 @click.option("--html", "write_html", is_flag=True, help="Also write each letter as HTML.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder. [default: letters/<appeal-code>/]")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder. [default: letters/<appeal-code>/]",
+)
 @reports_errors
 def render(
-    appeal_file: Path, recipient_files: tuple[Path, ...], templates_dir: Path,
-    sender_file: Path | None, name: str | None, address: tuple[str, ...], email: str | None,
-    paragraph: str | None, paragraph_file: Path | None, recipient_ids: tuple[str, ...],
-    paper: str, letter_date: dt.datetime | None, write_html: bool, out_dir: Path | None,
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    sender_file: Path | None,
+    name: str | None,
+    address: tuple[str, ...],
+    email: str | None,
+    paragraph: str | None,
+    paragraph_file: Path | None,
+    recipient_ids: tuple[str, ...],
+    paper: str,
+    letter_date: dt.datetime | None,
+    write_html: bool,
+    out_dir: Path | None,
 ) -> None:
     """Write one PDF letter per authority and a manifest.json."""
     from .letters import RenderOptions, default_out_dir, select_recipients, write_letters
@@ -204,8 +258,10 @@ def render(
     target = out_dir or default_out_dir(campaign)
     entries = write_letters(campaign, sender, target, options, templates_dir)
     for entry in entries:
-        how = (f"{CHANNEL_NAMES[entry.channel]}" if entry.channel else "no channel")
+        how = f"{CHANNEL_NAMES[entry.channel]}" if entry.channel else "no channel"
         click.echo(f"  {entry.file:<40} {how}")
-    click.echo(f"{len(entries)} letter{'s' if len(entries) != 1 else ''} written to "
-               f"{target}/ (manifest.json lists them)")
+    click.echo(
+        f"{len(entries)} letter{'s' if len(entries) != 1 else ''} written to "
+        f"{target}/ (manifest.json lists them)"
+    )
     _warn_unreachable(campaign, selected)

@@ -21,9 +21,11 @@ from babel.dates import format_date
 from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
-    TemplateError as JinjaTemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+)
+from jinja2 import (
+    TemplateError as JinjaTemplateError,
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -133,15 +135,16 @@ class Composer:
             "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[language]),
             "language": language,
             "paper": paper,
-            "font_scale": f"{font_scale:.3f}",
+            "font_scale": font_scale,
             "title": title,
         }
         try:
             html = self.template.render(context)
         except JinjaTemplateError as exc:
             raise TemplateError(_template_error(exc)) from exc
-        return Letter(recipient=recipient, channel=channel, html=html, title=title,
-                      language=language)
+        return Letter(
+            recipient=recipient, channel=channel, html=html, title=title, language=language
+        )
 
 
 def _office_note(appeal: Appeal, recipient: Recipient) -> str | None:

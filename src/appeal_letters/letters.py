@@ -57,7 +57,11 @@ def render_letter(
     pages = 0
     for scale in FONT_SCALES:
         letter = composer.compose(
-            campaign, recipient, sender, date=options.date, paper=options.paper,
+            campaign,
+            recipient,
+            sender,
+            date=options.date,
+            paper=options.paper,
             font_scale=scale,
         )
         document = renderer.layout(letter)
@@ -88,7 +92,7 @@ def write_letters(
     """
     recipients = select_recipients(campaign, options.recipient_ids)
     composer = Composer(user_templates)
-    extra_roots = [user_templates] if composer.user_templates else []
+    extra_roots = [composer.user_templates] if composer.user_templates else []
     renderer = PdfRenderer(allowed_roots=extra_roots)
     rendered = [
         render_letter(composer, renderer, campaign, recipient, sender, options)
@@ -106,9 +110,12 @@ def write_letters(
         channel = item.letter.channel
         entries.append(
             ManifestEntry.for_file(
-                path, item.pdf, recipient_id=recipient.id,
+                path,
+                item.pdf,
+                recipient_id=recipient.id,
                 recipient=f"{recipient.honorific} {recipient.name}, {recipient.title}",
-                channel=(channel.kind, channel.address) if channel else None, pages=item.pages,
+                channel=(channel.kind, channel.address) if channel else None,
+                pages=item.pages,
             )
         )
     write_manifest(out_dir, campaign.appeal.code, entries)

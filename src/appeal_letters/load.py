@@ -33,6 +33,7 @@ class _Document:
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.data: Any = None
+        self.parsed = False
         self._nodes = 0
         self._constructor = yaml.SafeLoader("")
 
@@ -99,7 +100,9 @@ def read_yaml(file: Path) -> _Document:
         doc.problems.append(Problem(file, 1, 1, "", f"cannot read the file: {exc.strerror}"))
         return doc
     if len(raw) > MAX_FILE_BYTES:
-        doc.problems.append(Problem(file, 1, 1, "", "file is larger than 2 MB; is it the right file?"))
+        doc.problems.append(
+            Problem(file, 1, 1, "", "file is larger than 2 MB; is it the right file?")
+        )
         return doc
     try:
         text = raw.decode("utf-8-sig")
@@ -111,6 +114,7 @@ def read_yaml(file: Path) -> _Document:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         doc.data = doc.build(node, ()) if node is not None else None
+        doc.parsed = True
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -199,7 +203,7 @@ def load_appeal(file: Path) -> Appeal:
 
 def _load_appeal(file: Path) -> tuple[Appeal | None, _Document]:
     doc = read_yaml(file)
-    if doc.problems:
+    if not doc.parsed:
         return None, doc
     mapping = _top_mapping(doc, doc.data, "code: ..., title: ..., actions: [...]")
     if mapping is None:
@@ -213,7 +217,7 @@ def _load_appeal(file: Path) -> tuple[Appeal | None, _Document]:
 
 def _load_recipients(file: Path) -> tuple[list[tuple[Recipient, _Document, int]], list[Problem]]:
     doc = read_yaml(file)
-    if doc.problems:
+    if not doc.parsed:
         return [], doc.problems
     mapping = _top_mapping(doc, doc.data, "recipients: [ ... ]")
     if mapping is None:
@@ -261,9 +265,14 @@ def _recipients_from(files: Sequence[Path]) -> tuple[list[Recipient], list[Probl
             if recipient.id in seen:
                 line, column = doc.position(path)
                 problems.append(
-                    Problem(file, line, column, dotted(path),
-                            f"duplicate id '{recipient.id}' (first at {seen[recipient.id]}); "
-                            "give each authority its own id")
+                    Problem(
+                        file,
+                        line,
+                        column,
+                        dotted(path),
+                        f"duplicate id '{recipient.id}' (first at {seen[recipient.id]}); "
+                        "give each authority its own id",
+                    )
                 )
                 continue
             line, _ = doc.position(path)
@@ -275,7 +284,7 @@ def _recipients_from(files: Sequence[Path]) -> tuple[list[Recipient], list[Probl
 def load_sender(file: Path) -> Sender:
     """Read and validate a sender file (the supporter who signs)."""
     doc = read_yaml(file)
-    mapping = None if doc.problems else _top_mapping(doc, doc.data, "name: ..., address: [...]")
+    mapping = None if not doc.parsed else _top_mapping(doc, doc.data, "name: ..., address: [...]")
     if mapping is not None:
         try:
             sender = Sender.model_validate(mapping)
@@ -311,7 +320,7 @@ def load_campaign(
     """Load and cross-check the appeal and all recipients, reporting every problem at once."""
     appeal, doc = _load_appeal(appeal_file)
     recipients, problems = _recipients_from(recipient_files)
-    if appeal is not None:
+    if appeal is not None and not problems:
         known = set(OFFICES) | {r.id for r in recipients}
         for key in appeal.office_notes:
             if key not in known:

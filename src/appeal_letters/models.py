@@ -105,10 +105,14 @@ def parse_fax_numbers(text: str, region: str | None) -> list[str]:
                 raise ValueError(f"'{part}' is not a phone number: {exc}") from exc
             if not phonenumbers.is_valid_number(number):
                 where = phonenumbers.region_code_for_number(number) or region or "any country"
-                raise ValueError(
-                    f"'{part}' is not a valid number for {where}; "
-                    "write it with its country code, e.g. +7 495 606 5173"
+                hint = (
+                    "check the digits"
+                    if "+" in part
+                    else (
+                        "check the digits or write it with its country code, e.g. +7 495 606 5173"
+                    )
                 )
+                raise ValueError(f"'{part}' is not a valid phone number for {where}; {hint}")
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if e164 not in numbers:
                 numbers.append(e164)

@@ -76,7 +76,12 @@ class ManifestEntry:
 
     @staticmethod
     def for_file(
-        path: Path, data: bytes, *, recipient_id: str, recipient: str, channel: tuple[str, str] | None,
+        path: Path,
+        data: bytes,
+        *,
+        recipient_id: str,
+        recipient: str,
+        channel: tuple[str, str] | None,
         pages: int,
     ) -> ManifestEntry:
         return ManifestEntry(

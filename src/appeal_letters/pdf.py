@@ -19,7 +19,7 @@ from .compose import Letter, package_dir
 from .errors import RenderError
 
 #: Font sizes tried, largest first, before a letter is declared too long for one page.
-FONT_SCALES = (1.0, 0.96, 0.92)
+FONT_SCALES = (1.0, 0.97, 0.94, 0.91)
 
 #: PDF/UA-1: tagged structure, document language and title, all fonts embedded.
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
@@ -106,5 +106,7 @@ class PdfRenderer:
         try:
             pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
         except _ForbiddenURL as exc:
-            raise RenderError(f"letter to {letter.recipient.id}: forbidden URL {exc.url!r}") from None
+            raise RenderError(
+                f"letter to {letter.recipient.id}: forbidden URL {exc.url!r}"
+            ) from None
         return pdf
