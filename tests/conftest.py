@@ -1,0 +1,65 @@
+"""Shared fixtures: a copy of the seed workspace and the seed letters rendered once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from appeal_letters.letters import RenderOptions, write_letters
+from appeal_letters.load import load_campaign, load_sender
+from appeal_letters.models import Campaign, Sender
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_FILES = ("appeal.yaml", "recipients.yaml", "sender.example.yaml")
+LETTER_DATE = dt.date(2026, 11, 26)
+
+
+def squash(text: str) -> str:
+    """Text with whitespace and hyphens removed, so line breaks and hyphenation do not matter."""
+    return re.sub(r"[\s\-\u2010\u2011\u00ad]+", "", text)
+
+
+def pdf_text(path: Path) -> str:
+    """The text a reader gets from the PDF, via poppler's pdftotext (what a fax gateway sees)."""
+    result = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def page_count(path: Path) -> int:
+    return len(pypdf.PdfReader(path).pages)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the seed workspace as the current directory."""
+    for name in SEED_FILES:
+        shutil.copy(ROOT / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def campaign() -> Campaign:
+    return load_campaign(ROOT / "appeal.yaml", [ROOT / "recipients.yaml"])
+
+
+@pytest.fixture(scope="session")
+def sender() -> Sender:
+    return load_sender(ROOT / "sender.example.yaml")
+
+
+@pytest.fixture(scope="session")
+def seed_letters(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign,
+                 sender: Sender) -> Path:
+    """The ten seed letters, rendered once for the whole session."""
+    out = tmp_path_factory.mktemp("seed-letters")
+    write_letters(campaign, sender, out, RenderOptions(date=LETTER_DATE))
+    return out

@@ -1,0 +1,167 @@
+"""What a supporter gets: ten one-page PDF letters, read back as text and PDF objects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from appeal_letters.compose import Composer, form_of_address
+from appeal_letters.errors import RenderError
+from appeal_letters.letters import RenderOptions, render_letter, write_letters
+from appeal_letters.load import sender_from_options
+from appeal_letters.models import Campaign, Sender
+from appeal_letters.pdf import PdfRenderer
+
+from .conftest import LETTER_DATE, page_count, pdf_text, squash
+
+EXPECTED = {
+    "01-president.pdf": ("Mr Vladimir Putin", "Dear Mr President,"),
+    "02-prosecutor-general.pdf": ("Mr Yurii Ya. Chaika", "Dear Prosecutor General,"),
+    "03-interior-minister.pdf": ("Mr Vladimir Kolokoltsev", "Dear Minister,"),
+    "04-justice-minister.pdf": ("Mr Alexander Konovalov", "Dear Minister,"),
+    "05-foreign-minister.pdf": ("Mr Sergey Lavrov", "Dear Minister,"),
+    "06-ombudsman.pdf": ("Ms Ella Pamfilova", "Dear Ms Pamfilova,"),
+    "07-civil-society-council.pdf": ("Mr Mikhail Fedotov", "Dear Mr Fedotov,"),
+    "08-ambassador-un-geneva.pdf": ("H.E. Mr Alexey Borodavkin", "Your Excellency,"),
+    "09-ambassador-belgium.pdf": ("H.E. Mr Alexander Romanov", "Your Excellency,"),
+    "10-ambassador-council-of-europe.pdf": ("H.E. Mr Alexander Alekseev", "Your Excellency,"),
+}
+
+
+def test_ten_letters_and_a_manifest(seed_letters: Path) -> None:
+    assert sorted(p.name for p in seed_letters.glob("*.pdf")) == sorted(EXPECTED)
+    manifest = json.loads((seed_letters / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["appeal_code"] == "RUS 004 / 1214 / OBS 093.1"
+    assert [e["file"] for e in manifest["letters"]] == list(EXPECTED)
+    for entry in manifest["letters"]:
+        data = (seed_letters / entry["file"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["pages"] == 1
+    by_id = {e["recipient_id"]: e for e in manifest["letters"]}
+    assert by_id["prosecutor-general"]["channel"] == "fax"
+    assert by_id["prosecutor-general"]["channel_address"] == "+74956921725"
+    assert by_id["ombudsman"]["channel"] is None
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_letter_reads_right(seed_letters: Path, campaign: Campaign, name: str) -> None:
+    path = seed_letters / name
+    assert page_count(path) == 1
+    text = pdf_text(path)
+    flat = squash(text)
+    recipient_name, salutation = EXPECTED[name]
+    assert recipient_name in text
+    assert salutation in text
+    assert "RUS 004 / 1214 / OBS 093.1" in text
+    assert "Please quote the reference RUS 004 / 1214 / OBS 093.1 in any reply." in text
+    for action in campaign.appeal.actions:
+        assert squash(action) in flat, action[:40]
+    for numeral in ("i.", "ii.", "iii.", "iv.", "v.", "vi."):
+        assert f" {numeral} " in f" {text} ".replace("\n", " ")
+    assert squash(campaign.appeal.summary) in flat
+    assert "Jane Doe" in text
+    assert "12 Example Street" in text
+    assert "26 November 2026" in text
+    assert "Yours sincerely," in text
+
+
+def test_address_block_says_how_the_letter_goes(seed_letters: Path) -> None:
+    assert "By fax: +7 495 692-17-25" in pdf_text(seed_letters / "02-prosecutor-general.pdf")
+    assert "By fax: +33 3 88 24 19 74" in pdf_text(
+        seed_letters / "10-ambassador-council-of-europe.pdf")
+    assert "By fax" not in pdf_text(seed_letters / "06-ombudsman.pdf")
+
+
+def test_office_notes_reach_only_their_office(seed_letters: Path) -> None:
+    note = "As Prosecutor General, you can ensure"
+    assert note in pdf_text(seed_letters / "02-prosecutor-general.pdf").replace("\n", " ")
+    assert squash("transmit this letter to the authorities") in squash(
+        pdf_text(seed_letters / "09-ambassador-belgium.pdf"))
+    assert note not in pdf_text(seed_letters / "01-president.pdf")
+    assert "transmit this letter" not in pdf_text(seed_letters / "01-president.pdf")
+
+
+def test_metadata_tagging_and_fonts(seed_letters: Path) -> None:
+    reader = pypdf.PdfReader(seed_letters / "01-president.pdf")
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.subject == "RUS 004 / 1214 / OBS 093.1"
+    assert meta.author == "Jane Doe"
+    assert meta.title == "RUS 004 / 1214 / OBS 093.1: letter to Mr Vladimir Putin"
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert "/Metadata" in root  # XMP, with the PDF/UA identification
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b"pdfuaid:part" in xmp
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    assert fonts
+    for ref in fonts.values():
+        font = ref.get_object()
+        descendant = font["/DescendantFonts"][0].get_object()
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
+
+
+def test_same_inputs_give_identical_bytes(tmp_path: Path, seed_letters: Path,
+                                          campaign: Campaign, sender: Sender) -> None:
+    write_letters(campaign, sender, tmp_path, RenderOptions(date=LETTER_DATE))
+    for pdf in seed_letters.glob("*.pdf"):
+        assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name
+    assert (tmp_path / "manifest.json").read_bytes() == (seed_letters / "manifest.json").read_bytes()
+
+
+def test_us_letter_paper(tmp_path: Path, campaign: Campaign, sender: Sender) -> None:
+    write_letters(campaign, sender, tmp_path,
+                  RenderOptions(date=LETTER_DATE, paper="letter", recipient_ids=["president"]))
+    reader = pypdf.PdfReader(tmp_path / "01-president.pdf")
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    assert len(reader.pages) == 1
+    assert [p.name for p in tmp_path.glob("*.pdf")] == ["01-president.pdf"]
+
+
+def test_personal_paragraph_and_html_preview(tmp_path: Path, campaign: Campaign) -> None:
+    sender = sender_from_options(
+        "Jane Doe", ["12 Example Street", "London"], None,
+        "I have followed the courageous work of the Joint Mobile Group for many years.")
+    write_letters(campaign, sender, tmp_path,
+                  RenderOptions(date=LETTER_DATE, recipient_ids=["foreign-minister"],
+                                write_html=True))
+    text = pdf_text(tmp_path / "05-foreign-minister.pdf")
+    assert squash("courageous work of the Joint Mobile Group for many years") in squash(text)
+    assert page_count(tmp_path / "05-foreign-minister.pdf") == 1
+    html = (tmp_path / "05-foreign-minister.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html
+
+
+def test_too_long_for_one_page_is_an_error(tmp_path: Path, campaign: Campaign) -> None:
+    sender = sender_from_options("Jane Doe", ["1 Street"], None, "Please act now. " * 150)
+    with pytest.raises(RenderError, match=r"does not fit on one page .* shorten the supporter's"):
+        write_letters(campaign, sender, tmp_path,
+                      RenderOptions(date=LETTER_DATE, recipient_ids=["president"]))
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_long_paragraph_steps_type_size_down(campaign: Campaign) -> None:
+    sender = sender_from_options("Jane Doe", ["1 Street"], None, "I ask you to act. " * 12)
+    result = render_letter(Composer(), PdfRenderer(), campaign, campaign.recipients[0], sender,
+                           RenderOptions(date=LETTER_DATE))
+    assert result.pages == 1
+    assert result.font_scale < 1.0
+
+
+def test_forms_of_address_follow_gender(campaign: Campaign) -> None:
+    president = campaign.recipients[0]
+    assert form_of_address(president, "en") == ("Dear Mr President,", "Yours sincerely,")
+    female = president.model_copy(update={"gender": "female"})
+    assert form_of_address(female, "en")[0] == "Dear Madam President,"
+    unknown = president.model_copy(update={"gender": "unspecified"})
+    assert form_of_address(unknown, "en")[0] == "Your Excellency,"
+    custom = president.model_copy(update={"salutation": "Dear Sir,"})
+    assert form_of_address(custom, "en")[0] == "Dear Sir,"
