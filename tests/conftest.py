@@ -57,8 +57,9 @@ def sender() -> Sender:
 
 
 @pytest.fixture(scope="session")
-def seed_letters(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign,
-                 sender: Sender) -> Path:
+def seed_letters(
+    tmp_path_factory: pytest.TempPathFactory, campaign: Campaign, sender: Sender
+) -> Path:
     """The ten seed letters, rendered once for the whole session."""
     out = tmp_path_factory.mktemp("seed-letters")
     write_letters(campaign, sender, out, RenderOptions(date=LETTER_DATE))

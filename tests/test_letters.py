@@ -72,7 +72,8 @@ def test_each_letter_reads_right(seed_letters: Path, campaign: Campaign, name: s
 def test_address_block_says_how_the_letter_goes(seed_letters: Path) -> None:
     assert "By fax: +7 495 692-17-25" in pdf_text(seed_letters / "02-prosecutor-general.pdf")
     assert "By fax: +33 3 88 24 19 74" in pdf_text(
-        seed_letters / "10-ambassador-council-of-europe.pdf")
+        seed_letters / "10-ambassador-council-of-europe.pdf"
+    )
     assert "By fax" not in pdf_text(seed_letters / "06-ombudsman.pdf")
 
 
@@ -80,7 +81,8 @@ def test_office_notes_reach_only_their_office(seed_letters: Path) -> None:
     note = "As Prosecutor General, you can ensure"
     assert note in pdf_text(seed_letters / "02-prosecutor-general.pdf").replace("\n", " ")
     assert squash("transmit this letter to the authorities") in squash(
-        pdf_text(seed_letters / "09-ambassador-belgium.pdf"))
+        pdf_text(seed_letters / "09-ambassador-belgium.pdf")
+    )
     assert note not in pdf_text(seed_letters / "01-president.pdf")
     assert "transmit this letter" not in pdf_text(seed_letters / "01-president.pdf")
 
@@ -108,17 +110,24 @@ def test_metadata_tagging_and_fonts(seed_letters: Path) -> None:
         assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
 
 
-def test_same_inputs_give_identical_bytes(tmp_path: Path, seed_letters: Path,
-                                          campaign: Campaign, sender: Sender) -> None:
+def test_same_inputs_give_identical_bytes(
+    tmp_path: Path, seed_letters: Path, campaign: Campaign, sender: Sender
+) -> None:
     write_letters(campaign, sender, tmp_path, RenderOptions(date=LETTER_DATE))
     for pdf in seed_letters.glob("*.pdf"):
         assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name
-    assert (tmp_path / "manifest.json").read_bytes() == (seed_letters / "manifest.json").read_bytes()
+    assert (tmp_path / "manifest.json").read_bytes() == (
+        seed_letters / "manifest.json"
+    ).read_bytes()
 
 
 def test_us_letter_paper(tmp_path: Path, campaign: Campaign, sender: Sender) -> None:
-    write_letters(campaign, sender, tmp_path,
-                  RenderOptions(date=LETTER_DATE, paper="letter", recipient_ids=["president"]))
+    write_letters(
+        campaign,
+        sender,
+        tmp_path,
+        RenderOptions(date=LETTER_DATE, paper="letter", recipient_ids=["president"]),
+    )
     reader = pypdf.PdfReader(tmp_path / "01-president.pdf")
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
@@ -128,11 +137,17 @@ def test_us_letter_paper(tmp_path: Path, campaign: Campaign, sender: Sender) -> 
 
 def test_personal_paragraph_and_html_preview(tmp_path: Path, campaign: Campaign) -> None:
     sender = sender_from_options(
-        "Jane Doe", ["12 Example Street", "London"], None,
-        "I have followed the courageous work of the Joint Mobile Group for many years.")
-    write_letters(campaign, sender, tmp_path,
-                  RenderOptions(date=LETTER_DATE, recipient_ids=["foreign-minister"],
-                                write_html=True))
+        "Jane Doe",
+        ["12 Example Street", "London"],
+        None,
+        "I have followed the courageous work of the Joint Mobile Group for many years.",
+    )
+    write_letters(
+        campaign,
+        sender,
+        tmp_path,
+        RenderOptions(date=LETTER_DATE, recipient_ids=["foreign-minister"], write_html=True),
+    )
     text = pdf_text(tmp_path / "05-foreign-minister.pdf")
     assert squash("courageous work of the Joint Mobile Group for many years") in squash(text)
     assert page_count(tmp_path / "05-foreign-minister.pdf") == 1
@@ -143,15 +158,22 @@ def test_personal_paragraph_and_html_preview(tmp_path: Path, campaign: Campaign)
 def test_too_long_for_one_page_is_an_error(tmp_path: Path, campaign: Campaign) -> None:
     sender = sender_from_options("Jane Doe", ["1 Street"], None, "Please act now. " * 150)
     with pytest.raises(RenderError, match=r"does not fit on one page .* shorten the supporter's"):
-        write_letters(campaign, sender, tmp_path,
-                      RenderOptions(date=LETTER_DATE, recipient_ids=["president"]))
+        write_letters(
+            campaign, sender, tmp_path, RenderOptions(date=LETTER_DATE, recipient_ids=["president"])
+        )
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
 def test_long_paragraph_steps_type_size_down(campaign: Campaign) -> None:
-    sender = sender_from_options("Jane Doe", ["1 Street"], None, "I ask you to act. " * 12)
-    result = render_letter(Composer(), PdfRenderer(), campaign, campaign.recipients[0], sender,
-                           RenderOptions(date=LETTER_DATE))
+    sender = sender_from_options("Jane Doe", ["1 Street"], None, "I ask you to act. " * 30)
+    result = render_letter(
+        Composer(),
+        PdfRenderer(),
+        campaign,
+        campaign.recipients[0],
+        sender,
+        RenderOptions(date=LETTER_DATE),
+    )
     assert result.pages == 1
     assert result.font_scale < 1.0
 

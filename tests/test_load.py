@@ -69,8 +69,9 @@ def test_seed_contact_data_is_kept_honest() -> None:
         ("+41 22 734 40 44, +32 2 374 26 13", None, ["+41227344044", "+3223742613"]),
     ],
 )
-def test_fax_numbers_as_appeals_write_them(text: str, region: str | None,
-                                           expected: list[str]) -> None:
+def test_fax_numbers_as_appeals_write_them(
+    text: str, region: str | None, expected: list[str]
+) -> None:
     assert parse_fax_numbers(text, region) == expected
 
 
@@ -87,7 +88,11 @@ def test_malformed_yaml_names_file_line_and_column(tmp_path: Path) -> None:
 
 
 def test_missing_field(tmp_path: Path) -> None:
-    path = write(tmp_path, "r.yaml", RECIPIENT.replace("    title: President of the Russian Federation\n", ""))
+    path = write(
+        tmp_path,
+        "r.yaml",
+        RECIPIENT.replace("    title: President of the Russian Federation\n", ""),
+    )
     assert problems_of(load_recipients, [path]) == [
         f"{path}:2:5: recipients[0].title: required field is missing"
     ]
@@ -96,7 +101,10 @@ def test_missing_field(tmp_path: Path) -> None:
 def test_unknown_key_is_an_error_naming_the_allowed_ones(tmp_path: Path) -> None:
     path = write(tmp_path, "r.yaml", RECIPIENT.replace("    title:", "    titel:"))
     found = problems_of(load_recipients, [path])
-    assert f"{path}:7:5: recipients[0].titel: unknown field (a typo?); allowed: id, office" in found[-1]
+    assert (
+        f"{path}:7:5: recipients[0].titel: unknown field (a typo?); allowed: id, office"
+        in found[-1]
+    )
     assert any("recipients[0].title: required field is missing" in p for p in found)
 
 
@@ -110,14 +118,18 @@ def test_unknown_key_in_channels(tmp_path: Path) -> None:
 def test_bad_fax_number(tmp_path: Path) -> None:
     path = write(tmp_path, "r.yaml", RECIPIENT.replace("+7 495 606 5173", "+7 495 12"))
     (problem,) = problems_of(load_recipients, [path])
-    assert problem.startswith(f"{path}:11:7: recipients[0].channels.fax: '+7 495 12' is not a valid")
+    assert problem.startswith(
+        f"{path}:11:7: recipients[0].channels.fax: '+7 495 12' is not a valid"
+    )
 
 
 def test_bad_email(tmp_path: Path) -> None:
     path = write(tmp_path, "r.yaml", RECIPIENT + "      email: [prosecutor-at-example.org]\n")
     (problem,) = problems_of(load_recipients, [path])
-    assert problem.startswith(f"{path}:12:15: recipients[0].channels.email[0]: "
-                              "'prosecutor-at-example.org' is not a valid e-mail address")
+    assert problem.startswith(
+        f"{path}:12:15: recipients[0].channels.email[0]: "
+        "'prosecutor-at-example.org' is not a valid e-mail address"
+    )
 
 
 def test_bad_web_form(tmp_path: Path) -> None:
@@ -130,29 +142,39 @@ def test_duplicate_recipient_id_across_files(tmp_path: Path) -> None:
     first = write(tmp_path, "a.yaml", RECIPIENT)
     second = write(tmp_path, "b.yaml", RECIPIENT)
     (problem,) = problems_of(load_recipients, [first, second])
-    assert problem.startswith(f"{second}:2:5: recipients[0].id: duplicate id 'president' "
-                              f"(first at {first}:2)")
+    assert problem.startswith(
+        f"{second}:2:5: recipients[0].id: duplicate id 'president' (first at {first}:2)"
+    )
 
 
 def test_duplicate_key_in_one_mapping(tmp_path: Path) -> None:
-    path = write(tmp_path, "r.yaml", RECIPIENT.replace("    name: Vladimir Putin\n",
-                                                       "    name: Vladimir Putin\n    name: X\n"))
+    path = write(
+        tmp_path,
+        "r.yaml",
+        RECIPIENT.replace("    name: Vladimir Putin\n", "    name: Vladimir Putin\n    name: X\n"),
+    )
     (problem,) = problems_of(load_recipients, [path])
     assert problem == f"{path}:7:5: recipients[0].name: 'name' is given twice; keep only one"
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     text = RECIPIENT.replace("office: head_of_state", "office: king").replace(
-        "country: RU", "country: XX")
+        "country: RU", "country: XX"
+    )
     path = write(tmp_path, "r.yaml", text + "      email: nope\n")
     found = problems_of(load_recipients, [path])
     assert [p.split(": ")[1] for p in found] == [
-        "recipients[0].office", "recipients[0].country", "recipients[0].channels.email[0]"
+        "recipients[0].office",
+        "recipients[0].country",
+        "recipients[0].channels.email[0]",
     ]
 
 
 def test_own_recipients_file_adds_an_embassy(tmp_path: Path) -> None:
-    embassy = write(tmp_path, "my-embassy.yaml", """\
+    embassy = write(
+        tmp_path,
+        "my-embassy.yaml",
+        """\
 recipients:
   - id: embassy-paris
     office: ambassador
@@ -162,7 +184,8 @@ recipients:
     institution: Embassy of the Russian Federation in France
     country: FR
     address: [40-50 boulevard Lannes, 75116 Paris]
-""")
+""",
+    )
     campaign = load_campaign(ROOT / "appeal.yaml", [ROOT / "recipients.yaml", embassy])
     added = campaign.recipients[-1]
     assert added.id == "embassy-paris"
@@ -170,16 +193,23 @@ recipients:
 
 
 def test_office_notes_must_name_an_office_or_recipient(tmp_path: Path) -> None:
-    appeal = (ROOT / "appeal.yaml").read_text(encoding="utf-8").replace(
-        "  interior-minister: >-", "  interior-ministre: >-")
+    appeal = (
+        (ROOT / "appeal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  interior-minister: >-", "  interior-ministre: >-")
+    )
     path = write(tmp_path, "appeal.yaml", appeal)
     (problem,) = problems_of(load_campaign, path, [ROOT / "recipients.yaml"])
     assert "office_notes.interior-ministre: 'interior-ministre' is neither an office" in problem
 
 
 def test_appeal_date_and_actions_are_checked(tmp_path: Path) -> None:
-    appeal = (ROOT / "appeal.yaml").read_text(encoding="utf-8").replace(
-        "date: 2016-03-23", "date: March 23").replace("code: RUS 004 / 1214 / OBS 093.1", "code: ''")
+    appeal = (
+        (ROOT / "appeal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("date: 2016-03-23", "date: March 23")
+        .replace("code: RUS 004 / 1214 / OBS 093.1", "code: ''")
+    )
     path = write(tmp_path, "appeal.yaml", appeal)
     found = problems_of(load_campaign, path, [ROOT / "recipients.yaml"])
     assert any(":6:1: code: must not be empty" in p for p in found)

@@ -208,6 +208,7 @@ def _sender(
     "--date",
     "letter_date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
     help="Date printed on the letters, YYYY-MM-DD. [default: today]",
 )
 @click.option("--html", "write_html", is_flag=True, help="Also write each letter as HTML.")
