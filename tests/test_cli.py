@@ -255,3 +255,16 @@ def test_installed_wheel_renders_letters_in_a_real_process(tmp_path: Path, works
     assert bad.returncode == 1
     assert bad.stderr.startswith("error: recipients.yaml:")
     assert "Traceback" not in bad.stderr
+
+
+def test_readme_error_example_is_what_the_command_prints(workspace: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("for example:\n\n```text\n", 1)[1].split("```", 1)[0]
+    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    text = text.replace('fax: "+7 495 692 17 25"', 'fax: "+7 495 692"').replace(
+        "    office: minister\n", "    office: minster\n", 1
+    )
+    (workspace / "recipients.yaml").write_text(text, encoding="utf-8")
+    code, _, err = run("check")
+    assert code == 1
+    assert err == example

@@ -187,3 +187,25 @@ def test_forms_of_address_follow_gender(campaign: Campaign) -> None:
     assert form_of_address(unknown, "en")[0] == "Your Excellency,"
     custom = president.model_copy(update={"salutation": "Dear Sir,"})
     assert form_of_address(custom, "en")[0] == "Dear Sir,"
+
+
+def test_address_too_long_for_the_envelope_window(
+    tmp_path: Path, campaign: Campaign, sender: Sender
+) -> None:
+    president = campaign.recipients[0]
+    fits = president.model_copy(update={"address": ["23 Ilyinka Street", "103132 Moscow"]})
+    too_long = president.model_copy(update={"address": [f"Line {i}" for i in range(5)]})
+    renderer, composer = PdfRenderer(), Composer()
+    options = RenderOptions(date=LETTER_DATE)
+    assert render_letter(composer, renderer, campaign, fits, sender, options).pages == 1
+    assert "103132 Moscow" in pdf_text_of(
+        render_letter(composer, renderer, campaign, fits, sender, options).pdf, tmp_path
+    )
+    with pytest.raises(RenderError, match="does not fit in the envelope window of the A4 layout"):
+        render_letter(composer, renderer, campaign, too_long, sender, options)
+
+
+def pdf_text_of(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(data)
+    return pdf_text(path)

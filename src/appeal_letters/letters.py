@@ -71,6 +71,12 @@ def render_letter(
             font_scale=scale,
         )
         document = renderer.layout(letter)
+        zone = renderer.overflowing_zone(document)
+        if zone:
+            raise RenderError(
+                f"the address of {recipient.id} does not fit in the {zone} of the "
+                f"{options.paper.upper()} layout; shorten its title, institution or address lines"
+            )
         pages = len(document.pages)
         if pages == 1:
             return RenderedLetter(letter, renderer.write(letter, document), pages, scale)

@@ -100,6 +100,28 @@ class PdfRenderer:
                 "in the templates and fonts folders can be used, and nothing from the web"
             ) from None
 
+    @staticmethod
+    def overflowing_zone(document: Any) -> str | None:
+        """The name of a fixed zone (``data-zone`` in the template) whose text runs past it.
+
+        The address must stay inside the envelope window: a very long name, title or
+        address would otherwise be cut off by the envelope without anyone noticing.
+        """
+        for page in document.pages:
+            stack = [page._page_box]
+            while stack:
+                box = stack.pop()
+                box = getattr(box, "_box", box)  # absolutely positioned boxes sit in a placeholder
+                element = getattr(box, "element", None)
+                zone = element.get("data-zone") if element is not None else None
+                if zone and getattr(box, "element_tag", None) == element.tag:
+                    bottom = box.position_y + box.margin_height()
+                    if _content_bottom(box) > bottom + 0.5:
+                        return str(zone)
+                    continue
+                stack.extend(getattr(box, "children", None) or [])
+        return None
+
     def write(self, letter: Letter, document: Any) -> bytes:
         """PDF/UA-1 (tagged), fonts embedded and subset, with a stable file identifier."""
         identifier = hashlib.sha256(letter.html.encode("utf-8")).hexdigest()[:32].encode()
@@ -110,3 +132,15 @@ class PdfRenderer:
                 f"letter to {letter.recipient.id}: forbidden URL {exc.url!r}"
             ) from None
         return pdf
+
+
+def _content_bottom(box: Any) -> float:
+    """The lowest edge of anything laid out inside ``box``."""
+    lowest = 0.0
+    stack = list(getattr(box, "children", None) or [])
+    while stack:
+        child = stack.pop()
+        child = getattr(child, "_box", child)
+        lowest = max(lowest, child.position_y + child.margin_height())
+        stack.extend(getattr(child, "children", None) or [])
+    return lowest
