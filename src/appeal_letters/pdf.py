@@ -113,8 +113,9 @@ class PdfRenderer:
                 box = stack.pop()
                 box = getattr(box, "_box", box)  # absolutely positioned boxes sit in a placeholder
                 element = getattr(box, "element", None)
-                zone = element.get("data-zone") if element is not None else None
-                if zone and getattr(box, "element_tag", None) == element.tag:
+                principal = element is not None and getattr(box, "element_tag", None) == element.tag
+                zone = element.get("data-zone") if principal and element is not None else None
+                if zone:
                     bottom = box.position_y + box.margin_height()
                     if _content_bottom(box) > bottom + 0.5:
                         return str(zone)
