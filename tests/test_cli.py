@@ -268,3 +268,19 @@ def test_readme_error_example_is_what_the_command_prints(workspace: Path) -> Non
     code, _, err = run("check")
     assert code == 1
     assert err == example
+
+
+def test_missing_template_variable_is_one_line_with_file_and_line(workspace: Path) -> None:
+    (workspace / "templates").mkdir()
+    bundled = (ROOT / "src" / "appeal_letters" / "templates" / "letter.html.j2").read_text(
+        encoding="utf-8"
+    )
+    (workspace / "templates" / "letter.html.j2").write_text(
+        bundled.replace("{{ closing }}", "{{ closing_line }}"), encoding="utf-8"
+    )
+    code, _, err = run("render", "--sender", "sender.example.yaml")
+    assert code == 1
+    (line,) = err.splitlines()
+    assert line.startswith("error: ") and "templates/letter.html.j2:" in line
+    assert "'closing_line' is undefined" in line
+    assert not (workspace / "letters").exists()
