@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup letters test lint docs bench clean
+.PHONY: setup letters test lint docs catalogs bench clean
 
 setup:
 	bash scripts/setup.sh
@@ -23,6 +23,18 @@ lint:
 # Regenerate docs/cli.md from the code.
 docs:
 	$(BIN)/python scripts/cli_reference.py
+
+# Extract the letter's fixed phrases, update each language's catalog, compile them.
+LOCALES := src/appeal_letters/locale
+LANGUAGES := fr
+catalogs:
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project appeal-letters \
+		-o $(LOCALES)/messages.pot .
+	for lang in $(LANGUAGES); do \
+		$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -l $$lang \
+			--no-fuzzy-matching --ignore-obsolete --width 100 || exit 1; \
+	done
+	$(BIN)/pybabel compile -d $(LOCALES) --statistics
 
 bench: setup
 	$(BIN)/python bench/render.py

@@ -198,6 +198,11 @@ def _sender(
     help="Only this recipient; repeat for several. [default: all]",
 )
 @click.option(
+    "--language",
+    type=click.Choice(["en", "fr"]),
+    help="Write every letter in this language. [default: each recipient's language]",
+)
+@click.option(
     "--paper",
     type=click.Choice(["a4", "letter"]),
     default="a4",
@@ -230,6 +235,7 @@ def render(
     paragraph: str | None,
     paragraph_file: Path | None,
     recipient_ids: tuple[str, ...],
+    language: str | None,
     paper: str,
     letter_date: dt.datetime | None,
     write_html: bool,
@@ -252,12 +258,14 @@ def render(
     options = RenderOptions(
         date=(letter_date.date() if letter_date else dt.date.today()),
         paper="letter" if paper == "letter" else "a4",
+        language=language,
         recipient_ids=recipient_ids,
         write_html=write_html,
     )
     selected = select_recipients(campaign, recipient_ids)
     target = out_dir or default_out_dir(campaign)
-    entries = write_letters(campaign, sender, target, options, templates_dir)
+    result = write_letters(campaign, sender, target, options, templates_dir)
+    entries = result.entries
     for entry in entries:
         how = f"{CHANNEL_NAMES[entry.channel]}" if entry.channel else "no channel"
         click.echo(f"  {entry.file:<40} {how}")
@@ -265,4 +273,6 @@ def render(
         f"{len(entries)} letter{'s' if len(entries) != 1 else ''} written to "
         f"{target}/ (manifest.json lists them)"
     )
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     _warn_unreachable(campaign, selected)

@@ -18,9 +18,11 @@ from typing import Any, Literal
 
 import yaml
 from babel.dates import format_date
+from babel.support import NullTranslations, Translations
 from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
     TemplateSyntaxError,
 )
@@ -37,7 +39,8 @@ PAPERS: tuple[str, ...] = ("a4", "letter")
 LETTER_TEMPLATE = "letter.html.j2"
 
 #: Babel locale used for dates in each letter language.
-DATE_LOCALES = {"en": "en_GB"}
+DATE_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+LOCALE_DOMAIN = "messages"
 
 
 def package_dir(name: str) -> Path:
@@ -52,8 +55,8 @@ class Letter:
     recipient: Recipient
     channel: Channel | None
     html: str
-    title: str
     language: str
+    warnings: tuple[str, ...] = ()
 
 
 @cache
@@ -80,31 +83,49 @@ def form_of_address(recipient: Recipient, language: str) -> tuple[str, str]:
     return salutation, closing
 
 
+def translations_for(language: str) -> Translations | NullTranslations:
+    """The compiled catalog of the letter's fixed phrases (English needs none)."""
+    if language == "en":
+        return NullTranslations()
+    return Translations.load(str(package_dir("locale")), [language], LOCALE_DOMAIN)
+
+
 class Composer:
     """Fills the letter template; one instance serves every letter of a run."""
 
     def __init__(self, user_templates: Path | None = None) -> None:
-        search = [str(package_dir("templates"))]
+        self.search = [str(package_dir("templates"))]
         self.user_templates = user_templates if user_templates and user_templates.is_dir() else None
         if self.user_templates:
-            search.insert(0, str(self.user_templates))
-        self.env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(search),
-            autoescape=True,
-            undefined=StrictUndefined,
-            extensions=["jinja2.ext.i18n"],
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-        try:
-            self.template = self.env.get_template(LETTER_TEMPLATE)
-        except TemplateNotFound as exc:
-            raise TemplateError(f"{LETTER_TEMPLATE}: template not found in {search}") from exc
-        except TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"{exc.filename or exc.name}:{exc.lineno}: template syntax: {exc.message}"
-            ) from exc
+            self.search.insert(0, str(self.user_templates))
+        self._templates: dict[str, Template] = {}
+        self.template_for("en")  # report a missing or broken template before any work
+
+    def template_for(self, language: str) -> Template:
+        """The letter template with the fixed phrases of ``language`` installed."""
+        if language not in self._templates:
+            env = ImmutableSandboxedEnvironment(
+                loader=FileSystemLoader(self.search),
+                autoescape=True,
+                undefined=StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            env.install_gettext_translations(  # type: ignore[attr-defined]
+                translations_for(language), newstyle=True
+            )
+            try:
+                self._templates[language] = env.get_template(LETTER_TEMPLATE)
+            except TemplateNotFound as exc:
+                raise TemplateError(
+                    f"{LETTER_TEMPLATE}: template not found in {self.search}"
+                ) from exc
+            except TemplateSyntaxError as exc:
+                raise TemplateError(
+                    f"{exc.filename or exc.name}:{exc.lineno}: template syntax: {exc.message}"
+                ) from exc
+        return self._templates[language]
 
     def compose(
         self,
@@ -115,40 +136,58 @@ class Composer:
         date: dt.date,
         paper: Paper = "a4",
         font_scale: float = 1.0,
+        language: str | None = None,
     ) -> Letter:
-        """Fill the template for one recipient; raises TemplateError with file and line."""
+        """Fill the template for one recipient; raises TemplateError with file and line.
+
+        The letter is in ``language`` (default: the recipient's). Where the appeal lacks that
+        language, the whole letter falls back to the appeal's own language, with a warning:
+        never a half-translated letter.
+        """
         appeal = campaign.appeal
-        language = recipient.language
-        salutation, closing = form_of_address(recipient, language)
+        language = language or recipient.language
+        warnings: list[str] = []
+        missing = appeal.missing_in(language)
+        if missing:
+            warnings.append(
+                f"letter to {recipient.id} is in '{appeal.language}', not '{language}': the "
+                f"appeal lacks {', '.join(missing)}"
+            )
+            language = appeal.language
+        named = recipient.in_language(language)
+        salutation, closing = form_of_address(named, language)
         channel = recipient.primary_channel
-        title = f"{appeal.code}: letter to {recipient.honorific} {recipient.name}"
         context = {
             "appeal": appeal,
-            "recipient": recipient,
+            "text": appeal.text(language),
+            "recipient": named,
             "sender": sender,
             "channel": channel,
             "salutation": salutation,
             "closing": closing,
-            "office_note": _office_note(appeal, recipient),
+            "office_note": _office_note(appeal, recipient, language),
             "paragraph": sender.paragraph,
             "letter_date": format_date(date, "long", locale=DATE_LOCALES[language]),
             "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[language]),
             "language": language,
             "paper": paper,
             "font_scale": font_scale,
-            "title": title,
         }
         try:
-            html = self.template.render(context)
+            html = self.template_for(language).render(context)
         except JinjaTemplateError as exc:
             raise TemplateError(_template_error(exc)) from exc
         return Letter(
-            recipient=recipient, channel=channel, html=html, title=title, language=language
+            recipient=recipient,
+            channel=channel,
+            html=html,
+            language=language,
+            warnings=tuple(warnings),
         )
 
 
-def _office_note(appeal: Appeal, recipient: Recipient) -> str | None:
-    notes = appeal.office_notes
+def _office_note(appeal: Appeal, recipient: Recipient, language: str) -> str | None:
+    notes = appeal.text(language).office_notes
     return notes.get(recipient.id) or notes.get(recipient.office)
 
 

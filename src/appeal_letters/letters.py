@@ -30,6 +30,7 @@ class RenderOptions:
 
     date: dt.date
     paper: Paper = "a4"
+    language: str | None = None
     recipient_ids: Sequence[str] = field(default_factory=tuple)
     write_html: bool = False
 
@@ -69,6 +70,7 @@ def render_letter(
             date=options.date,
             paper=options.paper,
             font_scale=scale,
+            language=options.language,
         )
         document = renderer.layout(letter)
         zone = renderer.overflowing_zone(document)
@@ -140,13 +142,21 @@ def _render_all(
     return [first, *rest]
 
 
+@dataclass(frozen=True)
+class RenderResult:
+    """What a run wrote, and what the user should know about it."""
+
+    entries: list[ManifestEntry]
+    warnings: list[str]
+
+
 def write_letters(
     campaign: Campaign,
     sender: Sender,
     out_dir: Path,
     options: RenderOptions,
     user_templates: Path | None = None,
-) -> list[ManifestEntry]:
+) -> RenderResult:
     """Render every selected letter, then write them all and ``manifest.json`` into ``out_dir``.
 
     Nothing is written until every letter has rendered, so an error leaves no partial set.
@@ -174,7 +184,8 @@ def write_letters(
                 recipient=f"{recipient.honorific} {recipient.name}, {recipient.title}",
                 channel=(channel.kind, channel.address) if channel else None,
                 pages=item.pages,
+                language=item.letter.language,
             )
         )
     write_manifest(out_dir, campaign.appeal.code, entries)
-    return entries
+    return RenderResult(entries, [w for item in rendered for w in item.letter.warnings])

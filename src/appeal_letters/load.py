@@ -209,10 +209,25 @@ def _load_appeal(file: Path) -> tuple[Appeal | None, _Document]:
     if mapping is None:
         return None, doc
     try:
-        return Appeal.model_validate(mapping), doc
+        appeal = Appeal.model_validate(mapping)
     except pydantic.ValidationError as exc:
         _pydantic_problems(doc, exc, (), Appeal)
         return None, doc
+    for language, translation in appeal.translations.items():
+        where: Path_ = ("translations", language)
+        if translation.actions is not None and len(translation.actions) != len(appeal.actions):
+            doc.problem(
+                (*where, "actions"),
+                f"has {len(translation.actions)} actions but the appeal has "
+                f"{len(appeal.actions)}; translate each action, in the same order",
+            )
+        for key in translation.office_notes:
+            if key not in appeal.office_notes:
+                doc.problem(
+                    (*where, "office_notes", key),
+                    f"'{key}' has no note in the appeal's own language",
+                )
+    return (None if doc.problems else appeal), doc
 
 
 def _load_recipients(file: Path) -> tuple[list[tuple[Recipient, _Document, int]], list[Problem]]:

@@ -38,8 +38,8 @@ OFFICES: tuple[str, ...] = Office.__args__  # type: ignore[attr-defined]
 Gender = Literal["male", "female", "unspecified"]
 ChannelKind = Literal["fax", "email", "web_form", "post"]
 
-#: Languages whose forms of address and letter text ship with the package.
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en",)
+#: Languages whose forms of address and letter text (catalogs) ship with the package.
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -169,6 +169,17 @@ class Channel(_Strict):
         return format_phone(self.address) if self.kind == "fax" else self.address
 
 
+class LocalizedNames(_Strict):
+    """How a recipient is named in a letter written in another language."""
+
+    honorific: Line | None = None
+    name: Line | None = None
+    family_name: Line | None = None
+    title: Text | None = None
+    institution: Text | None = None
+    address: list[Line] | None = None
+
+
 class Recipient(_Strict):
     """One authority to write to, with the facts needed to address them properly."""
 
@@ -186,6 +197,14 @@ class Recipient(_Strict):
     salutation: Line | None = None
     closing: Line | None = None
     channels: Channels = Field(default_factory=Channels)
+    localized: dict[Language, LocalizedNames] = Field(default_factory=dict)
+
+    def in_language(self, language: str) -> Recipient:
+        """This recipient named as a letter in ``language`` names them."""
+        names = self.localized.get(language)
+        if names is None:
+            return self
+        return self.model_copy(update=names.model_dump(exclude_none=True))
 
     @property
     def surname(self) -> str:
@@ -224,12 +243,36 @@ class Sender(_Strict):
         return value
 
 
+class AppealText(_Strict):
+    """The part of an appeal a letter quotes, in one language."""
+
+    title: Text
+    issuer: Text
+    authorities: Text
+    summary: Text
+    actions: list[Text] = Field(min_length=1, max_length=20)
+    office_notes: dict[str, Text] = Field(default_factory=dict)
+
+
+class Translation(_Strict):
+    """The appeal's text in another language; ``translated_by`` says it is not the issuer's."""
+
+    translated_by: Text
+    title: Text | None = None
+    issuer: Text | None = None
+    authorities: Text | None = None
+    summary: Text | None = None
+    actions: list[Text] | None = None
+    office_notes: dict[str, Text] = Field(default_factory=dict)
+
+
 class Appeal(_Strict):
     """The urgent appeal: what happened, what is asked, and the code every reply quotes."""
 
     code: Line
     title: Text
     issuer: Text
+    authorities: Text
     place: Line
     date: dt.date
     country: Line
@@ -238,6 +281,43 @@ class Appeal(_Strict):
     summary: Text
     actions: list[Text] = Field(min_length=1, max_length=20)
     office_notes: dict[str, Text] = Field(default_factory=dict)
+    translations: dict[Language, Translation] = Field(default_factory=dict)
+
+    def missing_in(self, language: str) -> list[str]:
+        """The fields a letter in ``language`` would lack (empty: the language is complete)."""
+        if language == self.language:
+            return []
+        translation = self.translations.get(language)
+        if translation is None:
+            return ["translations." + language]
+        missing = [
+            f"translations.{language}.{name}"
+            for name in ("title", "issuer", "authorities", "summary", "actions")
+            if getattr(translation, name) is None
+        ]
+        missing += [
+            f"translations.{language}.office_notes.{key}"
+            for key in self.office_notes
+            if key not in translation.office_notes
+        ]
+        return missing
+
+    def text(self, language: str) -> AppealText:
+        """The appeal's text in ``language``; call only when :meth:`missing_in` is empty."""
+        main = AppealText(
+            title=self.title,
+            issuer=self.issuer,
+            authorities=self.authorities,
+            summary=self.summary,
+            actions=self.actions,
+            office_notes=self.office_notes,
+        )
+        translation = self.translations.get(language)
+        if language == self.language or translation is None:
+            return main
+        return main.model_copy(
+            update=translation.model_dump(exclude_none=True, exclude={"translated_by"})
+        )
 
 
 class Campaign(_Strict):

@@ -70,6 +70,7 @@ class ManifestEntry:
     recipient: str
     channel: str | None
     channel_address: str | None
+    language: str
     file: str
     pages: int
     sha256: str
@@ -83,12 +84,14 @@ class ManifestEntry:
         recipient: str,
         channel: tuple[str, str] | None,
         pages: int,
+        language: str,
     ) -> ManifestEntry:
         return ManifestEntry(
             recipient_id=recipient_id,
             recipient=recipient,
             channel=channel[0] if channel else None,
             channel_address=channel[1] if channel else None,
+            language=language,
             file=path.name,
             pages=pages,
             sha256=hashlib.sha256(data).hexdigest(),
