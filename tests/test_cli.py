@@ -284,3 +284,52 @@ def test_missing_template_variable_is_one_line_with_file_and_line(workspace: Pat
     assert line.startswith("error: ") and "templates/letter.html.j2:" in line
     assert "'closing_line' is undefined" in line
     assert not (workspace / "letters").exists()
+
+
+def test_languages_lists_coverage(workspace: Path) -> None:
+    code, out, _ = run("languages")
+    assert code == 0
+    assert out.splitlines() == [
+        "  en  catalog and forms; the appeal's own text",
+        "  fr  catalog and forms; translation by the appeal-letters developers, from the "
+        "English; not the issuer's text, to be reviewed",
+        "Recipients' languages: en",
+    ]
+
+
+def test_render_in_french_and_fallback_warning(workspace: Path) -> None:
+    code, _, err = run(
+        "render",
+        "--sender",
+        "sender.example.yaml",
+        "--language",
+        "fr",
+        "--recipient",
+        "president",
+        "--out",
+        "fr",
+    )
+    assert code == 0, err
+    assert "Monsieur le Président," in pdf_text(workspace / "fr" / "01-president.pdf")
+    text = (workspace / "appeal.yaml").read_text(encoding="utf-8")
+    (workspace / "appeal.yaml").write_text(
+        text[: text.index("\ntranslations:")] + "\n", encoding="utf-8"
+    )
+    code, out, err = run("languages")
+    assert "  fr  catalog and forms; letters fall back to en; missing translations.fr" in out
+    code, _, err = run(
+        "render",
+        "--sender",
+        "sender.example.yaml",
+        "--language",
+        "fr",
+        "--recipient",
+        "president",
+        "--out",
+        "fr2",
+    )
+    assert code == 0
+    assert (
+        "warning: letter to president is in 'en', not 'fr': the appeal lacks translations.fr"
+        in err.splitlines()
+    )

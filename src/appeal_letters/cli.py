@@ -155,6 +155,30 @@ def check(
     click.echo("OK: the workspace is valid.")
 
 
+@main.command()
+@workspace_options
+@reports_errors
+def languages(appeal_file: Path, recipient_files: tuple[Path, ...], templates_dir: Path) -> None:
+    """List the languages letters can be written in, and what the appeal lacks in each."""
+    from .compose import language_coverage
+
+    campaign = _campaign(appeal_file, recipient_files)
+    appeal = campaign.appeal
+    for item in language_coverage(appeal):
+        package = "catalog and forms" if item.catalog and item.forms else "INCOMPLETE package data"
+        if item.language == appeal.language:
+            text = "the appeal's own text"
+        elif item.missing:
+            text = (
+                "letters fall back to " + appeal.language + "; missing " + ", ".join(item.missing)
+            )
+        else:
+            text = f"translation by {item.translated_by}; not the issuer's text, to be reviewed"
+        click.echo(f"  {item.language}  {package}; {text}")
+    used = sorted({r.language for r in campaign.recipients})
+    click.echo(f"Recipients' languages: {', '.join(used)}")
+
+
 def _sender(
     sender_file: Path | None, name: str | None, address: tuple[str, ...], email: str | None
 ) -> Sender:

@@ -32,7 +32,7 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import TemplateError
-from .models import Appeal, Campaign, Channel, Recipient, Sender
+from .models import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
 
 Paper = Literal["a4", "letter"]
 PAPERS: tuple[str, ...] = ("a4", "letter")
@@ -88,6 +88,35 @@ def translations_for(language: str) -> Translations | NullTranslations:
     if language == "en":
         return NullTranslations()
     return Translations.load(str(package_dir("locale")), [language], LOCALE_DOMAIN)
+
+
+@dataclass(frozen=True)
+class LanguageCoverage:
+    """How far letters can be written in one language: catalog, forms, appeal text."""
+
+    language: str
+    catalog: bool
+    forms: bool
+    missing: tuple[str, ...]
+    translated_by: str | None
+
+
+def language_coverage(appeal: Appeal) -> list[LanguageCoverage]:
+    """For each supported language, what the package and the appeal provide."""
+    result = []
+    for language in SUPPORTED_LANGUAGES:
+        mo = package_dir("locale") / language / "LC_MESSAGES" / f"{LOCALE_DOMAIN}.mo"
+        translation = appeal.translations.get(language)
+        result.append(
+            LanguageCoverage(
+                language=language,
+                catalog=language == "en" or mo.is_file(),
+                forms=language in _forms(),
+                missing=tuple(appeal.missing_in(language)),
+                translated_by=translation.translated_by if translation else None,
+            )
+        )
+    return result
 
 
 class Composer:

@@ -1,0 +1,220 @@
+"""Letters in the recipient's language: catalogs, forms of address, translations, fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from appeal_letters.compose import Composer, _forms, package_dir
+from appeal_letters.errors import ValidationError
+from appeal_letters.letters import RenderOptions, write_letters
+from appeal_letters.load import load_campaign
+from appeal_letters.models import OFFICES, SUPPORTED_LANGUAGES, Campaign, Sender
+
+from .conftest import LETTER_DATE, ROOT, page_count, pdf_text, squash
+
+TRANSLATED = [lang for lang in SUPPORTED_LANGUAGES if lang != "en"]
+
+
+def template_messages() -> set[str]:
+    """Every fixed phrase of the bundled templates, as Babel extracts it."""
+    found = extract_from_dir(
+        str(package_dir("templates")),
+        method_map=[("**.j2", "jinja2")],
+        options_map={"**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}},
+    )
+    return {message for _, _, message, _, _ in found}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalog_translates_every_phrase_of_the_template(language: str) -> None:
+    po = package_dir("locale") / language / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    messages = template_messages()
+    assert messages, "no phrases extracted: is the template still marked up with _()?"
+    for message in messages:
+        entry = catalog.get(message)
+        assert entry is not None and entry.string, f"{language}: '{message}' is not translated"
+        assert not entry.fuzzy, f"{language}: '{message}' is marked fuzzy"
+        for placeholder in ("%(code)s", "%(title)s", "%(issuer)s", "%(date)s", "%(number)s"):
+            assert (placeholder in message) == (placeholder in entry.string), (language, message)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_compiled_catalog_matches_its_source(language: str) -> None:
+    folder = package_dir("locale") / language / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as handle:
+        source = {m.id: m.string for m in read_po(handle) if m.id}
+    with (folder / "messages.mo").open("rb") as handle:
+        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+    assert compiled == source, "run `make catalogs` to recompile"
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_forms_of_address_cover_every_office(language: str) -> None:
+    table = _forms()[language]
+    for office in OFFICES:
+        assert "unspecified" in table[office], (language, office)
+        for entry in table[office].values():
+            assert entry["salutation"] and entry["closing"]
+
+
+@pytest.fixture(scope="module")
+def french_letters(
+    tmp_path_factory: pytest.TempPathFactory, campaign: Campaign, sender: Sender
+) -> Path:
+    out = tmp_path_factory.mktemp("fr")
+    result = write_letters(campaign, sender, out, RenderOptions(date=LETTER_DATE, language="fr"))
+    assert result.warnings == []
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "salutation", "closing", "addressee"),
+    [
+        (
+            "01-president.pdf",
+            "Monsieur le Président,",
+            "Je vous prie d'agréer, Monsieur le Président, l'expression de ma très haute "
+            "considération.",
+            "Président de la Fédération de Russie",
+        ),
+        (
+            "03-interior-minister.pdf",
+            "Monsieur le Ministre,",
+            "Je vous prie d'agréer, Monsieur le Ministre, l'expression de ma haute considération.",
+            "Ministre de l'Intérieur de la Fédération de Russie",
+        ),
+        (
+            "06-ombudsman.pdf",
+            "Madame la Commissaire,",
+            "Je vous prie d'agréer, Madame la Commissaire, l'expression de ma haute considération.",
+            "Mme Ella Pamfilova",
+        ),
+        (
+            "09-ambassador-belgium.pdf",
+            "Monsieur l'Ambassadeur,",
+            "Je vous prie d'agréer, Monsieur l'Ambassadeur, l'expression de ma très haute "
+            "considération.",
+            "Ambassade de la Fédération de Russie à Bruxelles",
+        ),
+    ],
+)
+def test_french_letters_read_right(
+    french_letters: Path,
+    campaign: Campaign,
+    name: str,
+    salutation: str,
+    closing: str,
+    addressee: str,
+) -> None:
+    path = french_letters / name
+    assert page_count(path) == 1
+    text = pdf_text(path)
+    flat = squash(text)
+    assert salutation in text
+    assert squash(closing) in flat
+    assert squash(addressee) in flat
+    assert "26 novembre 2026" in text
+    assert squash("23 mars 2016") in flat
+    assert "RUS 004 / 1214 / OBS 093.1" in text
+    assert (
+        squash("Merci de rappeler la référence RUS 004 / 1214 / OBS 093.1 dans toute réponse.")
+        in flat
+    )
+    french = campaign.appeal.translations["fr"]
+    assert french.actions is not None
+    for action in french.actions:
+        assert squash(action) in flat, action[:40]
+    for english in campaign.appeal.actions:
+        assert squash(english) not in flat
+    assert "Dear" not in text and "Yours sincerely" not in text
+
+
+def test_french_pdf_declares_its_language(french_letters: Path) -> None:
+    import pypdf
+
+    reader = pypdf.PdfReader(french_letters / "01-president.pdf")
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    assert reader.metadata is not None
+    assert reader.metadata.title == "RUS 004 / 1214 / OBS 093.1\u00a0: lettre à M. Vladimir Putin"
+
+
+def without_french(tmp_path: Path, drop: str | None = None) -> Path:
+    """A copy of appeal.yaml with no French, or with one French field removed."""
+    text = (ROOT / "appeal.yaml").read_text(encoding="utf-8")
+    if drop is None:
+        text = text[: text.index("\ntranslations:")] + "\n"
+    else:
+        lines = text.splitlines(keepends=True)
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"    {drop}:"))
+        end = start + 1
+        while end < len(lines) and lines[end].startswith("      "):
+            end += 1
+        text = "".join(lines[:start] + lines[end:])
+    path = tmp_path / "appeal.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("drop", "missing"),
+    [(None, "translations.fr"), ("summary", "translations.fr.summary")],
+)
+def test_missing_language_falls_back_whole_with_a_warning(
+    tmp_path: Path, sender: Sender, drop: str | None, missing: str
+) -> None:
+    campaign = load_campaign(without_french(tmp_path, drop), [ROOT / "recipients.yaml"])
+    result = write_letters(
+        campaign,
+        sender,
+        tmp_path / "out",
+        RenderOptions(date=LETTER_DATE, language="fr", recipient_ids=["president"]),
+    )
+    assert result.warnings == [
+        f"letter to president is in 'en', not 'fr': the appeal lacks {missing}"
+    ]
+    assert result.entries[0].language == "en"
+    text = pdf_text(tmp_path / "out" / "01-president.pdf")
+    assert "Dear Mr President," in text and "Monsieur" not in text
+
+
+def test_translation_must_have_as_many_actions(tmp_path: Path) -> None:
+    text = (ROOT / "appeal.yaml").read_text(encoding="utf-8")
+    start = text.index("      - >-\n        mener une enquête")
+    end = text.index("      - >-\n        mettre un terme")
+    path = tmp_path / "appeal.yaml"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        load_campaign(path, [ROOT / "recipients.yaml"])
+    (problem,) = info.value.problems
+    assert problem.field == "translations.fr.actions"
+    assert "has 5 actions but the appeal has 6" in problem.message
+
+
+def test_unsupported_language_is_refused(tmp_path: Path) -> None:
+    text = (
+        (ROOT / "recipients.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    language: en\n", "    language: xx\n", 1)
+    )
+    path = tmp_path / "recipients.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"language 'xx' is not supported yet"):
+        load_campaign(ROOT / "appeal.yaml", [path])
+
+
+def test_one_composer_serves_both_languages(campaign: Campaign, sender: Sender) -> None:
+    composer = Composer()
+    president = campaign.recipients[0]
+    english = composer.compose(campaign, president, sender, date=LETTER_DATE)
+    french = composer.compose(campaign, president, sender, date=LETTER_DATE, language="fr")
+    again = composer.compose(campaign, president, sender, date=LETTER_DATE)
+    assert "Dear Mr President," in english.html and english.html == again.html
+    assert "Monsieur le Président," in french.html
+    assert french.html.count('lang="fr"') == 1
