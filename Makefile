@@ -26,7 +26,7 @@ docs:
 
 # Extract the letter's fixed phrases, update each language's catalog, compile them.
 LOCALES := src/appeal_letters/locale
-LANGUAGES := fr
+LANGUAGES := fr es ru
 catalogs:
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project appeal-letters \
 		-o $(LOCALES)/messages.pot .

@@ -291,8 +291,11 @@ def test_languages_lists_coverage(workspace: Path) -> None:
     assert code == 0
     assert out.splitlines() == [
         "  en  catalog and forms; the appeal's own text",
-        "  fr  catalog and forms; translation by the appeal-letters developers, from the "
-        "English; not the issuer's text, to be reviewed",
+        *(
+            f"  {lang}  catalog and forms; translation by the appeal-letters developers, from "
+            "the English; not the issuer's text, to be reviewed"
+            for lang in ("fr", "es", "ru")
+        ),
         "Recipients' languages: en",
     ]
 

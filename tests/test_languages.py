@@ -136,6 +136,87 @@ def test_french_letters_read_right(
     assert "Dear" not in text and "Yours sincerely" not in text
 
 
+@pytest.mark.parametrize(
+    ("language", "name", "salutation", "closing", "dates", "reference"),
+    [
+        (
+            "es",
+            "01-president.pdf",
+            "Excelentísimo Señor Presidente:",
+            "Le saluda respetuosamente,",
+            ("26 de noviembre de 2026", "23 de marzo de 2016"),
+            "Le ruego que cite la referencia RUS 004 / 1214 / OBS 093.1 en su respuesta.",
+        ),
+        (
+            "es",
+            "08-ambassador-un-geneva.pdf",
+            "Excelentísimo Señor Embajador:",
+            "Le saluda respetuosamente,",
+            ("26 de noviembre de 2026", "23 de marzo de 2016"),
+            "Le ruego que cite la referencia RUS 004 / 1214 / OBS 093.1 en su respuesta.",
+        ),
+        (
+            "ru",
+            "01-president.pdf",
+            "Уважаемый господин Президент!",
+            "С уважением,",
+            ("26 ноября 2026 г.", "23 марта 2016 г."),
+            "Просьба указывать в ответе номер обращения RUS 004 / 1214 / OBS 093.1.",
+        ),
+        (
+            "ru",
+            "09-ambassador-belgium.pdf",
+            "Ваше превосходительство!",
+            "С уважением,",
+            ("26 ноября 2026 г.", "23 марта 2016 г."),
+            "Просьба указывать в ответе номер обращения RUS 004 / 1214 / OBS 093.1.",
+        ),
+        (
+            "ru",
+            "07-civil-society-council.pdf",
+            "Уважаемый господин Федотов!",
+            "С уважением,",
+            ("26 ноября 2026 г.", "23 марта 2016 г."),
+            "Просьба указывать в ответе номер обращения RUS 004 / 1214 / OBS 093.1.",
+        ),
+    ],
+)
+def test_spanish_and_russian_letters_read_right(
+    tmp_path: Path,
+    campaign: Campaign,
+    sender: Sender,
+    language: str,
+    name: str,
+    salutation: str,
+    closing: str,
+    dates: tuple[str, str],
+    reference: str,
+) -> None:
+    recipient = name[3:-4]
+    result = write_letters(
+        campaign,
+        sender,
+        tmp_path,
+        RenderOptions(date=LETTER_DATE, language=language, recipient_ids=[recipient]),
+    )
+    assert result.warnings == [] and result.entries[0].language == language
+    path = tmp_path / name
+    assert page_count(path) == 1
+    text = pdf_text(path)
+    flat = squash(text)
+    assert salutation in text and closing in text
+    for date in dates:
+        assert squash(date) in flat
+    assert squash(reference) in flat
+    assert "\ufffd" not in text
+    translated = campaign.appeal.translations[language]
+    assert translated.actions is not None and translated.summary is not None
+    for action in translated.actions:
+        assert squash(action) in flat, action[:40]
+    assert squash(translated.summary) in flat
+    assert "Dear" not in text and "Yours" not in text
+
+
 def test_french_pdf_declares_its_language(french_letters: Path) -> None:
     import pypdf
 

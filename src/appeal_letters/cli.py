@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import AppealLettersError, ValidationError
 from .load import load_campaign, load_sender, sender_from_options
-from .models import Campaign, Recipient, Sender
+from .models import SUPPORTED_LANGUAGES, Campaign, Recipient, Sender
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -223,7 +223,7 @@ def _sender(
 )
 @click.option(
     "--language",
-    type=click.Choice(["en", "fr"]),
+    type=click.Choice(SUPPORTED_LANGUAGES),
     help="Write every letter in this language. [default: each recipient's language]",
 )
 @click.option(

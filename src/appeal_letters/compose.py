@@ -39,7 +39,7 @@ PAPERS: tuple[str, ...] = ("a4", "letter")
 LETTER_TEMPLATE = "letter.html.j2"
 
 #: Babel locale used for dates in each letter language.
-DATE_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+DATE_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU"}
 LOCALE_DOMAIN = "messages"
 
 

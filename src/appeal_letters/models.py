@@ -39,7 +39,7 @@ Gender = Literal["male", "female", "unspecified"]
 ChannelKind = Literal["fax", "email", "web_form", "post"]
 
 #: Languages whose forms of address and letter text (catalogs) ship with the package.
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr")
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -178,6 +178,8 @@ class LocalizedNames(_Strict):
     title: Text | None = None
     institution: Text | None = None
     address: list[Line] | None = None
+    salutation: Line | None = None
+    closing: Line | None = None
 
 
 class Recipient(_Strict):
@@ -201,10 +203,14 @@ class Recipient(_Strict):
 
     def in_language(self, language: str) -> Recipient:
         """This recipient named as a letter in ``language`` names them."""
-        names = self.localized.get(language)
-        if names is None:
+        if language == self.language:
             return self
-        return self.model_copy(update=names.model_dump(exclude_none=True))
+        # A salutation written for the recipient's own language does not carry over.
+        update: dict[str, Any] = {"salutation": None, "closing": None}
+        names = self.localized.get(language)
+        if names is not None:
+            update |= names.model_dump(exclude_none=True)
+        return self.model_copy(update=update)
 
     @property
     def surname(self) -> str:
