@@ -26,7 +26,7 @@ docs:
 
 # Extract the letter's fixed phrases, update each language's catalog, compile them.
 LOCALES := src/appeal_letters/locale
-LANGUAGES := fr es ru
+LANGUAGES := fr es ru ar
 catalogs:
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project appeal-letters \
 		-o $(LOCALES)/messages.pot .

@@ -294,7 +294,7 @@ def test_languages_lists_coverage(workspace: Path) -> None:
         *(
             f"  {lang}  catalog and forms; translation by the appeal-letters developers, from "
             "the English; not the issuer's text, to be reviewed"
-            for lang in ("fr", "es", "ru")
+            for lang in ("fr", "es", "ru", "ar")
         ),
         "Recipients' languages: en",
     ]

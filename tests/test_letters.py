@@ -152,7 +152,7 @@ def test_personal_paragraph_and_html_preview(tmp_path: Path, campaign: Campaign)
     assert squash("courageous work of the Joint Mobile Group for many years") in squash(text)
     assert page_count(tmp_path / "05-foreign-minister.pdf") == 1
     html = (tmp_path / "05-foreign-minister.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
 
 
 def test_too_long_for_one_page_is_an_error(tmp_path: Path, campaign: Campaign) -> None:

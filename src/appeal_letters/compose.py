@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -39,8 +40,9 @@ PAPERS: tuple[str, ...] = ("a4", "letter")
 LETTER_TEMPLATE = "letter.html.j2"
 
 #: Babel locale used for dates in each letter language.
-DATE_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU"}
+DATE_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU", "ar": "ar"}
 LOCALE_DOMAIN = "messages"
+RTL_LANGUAGES = frozenset({"ar"})
 
 
 def package_dir(name: str) -> Path:
@@ -81,6 +83,17 @@ def form_of_address(recipient: Recipient, language: str) -> tuple[str, str]:
     salutation = recipient.salutation or _fill(entry["salutation"], recipient)
     closing = recipient.closing or _fill(entry["closing"], recipient)
     return salutation, closing
+
+
+def text_direction(text: object) -> str:
+    """``rtl`` if the text's first strong character is right-to-left, else ``ltr``."""
+    for char in str(text):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def translations_for(language: str) -> Translations | NullTranslations:
@@ -141,6 +154,7 @@ class Composer:
                 trim_blocks=True,
                 lstrip_blocks=True,
             )
+            env.filters["bidi"] = text_direction
             env.install_gettext_translations(  # type: ignore[attr-defined]
                 translations_for(language), newstyle=True
             )
@@ -199,6 +213,7 @@ class Composer:
             "letter_date": format_date(date, "long", locale=DATE_LOCALES[language]),
             "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[language]),
             "language": language,
+            "direction": "rtl" if language in RTL_LANGUAGES else "ltr",
             "paper": paper,
             "font_scale": font_scale,
         }

@@ -39,7 +39,7 @@ Gender = Literal["male", "female", "unspecified"]
 ChannelKind = Literal["fax", "email", "web_form", "post"]
 
 #: Languages whose forms of address and letter text (catalogs) ship with the package.
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru")
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru", "ar")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
