@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
+import pypdf
 import pytest
 from click.testing import CliRunner
 
@@ -336,3 +338,46 @@ def test_render_in_french_and_fallback_warning(workspace: Path) -> None:
         "warning: letter to president is in 'en', not 'fr': the appeal lacks translations.fr"
         in err.splitlines()
     )
+
+
+def _x_of(pdf: Path, word: str) -> float:
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return next(
+        float(x) for x, w in re.findall(r'xMin="([\d.]+)"[^>]*>([^<]*)<', bbox) if w == word
+    )
+
+
+def test_layout_follows_the_senders_country(workspace: Path) -> None:
+    base = [
+        "render",
+        "--name",
+        "Marie Dupont",
+        "--address",
+        "12 rue des Lilas",
+        "--address",
+        "75011 Paris",
+        "--recipient",
+        "president",
+        "--date",
+        "2026-11-26",
+    ]
+    assert run(*base, "--country", "FR", "--out", "fr")[0] == 0
+    assert run(*base, "--country", "DE", "--out", "de")[0] == 0
+    assert run(*base, "--country", "US", "--out", "us")[0] == 0
+    french, german = workspace / "fr" / "01-president.pdf", workspace / "de" / "01-president.pdf"
+    # The recipient's name sits in the right-hand window in France, the left-hand one elsewhere.
+    assert _x_of(french, "Putin") > 300 > _x_of(german, "Putin")
+    box = pypdf.PdfReader(workspace / "us" / "01-president.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    assert run(*base, "--country", "FR", "--layout", "din", "--out", "forced")[0] == 0
+    assert _x_of(workspace / "forced" / "01-president.pdf", "Putin") < 300
+
+
+def test_layout_and_paper_must_agree(workspace: Path) -> None:
+    code, _, err = run(
+        "render", "--sender", "sender.example.yaml", "--layout", "fr", "--paper", "letter"
+    )
+    assert code == 1
+    assert err == "error: the fr layout is not for letter paper\n"

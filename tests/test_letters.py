@@ -126,7 +126,7 @@ def test_us_letter_paper(tmp_path: Path, campaign: Campaign, sender: Sender) -> 
         campaign,
         sender,
         tmp_path,
-        RenderOptions(date=LETTER_DATE, paper="letter", recipient_ids=["president"]),
+        RenderOptions(date=LETTER_DATE, layout="us", recipient_ids=["president"]),
     )
     reader = pypdf.PdfReader(tmp_path / "01-president.pdf")
     box = reader.pages[0].mediabox
@@ -201,7 +201,7 @@ def test_address_too_long_for_the_envelope_window(
     assert "103132 Moscow" in pdf_text_of(
         render_letter(composer, renderer, campaign, fits, sender, options).pdf, tmp_path
     )
-    with pytest.raises(RenderError, match="does not fit in the envelope window of the A4 layout"):
+    with pytest.raises(RenderError, match="does not fit in the envelope window of the DIN 5008 layout"):
         render_letter(composer, renderer, campaign, too_long, sender, options)
 
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from . import __version__
+from .compose import LAYOUTS, Layout, default_layout, paper_of
 from .errors import AppealLettersError, ValidationError
 from .load import load_campaign, load_sender, sender_from_options
 from .models import SUPPORTED_LANGUAGES, Campaign, Recipient, Sender
@@ -179,8 +180,24 @@ def languages(appeal_file: Path, recipient_files: tuple[Path, ...], templates_di
     click.echo(f"Recipients' languages: {', '.join(used)}")
 
 
+def _layout(layout: str | None, paper: str | None, sender: Sender) -> Layout:
+    """The layout asked for, or the one the sender's country expects."""
+    if layout is None:
+        if paper == "letter":
+            return "us"
+        chosen = default_layout(sender.country)
+        return "din" if paper == "a4" and chosen == "us" else chosen
+    if paper is not None and paper_of(cast(Layout, layout)) != paper:
+        raise AppealLettersError(f"the {layout} layout is not for {paper} paper")
+    return cast(Layout, layout)
+
+
 def _sender(
-    sender_file: Path | None, name: str | None, address: tuple[str, ...], email: str | None
+    sender_file: Path | None,
+    name: str | None,
+    address: tuple[str, ...],
+    email: str | None,
+    country: str | None = None,
 ) -> Sender:
     if sender_file is not None and name:
         raise AppealLettersError("give either --sender FILE or --name/--address, not both")
@@ -189,7 +206,7 @@ def _sender(
     if name:
         if not address:
             raise AppealLettersError("--name needs --address too (repeat it for each line)")
-        return sender_from_options(name, address, email)
+        return sender_from_options(name, address, email, country=country)
     if Path("sender.yaml").is_file():
         return load_sender(Path("sender.yaml"))
     raise AppealLettersError(
@@ -208,6 +225,7 @@ def _sender(
 @click.option("--name", help="Your name, instead of a sender file.")
 @click.option("--address", multiple=True, help="A line of your address; repeat for each line.")
 @click.option("--email", help="Your e-mail address (optional).")
+@click.option("--country", help="Your country's ISO code (e.g. FR), for the default layout.")
 @click.option("--paragraph", help="A paragraph of your own, printed before the closing.")
 @click.option(
     "--paragraph-file",
@@ -227,11 +245,15 @@ def _sender(
     help="Write every letter in this language. [default: each recipient's language]",
 )
 @click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    help="Window-envelope layout: din (DIN 5008, A4), fr (French, A4, address on the right) "
+    "or us (US Letter, #10 envelope). [default: from the sender's country, else din]",
+)
+@click.option(
     "--paper",
     type=click.Choice(["a4", "letter"]),
-    default="a4",
-    show_default=True,
-    help="A4 (DIN 5008 window envelope) or US Letter (#10 window envelope).",
+    help="Paper size: letter means the us layout; a4 the din or fr layout.",
 )
 @click.option(
     "--date",
@@ -256,11 +278,13 @@ def render(
     name: str | None,
     address: tuple[str, ...],
     email: str | None,
+    country: str | None,
     paragraph: str | None,
     paragraph_file: Path | None,
     recipient_ids: tuple[str, ...],
     language: str | None,
-    paper: str,
+    layout: str | None,
+    paper: str | None,
     letter_date: dt.datetime | None,
     write_html: bool,
     out_dir: Path | None,
@@ -275,13 +299,15 @@ def render(
             paragraph = paragraph_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             raise AppealLettersError(f"{paragraph_file}: cannot read it as UTF-8 text") from exc
-    sender = _sender(sender_file, name, address, email)
+    sender = _sender(sender_file, name, address, email, country)
     if paragraph:
-        sender = sender_from_options(sender.name, sender.address, sender.email, paragraph)
+        sender = sender_from_options(
+            sender.name, sender.address, sender.email, paragraph, sender.country
+        )
     campaign = _campaign(appeal_file, recipient_files)
     options = RenderOptions(
         date=(letter_date.date() if letter_date else dt.date.today()),
-        paper="letter" if paper == "letter" else "a4",
+        layout=_layout(layout, paper, sender),
         language=language,
         recipient_ids=recipient_ids,
         write_html=write_html,

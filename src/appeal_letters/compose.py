@@ -36,7 +36,28 @@ from .errors import TemplateError
 from .models import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
 
 Paper = Literal["a4", "letter"]
-PAPERS: tuple[str, ...] = ("a4", "letter")
+#: Window-envelope layouts: DIN 5008 form B (A4), French NF Z 10-011 style (A4, address on the
+#: right), US Letter with a #10 window envelope.
+Layout = Literal["din", "fr", "us"]
+LAYOUTS: tuple[str, ...] = ("din", "fr", "us")
+#: Sender countries whose post expects the French layout, or US Letter paper.
+FRENCH_LAYOUT_COUNTRIES = frozenset({"FR", "MC", "LU"})
+LETTER_PAPER_COUNTRIES = frozenset({"US", "CA", "MX", "PH"})
+
+
+def paper_of(layout: Layout) -> Paper:
+    return "letter" if layout == "us" else "a4"
+
+
+def default_layout(sender_country: str | None) -> Layout:
+    """The layout a sender's post office expects: French, US Letter, or DIN 5008."""
+    if sender_country in FRENCH_LAYOUT_COUNTRIES:
+        return "fr"
+    if sender_country in LETTER_PAPER_COUNTRIES:
+        return "us"
+    return "din"
+
+
 LETTER_TEMPLATE = "letter.html.j2"
 
 #: Babel locale used for dates in each letter language.
@@ -177,7 +198,7 @@ class Composer:
         sender: Sender,
         *,
         date: dt.date,
-        paper: Paper = "a4",
+        layout: Layout = "din",
         font_scale: float = 1.0,
         language: str | None = None,
     ) -> Letter:
@@ -214,7 +235,8 @@ class Composer:
             "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[language]),
             "language": language,
             "direction": "rtl" if language in RTL_LANGUAGES else "ltr",
-            "paper": paper,
+            "paper": paper_of(layout),
+            "layout": layout,
             "font_scale": font_scale,
         }
         try:

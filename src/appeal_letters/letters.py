@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compose import Composer, Paper
+from .compose import Composer, Layout
 from .errors import AppealLettersError, RenderError
 from .models import Campaign, Recipient, Sender
 from .output import ManifestEntry, atomic_write, safe_child, slugify, write_manifest
 from .pdf import FONT_SCALES, PdfRenderer, RenderedLetter
+
+LAYOUT_NAMES = {"din": "DIN 5008", "fr": "French", "us": "US Letter"}
 
 #: From this many letters on, rendering is shared between processes (one per core).
 PARALLEL_FROM = 4
@@ -29,7 +31,7 @@ class RenderOptions:
     """What a supporter chooses for a run; the date is passed in so output is reproducible."""
 
     date: dt.date
-    paper: Paper = "a4"
+    layout: Layout = "din"
     language: str | None = None
     recipient_ids: Sequence[str] = field(default_factory=tuple)
     write_html: bool = False
@@ -68,7 +70,7 @@ def render_letter(
             recipient,
             sender,
             date=options.date,
-            paper=options.paper,
+            layout=options.layout,
             font_scale=scale,
             language=options.language,
         )
@@ -77,7 +79,8 @@ def render_letter(
         if zone:
             raise RenderError(
                 f"the address of {recipient.id} does not fit in the {zone} of the "
-                f"{options.paper.upper()} layout; shorten its title, institution or address lines"
+                f"{LAYOUT_NAMES[options.layout]} layout; shorten its title, institution or "
+                "address lines"
             )
         pages = len(document.pages)
         if pages == 1:

@@ -312,7 +312,11 @@ def load_sender(file: Path) -> Sender:
 
 
 def sender_from_options(
-    name: str, address: Sequence[str], email: str | None, paragraph: str | None = None
+    name: str,
+    address: Sequence[str],
+    email: str | None,
+    paragraph: str | None = None,
+    country: str | None = None,
 ) -> Sender:
     """Build a sender from command-line options; errors name the option, not a file."""
     lines = [line.strip() for value in address for line in value.splitlines() if line.strip()]
@@ -321,6 +325,8 @@ def sender_from_options(
         data["email"] = email
     if paragraph:
         data["paragraph"] = paragraph
+    if country:
+        data["country"] = country
     try:
         return Sender.model_validate(data)
     except pydantic.ValidationError as exc:

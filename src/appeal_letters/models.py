@@ -238,6 +238,7 @@ class Sender(_Strict):
 
     name: Line
     address: list[Line] = Field(min_length=1, max_length=6)
+    country: Country | None = None
     email: Email | None = None
     paragraph: Text | None = None
 
