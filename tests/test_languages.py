@@ -387,3 +387,42 @@ def test_arabic_letter_is_rtl_with_numbers_left_to_right(arabic_letters: Path) -
     # poppler gives right-to-left words in visual order, i.e. reversed
     salutation_x = next(float(x) for x, _, w in words if "الرئيس،" in (w, w[::-1]))
     assert salutation_x > 300, "the salutation should start at the right margin"
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_bundled_fonts_cover_every_character_of_the_letters(
+    campaign: Campaign, sender: Sender, language: str
+) -> None:
+    """No tofu: each character a letter prints has a glyph in one of the bundled fonts."""
+    from html.parser import HTMLParser
+
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for font in package_dir("fonts").glob("*.ttf"):
+        covered |= set(TTFont(font).getBestCmap())
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.chunks: list[str] = []
+            self.skip = False
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            self.skip = tag in ("style", "title")
+
+        def handle_endtag(self, tag: str) -> None:
+            self.skip = False
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                self.chunks.append(data)
+
+    composer = Composer()
+    for recipient in campaign.recipients:
+        letter = composer.compose(campaign, recipient, sender, date=LETTER_DATE, language=language)
+        parser = Text()
+        parser.feed(letter.html)
+        text = "".join(parser.chunks)
+        missing = {c for c in text if not c.isspace() and ord(c) not in covered}
+        assert not missing, f"{recipient.id}: no glyph for {sorted(missing)}"

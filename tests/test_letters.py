@@ -201,7 +201,9 @@ def test_address_too_long_for_the_envelope_window(
     assert "103132 Moscow" in pdf_text_of(
         render_letter(composer, renderer, campaign, fits, sender, options).pdf, tmp_path
     )
-    with pytest.raises(RenderError, match="does not fit in the envelope window of the DIN 5008 layout"):
+    with pytest.raises(
+        RenderError, match="does not fit in the envelope window of the DIN 5008 layout"
+    ):
         render_letter(composer, renderer, campaign, too_long, sender, options)
 
 
