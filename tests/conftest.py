@@ -25,6 +25,14 @@ def squash(text: str) -> str:
     return re.sub(r"[\s\-\u2010\u2011\u00ad]+", "", text)
 
 
+BIDI_AND_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u064b-\u0652]")
+
+
+def arabic_squash(text: str) -> str:
+    """:func:`squash`, also without bidi controls (pdftotext adds them) and Arabic vowel marks."""
+    return squash(BIDI_AND_MARKS.sub("", text))
+
+
 def pdf_text(path: Path) -> str:
     """The text a reader gets from the PDF, via poppler's pdftotext (what a fax gateway sees)."""
     result = subprocess.run(

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from appeal_letters.cli import main
 
-from .conftest import ROOT, page_count, pdf_text
+from .conftest import ROOT, arabic_squash, page_count, pdf_text
 
 GOLDEN = Path(__file__).parent / "data"
 
@@ -245,6 +245,30 @@ def test_installed_wheel_renders_letters_in_a_real_process(tmp_path: Path, works
     pdfs = sorted((workspace / "from-wheel").glob("*.pdf"))
     assert len(pdfs) == 10
     assert all(page_count(p) == 1 for p in pdfs)
+
+    for language, salutation in (("fr", "Monsieur le Président,"), ("ar", "فخامة الرئيس،")):
+        localized = subprocess.run(
+            [
+                str(env_dir / "bin" / "appeal-letters"),
+                "render",
+                "--sender",
+                "sender.example.yaml",
+                "--language",
+                language,
+                "--recipient",
+                "president",
+                "--out",
+                f"wheel-{language}",
+            ],
+            cwd=workspace,
+            capture_output=True,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+        assert localized.returncode == 0, localized.stderr
+        text = pdf_text(workspace / f"wheel-{language}" / "01-president.pdf")
+        assert arabic_squash(salutation) in arabic_squash(text)
 
     bad = subprocess.run(
         [str(env_dir / "bin" / "appeal-letters"), "check", "--appeal", "recipients.yaml"],

@@ -17,7 +17,7 @@ from appeal_letters.letters import RenderOptions, write_letters
 from appeal_letters.load import load_campaign
 from appeal_letters.models import OFFICES, SUPPORTED_LANGUAGES, Campaign, Sender
 
-from .conftest import LETTER_DATE, ROOT, page_count, pdf_text, squash
+from .conftest import LETTER_DATE, ROOT, arabic_squash, page_count, pdf_text, squash
 
 TRANSLATED = [lang for lang in SUPPORTED_LANGUAGES if lang != "en"]
 
@@ -301,14 +301,6 @@ def test_one_composer_serves_both_languages(campaign: Campaign, sender: Sender) 
     assert "Dear Mr President," in english.html and english.html == again.html
     assert "Monsieur le Président," in french.html
     assert french.html.count('lang="fr"') == 1
-
-
-BIDI_AND_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u064b-\u0652]")
-
-
-def arabic_squash(text: str) -> str:
-    """Text without bidi controls, Arabic vowel marks, whitespace and hyphens."""
-    return squash(BIDI_AND_MARKS.sub("", text))
 
 
 @pytest.fixture(scope="module")
