@@ -327,7 +327,7 @@ def test_languages_lists_coverage(workspace: Path) -> None:
 
 
 def test_render_in_french_and_fallback_warning(workspace: Path) -> None:
-    code, _, err = run(
+    french = (
         "render",
         "--sender",
         "sender.example.yaml",
@@ -335,28 +335,16 @@ def test_render_in_french_and_fallback_warning(workspace: Path) -> None:
         "fr",
         "--recipient",
         "president",
-        "--out",
-        "fr",
     )
+    code, _, err = run(*french, "--out", "fr")
     assert code == 0, err
     assert "Monsieur le Président," in pdf_text(workspace / "fr" / "01-president.pdf")
     text = (workspace / "appeal.yaml").read_text(encoding="utf-8")
-    (workspace / "appeal.yaml").write_text(
-        text[: text.index("\ntranslations:")] + "\n", encoding="utf-8"
-    )
-    code, out, err = run("languages")
+    without = text[: text.index("\ntranslations:")] + "\n"
+    (workspace / "appeal.yaml").write_text(without, encoding="utf-8")
+    _, out, _ = run("languages")
     assert "  fr  catalog and forms; letters fall back to en; missing translations.fr" in out
-    code, _, err = run(
-        "render",
-        "--sender",
-        "sender.example.yaml",
-        "--language",
-        "fr",
-        "--recipient",
-        "president",
-        "--out",
-        "fr2",
-    )
+    code, _, err = run(*french, "--out", "fr2")
     assert code == 0
     assert (
         "warning: letter to president is in 'en', not 'fr': the appeal lacks translations.fr"
