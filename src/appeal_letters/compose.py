@@ -24,6 +24,7 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     Template,
+    select_autoescape,
     TemplateNotFound,
     TemplateSyntaxError,
 )
@@ -59,6 +60,7 @@ def default_layout(sender_country: str | None) -> Layout:
 
 
 LETTER_TEMPLATE = "letter.html.j2"
+EMAIL_TEMPLATE = "email.txt.j2"
 
 #: Babel locale used for dates in each letter language.
 DATE_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU", "ar": "ar"}
@@ -161,15 +163,16 @@ class Composer:
         self.user_templates = user_templates if user_templates and user_templates.is_dir() else None
         if self.user_templates:
             self.search.insert(0, str(self.user_templates))
-        self._templates: dict[str, Template] = {}
+        self._templates: dict[tuple[str, str], Template] = {}
         self.template_for("en")  # report a missing or broken template before any work
 
-    def template_for(self, language: str) -> Template:
-        """The letter template with the fixed phrases of ``language`` installed."""
-        if language not in self._templates:
+    def template_for(self, language: str, name: str = LETTER_TEMPLATE) -> Template:
+        """A template with the fixed phrases of ``language`` installed."""
+        if (language, name) not in self._templates:
             env = ImmutableSandboxedEnvironment(
                 loader=FileSystemLoader(self.search),
-                autoescape=True,
+                # HTML is escaped; the plain-text e-mail (email.txt.j2) is not HTML.
+                autoescape=select_autoescape(["html.j2", "html"], default_for_string=True),
                 undefined=StrictUndefined,
                 extensions=["jinja2.ext.i18n"],
                 trim_blocks=True,
@@ -180,16 +183,14 @@ class Composer:
                 translations_for(language), newstyle=True
             )
             try:
-                self._templates[language] = env.get_template(LETTER_TEMPLATE)
+                self._templates[language, name] = env.get_template(name)
             except TemplateNotFound as exc:
-                raise TemplateError(
-                    f"{LETTER_TEMPLATE}: template not found in {self.search}"
-                ) from exc
+                raise TemplateError(f"{name}: template not found in {self.search}") from exc
             except TemplateSyntaxError as exc:
                 raise TemplateError(
                     f"{exc.filename or exc.name}:{exc.lineno}: template syntax: {exc.message}"
                 ) from exc
-        return self._templates[language]
+        return self._templates[language, name]
 
     def compose(
         self,
@@ -250,6 +251,25 @@ class Composer:
             language=language,
             warnings=tuple(warnings),
         )
+
+
+def email_text(
+    composer: Composer, campaign: Campaign, recipient: Recipient, sender: Sender, language: str
+) -> str:
+    """The plain-text body of the e-mail that carries a letter, in the letter's language."""
+    named = recipient.in_language(language)
+    salutation, closing = form_of_address(named, language)
+    context = {
+        "appeal": campaign.appeal,
+        "text": campaign.appeal.text(language),
+        "sender": sender,
+        "salutation": salutation,
+        "closing": closing,
+    }
+    try:
+        return composer.template_for(language, EMAIL_TEMPLATE).render(context).strip() + "\n"
+    except JinjaTemplateError as exc:
+        raise TemplateError(_template_error(exc)) from exc
 
 
 def _office_note(appeal: Appeal, recipient: Recipient, language: str) -> str | None:

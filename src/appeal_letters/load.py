@@ -142,7 +142,7 @@ _FRIENDLY = {
 }
 
 
-def _pydantic_problems(
+def pydantic_problems(
     doc: _Document, exc: pydantic.ValidationError, prefix: Path_, model: type[pydantic.BaseModel]
 ) -> None:
     for error in exc.errors(include_url=False):
@@ -154,6 +154,8 @@ def _pydantic_problems(
         elif kind == "literal_error":
             expected = error.get("ctx", {}).get("expected", "")
             message = f"must be one of {expected}"
+        elif kind == "string_pattern_mismatch" and "x00" in str(error.get("ctx", {})):
+            message = "must be one line, without line breaks or control characters"
         elif kind == "string_pattern_mismatch":
             message = "must be lower-case letters, digits, '-' or '_' (e.g. prosecutor-general)"
         elif kind == "string_too_long":
@@ -186,7 +188,7 @@ def _allowed_keys(model: type[pydantic.BaseModel], loc: Iterable[str | int]) -> 
     return ", ".join(getattr(current, "model_fields", {}))
 
 
-def _top_mapping(doc: _Document, data: Any, what: str) -> dict[str, Any] | None:
+def top_mapping(doc: _Document, data: Any, what: str) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         doc.problem((), f"the file must be a mapping ({what}); see the README's field reference")
         return None
@@ -205,13 +207,13 @@ def _load_appeal(file: Path) -> tuple[Appeal | None, _Document]:
     doc = read_yaml(file)
     if not doc.parsed:
         return None, doc
-    mapping = _top_mapping(doc, doc.data, "code: ..., title: ..., actions: [...]")
+    mapping = top_mapping(doc, doc.data, "code: ..., title: ..., actions: [...]")
     if mapping is None:
         return None, doc
     try:
         appeal = Appeal.model_validate(mapping)
     except pydantic.ValidationError as exc:
-        _pydantic_problems(doc, exc, (), Appeal)
+        pydantic_problems(doc, exc, (), Appeal)
         return None, doc
     for language, translation in appeal.translations.items():
         where: Path_ = ("translations", language)
@@ -234,7 +236,7 @@ def _load_recipients(file: Path) -> tuple[list[tuple[Recipient, _Document, int]]
     doc = read_yaml(file)
     if not doc.parsed:
         return [], doc.problems
-    mapping = _top_mapping(doc, doc.data, "recipients: [ ... ]")
+    mapping = top_mapping(doc, doc.data, "recipients: [ ... ]")
     if mapping is None:
         return [], doc.problems
     for key in mapping:
@@ -256,7 +258,7 @@ def _load_recipients(file: Path) -> tuple[list[tuple[Recipient, _Document, int]]
         try:
             found.append((Recipient.model_validate(item, context=context), doc, index))
         except pydantic.ValidationError as exc:
-            _pydantic_problems(doc, exc, prefix, Recipient)
+            pydantic_problems(doc, exc, prefix, Recipient)
     return found, doc.problems
 
 
@@ -299,12 +301,12 @@ def _recipients_from(files: Sequence[Path]) -> tuple[list[Recipient], list[Probl
 def load_sender(file: Path) -> Sender:
     """Read and validate a sender file (the supporter who signs)."""
     doc = read_yaml(file)
-    mapping = None if not doc.parsed else _top_mapping(doc, doc.data, "name: ..., address: [...]")
+    mapping = None if not doc.parsed else top_mapping(doc, doc.data, "name: ..., address: [...]")
     if mapping is not None:
         try:
             sender = Sender.model_validate(mapping)
         except pydantic.ValidationError as exc:
-            _pydantic_problems(doc, exc, (), Sender)
+            pydantic_problems(doc, exc, (), Sender)
         else:
             if not doc.problems:
                 return sender
@@ -331,7 +333,7 @@ def sender_from_options(
         return Sender.model_validate(data)
     except pydantic.ValidationError as exc:
         doc = _Document(Path("<command line>"))
-        _pydantic_problems(doc, exc, (), Sender)
+        pydantic_problems(doc, exc, (), Sender)
         raise ValidationError(doc.problems) from exc
 
 

@@ -42,7 +42,14 @@ ChannelKind = Literal["fax", "email", "web_form", "post"]
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru", "ar")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+#: One line of text (a name, an address line): no line breaks or control characters, which
+#: would break an address block or forge an e-mail header.
+Line = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"
+    ),
+]
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
@@ -63,7 +70,7 @@ def _check_language(value: str) -> str:
     return value
 
 
-def _check_email(value: str) -> str:
+def check_email(value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -78,7 +85,7 @@ def _check_url(value: str) -> str:
 
 Country = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_country)]
 Language = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_language)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_email)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(check_email)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
 
 
@@ -126,7 +133,7 @@ def format_phone(e164: str) -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     """Unknown keys are errors: a typo must not pass silently."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -136,7 +143,7 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-class Channels(_Strict):
+class Channels(StrictModel):
     """How an authority can be reached; what the appeal does not give stays empty."""
 
     fax: list[str] = Field(default_factory=list)
@@ -158,7 +165,7 @@ class Channels(_Strict):
         return found
 
 
-class Channel(_Strict):
+class Channel(StrictModel):
     """The one channel a letter is addressed by, shown in its address block."""
 
     kind: ChannelKind
@@ -169,7 +176,7 @@ class Channel(_Strict):
         return format_phone(self.address) if self.kind == "fax" else self.address
 
 
-class LocalizedNames(_Strict):
+class LocalizedNames(StrictModel):
     """How a recipient is named in a letter written in another language."""
 
     honorific: Line | None = None
@@ -182,7 +189,7 @@ class LocalizedNames(_Strict):
     closing: Line | None = None
 
 
-class Recipient(_Strict):
+class Recipient(StrictModel):
     """One authority to write to, with the facts needed to address them properly."""
 
     id: Identifier
@@ -233,7 +240,7 @@ class Recipient(_Strict):
         return channels[0] if channels else None
 
 
-class Sender(_Strict):
+class Sender(StrictModel):
     """The supporter who signs: name and address make the letter credible and answerable."""
 
     name: Line
@@ -250,7 +257,7 @@ class Sender(_Strict):
         return value
 
 
-class AppealText(_Strict):
+class AppealText(StrictModel):
     """The part of an appeal a letter quotes, in one language."""
 
     title: Text
@@ -261,7 +268,7 @@ class AppealText(_Strict):
     office_notes: dict[str, Text] = Field(default_factory=dict)
 
 
-class Translation(_Strict):
+class Translation(StrictModel):
     """The appeal's text in another language; ``translated_by`` says it is not the issuer's."""
 
     translated_by: Text
@@ -273,7 +280,7 @@ class Translation(_Strict):
     office_notes: dict[str, Text] = Field(default_factory=dict)
 
 
-class Appeal(_Strict):
+class Appeal(StrictModel):
     """The urgent appeal: what happened, what is asked, and the code every reply quotes."""
 
     code: Line
@@ -327,7 +334,7 @@ class Appeal(_Strict):
         )
 
 
-class Campaign(_Strict):
+class Campaign(StrictModel):
     """Everything one render needs, checked as a whole."""
 
     appeal: Appeal

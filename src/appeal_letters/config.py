@@ -1,0 +1,105 @@
+"""The workspace's delivery settings (``delivery.yaml``): SMTP server, fax gateway, limits.
+
+Kept out of code so that each NGO or supporter states their own; never holds a password
+(the login comes from the environment or a prompt).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+import pydantic
+from pydantic import Field, field_validator
+
+from .errors import ValidationError
+from .load import pydantic_problems, read_yaml, top_mapping
+from .models import Email, Line, StrictModel, check_email
+
+DELIVERY_FILE = Path("delivery.yaml")
+
+
+class SmtpSettings(StrictModel):
+    """Where outgoing mail goes. ``tls`` is implicit TLS (port 465), ``starttls`` upgrades."""
+
+    host: Line
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    timeout: float = Field(default=30.0, gt=0, le=600)
+
+
+class DeliveryConfig(StrictModel):
+    """How letters leave this workspace; every field is optional."""
+
+    smtp: SmtpSettings | None = None
+    from_address: Email | None = Field(default=None, alias="from")
+    fax_gateway: Line | None = None
+    per_minute: int = Field(default=20, ge=1, le=10_000)
+    per_authority_per_minute: int = Field(default=5, ge=1, le=10_000)
+    window: Line | None = None
+    issuer_contact: Email | None = None
+
+    model_config = StrictModel.model_config | {"populate_by_name": True}
+
+    @field_validator("fax_gateway")
+    @classmethod
+    def _gateway(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.count("{number}") != 1 or re.search(r"\{(?!number\})", value):
+            raise ValueError(
+                "must contain {number} once and no other {...}, e.g. '{number}@fax.example.org'"
+            )
+        check_email(value.replace("{number}", "41227344044"))
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is not None:
+            hours_window(value)
+        return value
+
+    def fax_address(self, e164: str) -> str | None:
+        """The gateway's e-mail address for a fax number, or None without a gateway."""
+        if self.fax_gateway is None:
+            return None
+        return self.fax_gateway.replace("{number}", e164.lstrip("+"))
+
+
+def hours_window(text: str) -> tuple[dt.time, dt.time]:
+    """``08:00-18:00`` -> (08:00, 18:00); a window may run past midnight (``22:00-06:00``)."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a window of hours like 08:00-18:00")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError(f"'{text}' is not a window of hours like 08:00-18:00")
+    return dt.time(h1, m1), dt.time(h2, m2)
+
+
+def within_window(window: str | None, now: dt.datetime) -> bool:
+    if window is None:
+        return True
+    start, end = hours_window(window)
+    current = now.time()
+    return start <= current < end if start <= end else (current >= start or current < end)
+
+
+def load_delivery(file: Path = DELIVERY_FILE) -> DeliveryConfig:
+    """Read ``delivery.yaml``; a workspace without one gets the defaults."""
+    if not file.is_file():
+        return DeliveryConfig()
+    doc = read_yaml(file)
+    mapping = top_mapping(doc, doc.data, "smtp: ..., fax_gateway: ...") if doc.parsed else None
+    if mapping is not None:
+        try:
+            config = DeliveryConfig.model_validate(mapping)
+        except pydantic.ValidationError as exc:
+            pydantic_problems(doc, exc, (), DeliveryConfig)
+        else:
+            if not doc.problems:
+                return config
+    raise ValidationError(doc.problems)

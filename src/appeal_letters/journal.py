@@ -1,0 +1,159 @@
+"""The send journal: one SQLite row per (appeal, recipient, supporter, channel).
+
+A letter is claimed (status ``sending``) in a write transaction before it goes out, so two
+runs at once cannot both send it, and a run that crashes after the server took the letter
+leaves ``sending`` behind: it is never sent again unless the user asks (``--resend``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .errors import OutputError
+
+Status = Literal["sending", "sent", "failed"]
+JOURNAL_NAME = "journal.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sends (
+    appeal_code   TEXT NOT NULL,
+    recipient_id  TEXT NOT NULL,
+    supporter     TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    address       TEXT NOT NULL,
+    file          TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+    answer        TEXT NOT NULL DEFAULT '',
+    message_id    TEXT NOT NULL DEFAULT '',
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    claimed_by    TEXT NOT NULL DEFAULT '',
+    updated_at    TEXT NOT NULL,
+    sent_at       TEXT,
+    PRIMARY KEY (appeal_code, recipient_id, supporter, channel)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Key:
+    appeal_code: str
+    recipient_id: str
+    supporter: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class Row:
+    key: Key
+    address: str
+    file: str
+    sha256: str
+    status: Status
+    answer: str
+    attempts: int
+    updated_at: str
+    sent_at: str | None
+
+
+Claim = Literal["claimed", "already-sent", "in-progress"]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Journal:
+    """A handle on ``journal.sqlite``; each method is one short transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.owner = f"{os.getpid()}@{_now()}"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(SCHEMA)
+        except sqlite3.Error as exc:
+            raise OutputError(f"{path}: cannot open the send journal: {exc}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken at once (BEGIN IMMEDIATE): concurrent runs queue here."""
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def claim(self, key: Key, address: str, file: str, sha256: str, *, resend: bool) -> Claim:
+        """Mark a letter as being sent by this run, unless it was sent or is being sent."""
+        with self._write() as db:
+            row = db.execute(
+                "SELECT status, sha256 FROM sends WHERE appeal_code=? AND recipient_id=? "
+                "AND supporter=? AND channel=?",
+                (key.appeal_code, key.recipient_id, key.supporter, key.channel),
+            ).fetchone()
+            if row is not None and not resend:
+                if row["status"] == "sent":
+                    return "already-sent"
+                if row["status"] == "sending":
+                    return "in-progress"
+            db.execute(
+                "INSERT INTO sends (appeal_code, recipient_id, supporter, channel, address, file,"
+                " sha256, status, attempts, claimed_by, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', 1, ?, ?)"
+                " ON CONFLICT (appeal_code, recipient_id, supporter, channel) DO UPDATE SET"
+                " address=excluded.address, file=excluded.file, sha256=excluded.sha256,"
+                " status='sending', attempts=attempts + 1, claimed_by=excluded.claimed_by,"
+                " updated_at=excluded.updated_at",
+                (key.appeal_code, key.recipient_id, key.supporter, key.channel, address, file,
+                 sha256, self.owner, _now()),
+            )
+            return "claimed"
+
+    def finish(self, key: Key, status: Status, answer: str, message_id: str = "") -> None:
+        """Record the server's answer for a letter this run claimed."""
+        now = _now()
+        with self._write() as db:
+            db.execute(
+                "UPDATE sends SET status=?, answer=?, message_id=?, updated_at=?,"
+                " sent_at=CASE WHEN ?='sent' THEN ? ELSE sent_at END"
+                " WHERE appeal_code=? AND recipient_id=? AND supporter=? AND channel=?"
+                " AND claimed_by=?",
+                (status, answer[:1000], message_id, now, status, now, key.appeal_code,
+                 key.recipient_id, key.supporter, key.channel, self.owner),
+            )
+
+    def rows(self, appeal_code: str | None = None) -> list[Row]:
+        with closing(self._connect()) as db:
+            query = "SELECT * FROM sends"
+            params: tuple[str, ...] = ()
+            if appeal_code is not None:
+                query += " WHERE appeal_code=?"
+                params = (appeal_code,)
+            found = db.execute(query + " ORDER BY recipient_id, supporter, channel", params)
+            return [
+                Row(
+                    key=Key(r["appeal_code"], r["recipient_id"], r["supporter"], r["channel"]),
+                    address=r["address"], file=r["file"], sha256=r["sha256"],
+                    status=r["status"], answer=r["answer"], attempts=r["attempts"],
+                    updated_at=r["updated_at"], sent_at=r["sent_at"],
+                )
+                for r in found.fetchall()
+            ]
