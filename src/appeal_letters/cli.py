@@ -7,85 +7,26 @@ It parses options, calls the library, prints results, and turns every
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import cast
 
 import click
 
 from . import __version__
+from .cli_common import (
+    get_sender,
+    load_workspace,
+    reports_errors,
+    sender_options,
+    workspace_options,
+)
+from .cli_delivery import export_command, report, send
 from .compose import LAYOUTS, Layout, default_layout, paper_of
-from .errors import AppealLettersError, ValidationError
-from .load import load_campaign, load_sender, sender_from_options
+from .errors import AppealLettersError
+from .load import load_sender, sender_from_options
 from .models import SUPPORTED_LANGUAGES, Campaign, Recipient, Sender
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 CHANNEL_NAMES = {"fax": "fax", "email": "e-mail", "web_form": "web form", "post": "post"}
-
-
-def _fail(message: str) -> None:
-    for line in message.splitlines() or [message]:
-        click.echo(f"error: {line}", err=True)
-
-
-def reports_errors(func: F) -> F:
-    """Turn the library's errors into one-line messages and exit code 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ValidationError as exc:
-            _fail(str(exc))
-            count = len(exc.problems)
-            click.echo(
-                f"{count} problem{'s' if count != 1 else ''} found; fix them and run again.",
-                err=True,
-            )
-            sys.exit(1)
-        except AppealLettersError as exc:
-            _fail(str(exc))
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted; files already written are complete.", err=True)
-            sys.exit(130)
-
-    return cast(F, wrapper)
-
-
-def workspace_options(func: F) -> F:
-    """Options shared by every command that reads the workspace."""
-    func = click.option(
-        "--templates",
-        "templates_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("templates"),
-        show_default=True,
-        help="Folder whose templates override the bundled ones (used if it exists).",
-    )(func)
-    func = click.option(
-        "--recipients",
-        "recipient_files",
-        multiple=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Recipients file; repeat to add your own (e.g. my-embassy.yaml). "
-        "[default: recipients.yaml]",
-    )(func)
-    return click.option(
-        "--appeal",
-        "appeal_file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("appeal.yaml"),
-        show_default=True,
-        help="The appeal file.",
-    )(func)
-
-
-def _campaign(appeal_file: Path, recipient_files: tuple[Path, ...]) -> Campaign:
-    return load_campaign(appeal_file, list(recipient_files) or [Path("recipients.yaml")])
 
 
 def _channels_text(recipient: Recipient) -> str:
@@ -134,7 +75,7 @@ def check(
     from .compose import Composer
     from .pdf import harfbuzz_subset_available
 
-    campaign = _campaign(appeal_file, recipient_files)
+    campaign = load_workspace(appeal_file, recipient_files)
     if sender_file is not None:
         load_sender(sender_file)
     Composer(templates_dir)
@@ -163,7 +104,7 @@ def languages(appeal_file: Path, recipient_files: tuple[Path, ...], templates_di
     """List the languages letters can be written in, and what the appeal lacks in each."""
     from .compose import language_coverage
 
-    campaign = _campaign(appeal_file, recipient_files)
+    campaign = load_workspace(appeal_file, recipient_files)
     appeal = campaign.appeal
     for item in language_coverage(appeal):
         package = "catalog and forms" if item.catalog and item.forms else "INCOMPLETE package data"
@@ -192,40 +133,9 @@ def _layout(layout: str | None, paper: str | None, sender: Sender) -> Layout:
     return cast(Layout, layout)
 
 
-def _sender(
-    sender_file: Path | None,
-    name: str | None,
-    address: tuple[str, ...],
-    email: str | None,
-    country: str | None = None,
-) -> Sender:
-    if sender_file is not None and name:
-        raise AppealLettersError("give either --sender FILE or --name/--address, not both")
-    if sender_file is not None:
-        return load_sender(sender_file)
-    if name:
-        if not address:
-            raise AppealLettersError("--name needs --address too (repeat it for each line)")
-        return sender_from_options(name, address, email, country=country)
-    if Path("sender.yaml").is_file():
-        return load_sender(Path("sender.yaml"))
-    raise AppealLettersError(
-        "who signs? give --sender sender.yaml (see sender.example.yaml) or --name and --address"
-    )
-
-
 @main.command()
 @workspace_options
-@click.option(
-    "--sender",
-    "sender_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Sender file (name, address, e-mail). [default: sender.yaml if present]",
-)
-@click.option("--name", help="Your name, instead of a sender file.")
-@click.option("--address", multiple=True, help="A line of your address; repeat for each line.")
-@click.option("--email", help="Your e-mail address (optional).")
-@click.option("--country", help="Your country's ISO code (e.g. FR), for the default layout.")
+@sender_options
 @click.option("--paragraph", help="A paragraph of your own, printed before the closing.")
 @click.option(
     "--paragraph-file",
@@ -299,12 +209,12 @@ def render(
             paragraph = paragraph_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             raise AppealLettersError(f"{paragraph_file}: cannot read it as UTF-8 text") from exc
-    sender = _sender(sender_file, name, address, email, country)
+    sender = get_sender(sender_file, name, address, email, country)
     if paragraph:
         sender = sender_from_options(
             sender.name, sender.address, sender.email, paragraph, sender.country
         )
-    campaign = _campaign(appeal_file, recipient_files)
+    campaign = load_workspace(appeal_file, recipient_files)
     options = RenderOptions(
         date=(letter_date.date() if letter_date else dt.date.today()),
         layout=_layout(layout, paper, sender),
@@ -326,3 +236,8 @@ def render(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     _warn_unreachable(campaign, selected)
+
+
+main.add_command(send)
+main.add_command(export_command)
+main.add_command(report)

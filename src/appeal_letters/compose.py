@@ -24,9 +24,9 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     Template,
-    select_autoescape,
     TemplateNotFound,
     TemplateSyntaxError,
+    select_autoescape,
 )
 from jinja2 import (
     TemplateError as JinjaTemplateError,
@@ -119,6 +119,7 @@ def text_direction(text: object) -> str:
     return "ltr"
 
 
+@cache
 def translations_for(language: str) -> Translations | NullTranslations:
     """The compiled catalog of the letter's fixed phrases (English needs none)."""
     if language == "en":

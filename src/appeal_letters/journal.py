@@ -122,8 +122,17 @@ class Journal:
                 " address=excluded.address, file=excluded.file, sha256=excluded.sha256,"
                 " status='sending', attempts=attempts + 1, claimed_by=excluded.claimed_by,"
                 " updated_at=excluded.updated_at",
-                (key.appeal_code, key.recipient_id, key.supporter, key.channel, address, file,
-                 sha256, self.owner, _now()),
+                (
+                    key.appeal_code,
+                    key.recipient_id,
+                    key.supporter,
+                    key.channel,
+                    address,
+                    file,
+                    sha256,
+                    self.owner,
+                    _now(),
+                ),
             )
             return "claimed"
 
@@ -136,8 +145,19 @@ class Journal:
                 " sent_at=CASE WHEN ?='sent' THEN ? ELSE sent_at END"
                 " WHERE appeal_code=? AND recipient_id=? AND supporter=? AND channel=?"
                 " AND claimed_by=?",
-                (status, answer[:1000], message_id, now, status, now, key.appeal_code,
-                 key.recipient_id, key.supporter, key.channel, self.owner),
+                (
+                    status,
+                    answer[:1000],
+                    message_id,
+                    now,
+                    status,
+                    now,
+                    key.appeal_code,
+                    key.recipient_id,
+                    key.supporter,
+                    key.channel,
+                    self.owner,
+                ),
             )
 
     def rows(self, appeal_code: str | None = None) -> list[Row]:
@@ -151,9 +171,14 @@ class Journal:
             return [
                 Row(
                     key=Key(r["appeal_code"], r["recipient_id"], r["supporter"], r["channel"]),
-                    address=r["address"], file=r["file"], sha256=r["sha256"],
-                    status=r["status"], answer=r["answer"], attempts=r["attempts"],
-                    updated_at=r["updated_at"], sent_at=r["sent_at"],
+                    address=r["address"],
+                    file=r["file"],
+                    sha256=r["sha256"],
+                    status=r["status"],
+                    answer=r["answer"],
+                    attempts=r["attempts"],
+                    updated_at=r["updated_at"],
+                    sent_at=r["sent_at"],
                 )
                 for r in found.fetchall()
             ]

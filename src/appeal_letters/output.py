@@ -108,3 +108,28 @@ def write_manifest(folder: Path, appeal_code: str, entries: Sequence[ManifestEnt
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     atomic_write(path, text.encode("utf-8"))
     return path
+
+
+def read_manifest(folder: Path) -> tuple[str, list[ManifestEntry]]:
+    """The letters a render wrote, each checked against its sha256 before it is sent anywhere."""
+    path = folder / "manifest.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        code = str(document["appeal_code"])
+        entries = [ManifestEntry(**item) for item in document["letters"]]
+    except FileNotFoundError as exc:
+        raise OutputError(f"{path}: no manifest; run `appeal-letters render` first") from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(f"{path}: not a manifest written by appeal-letters ({exc})") from exc
+    for entry in entries:
+        letter = safe_child(folder, entry.file)
+        try:
+            digest = hashlib.sha256(letter.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise OutputError(f"{letter}: listed in the manifest but unreadable") from exc
+        if digest != entry.sha256:
+            raise OutputError(
+                f"{letter}: changed since it was rendered (sha256 differs from manifest.json); "
+                "render again"
+            )
+    return code, entries

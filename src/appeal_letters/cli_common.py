@@ -1,0 +1,125 @@
+"""Helpers shared by the command modules: error reporting and the common options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from .errors import AppealLettersError, ValidationError
+from .load import load_campaign, load_sender, sender_from_options
+from .models import Campaign, Sender
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    for line in message.splitlines() or [message]:
+        click.echo(f"error: {line}", err=True)
+
+
+def reports_errors(func: F) -> F:
+    """Turn the library's errors into one-line messages and exit code 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            _fail(str(exc))
+            count = len(exc.problems)
+            click.echo(
+                f"{count} problem{'s' if count != 1 else ''} found; fix them and run again.",
+                err=True,
+            )
+            sys.exit(1)
+        except AppealLettersError as exc:
+            _fail(str(exc))
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; files already written are complete.", err=True)
+            sys.exit(130)
+
+    return cast(F, wrapper)
+
+
+def workspace_options(func: F) -> F:
+    """Options shared by every command that reads the workspace."""
+    func = click.option(
+        "--templates",
+        "templates_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("templates"),
+        show_default=True,
+        help="Folder whose templates override the bundled ones (used if it exists).",
+    )(func)
+    func = click.option(
+        "--recipients",
+        "recipient_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Recipients file; repeat to add your own (e.g. my-embassy.yaml). "
+        "[default: recipients.yaml]",
+    )(func)
+    return click.option(
+        "--appeal",
+        "appeal_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("appeal.yaml"),
+        show_default=True,
+        help="The appeal file.",
+    )(func)
+
+
+def sender_options(func: F) -> F:
+    """Who signs: a sender file, or name and address on the command line."""
+    for option in reversed(
+        [
+            click.option(
+                "--sender",
+                "sender_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Sender file (name, address, e-mail). [default: sender.yaml if present]",
+            ),
+            click.option("--name", help="Your name, instead of a sender file."),
+            click.option(
+                "--address", multiple=True, help="A line of your address; repeat for each line."
+            ),
+            click.option("--email", help="Your e-mail address (optional)."),
+            click.option(
+                "--country", help="Your country's ISO code (e.g. FR), for the default layout."
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def load_workspace(appeal_file: Path, recipient_files: tuple[Path, ...]) -> Campaign:
+    return load_campaign(appeal_file, list(recipient_files) or [Path("recipients.yaml")])
+
+
+def get_sender(
+    sender_file: Path | None,
+    name: str | None,
+    address: tuple[str, ...],
+    email: str | None,
+    country: str | None = None,
+) -> Sender:
+    if sender_file is not None and name:
+        raise AppealLettersError("give either --sender FILE or --name/--address, not both")
+    if sender_file is not None:
+        return load_sender(sender_file)
+    if name:
+        if not address:
+            raise AppealLettersError("--name needs --address too (repeat it for each line)")
+        return sender_from_options(name, address, email, country=country)
+    if Path("sender.yaml").is_file():
+        return load_sender(Path("sender.yaml"))
+    raise AppealLettersError(
+        "who signs? give --sender sender.yaml (see sender.example.yaml) or --name and --address"
+    )

@@ -1,0 +1,313 @@
+"""The delivery commands: ``send``, ``export`` and ``report`` (registered on the main group).
+
+Like the rest of the CLI they only parse options, call the library and print.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .cli_common import (
+    F,
+    get_sender,
+    load_workspace,
+    reports_errors,
+    sender_options,
+    workspace_options,
+)
+from .compose import Composer
+from .config import DeliveryConfig, SmtpSettings, load_delivery
+from .errors import AppealLettersError
+from .journal import JOURNAL_NAME, Journal
+from .letters import default_out_dir
+from .mail import plan, supporter_key
+from .models import Campaign, Sender
+from .output import read_manifest
+
+USER_ENV = "APPEAL_LETTERS_SMTP_USER"
+PASSWORD_ENV = "APPEAL_LETTERS_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
+
+
+def delivery_options(func: F) -> F:
+    """Where the rendered letters and the delivery settings are."""
+    func = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("delivery.yaml"),
+        show_default=True,
+        help="Delivery settings (SMTP server, fax gateway, limits).",
+    )(func)
+    return click.option(
+        "--letters",
+        "letters_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of rendered letters (with manifest.json). [default: letters/<appeal-code>/]",
+    )(func)
+
+
+def _prepare(
+    campaign: Campaign, letters_dir: Path | None, config_file: Path
+) -> tuple[Path, DeliveryConfig, list[Any]]:
+    folder = letters_dir or default_out_dir(campaign)
+    code, entries = read_manifest(folder)
+    if code != campaign.appeal.code:
+        raise AppealLettersError(
+            f"{folder / 'manifest.json'}: letters for appeal {code}, not {campaign.appeal.code}"
+        )
+    return folder, load_delivery(config_file), entries
+
+
+def _login(interactive: bool) -> tuple[str, str] | None:
+    """The SMTP login, from the environment or a prompt: never from a workspace file."""
+    user = os.environ.get(USER_ENV)
+    if not user:
+        return None
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not interactive:
+            raise AppealLettersError(f"{USER_ENV} is set but {PASSWORD_ENV} is not")
+        password = click.prompt(f"SMTP password for {user}", hide_input=True, err=True)
+    return user, password
+
+
+def _show(message: EmailMessage, number: int, total: int) -> None:
+    click.echo(f"--- message {number} of {total} (dry run: not sent) ---")
+    for name in (
+        "From",
+        "To",
+        "Reply-To",
+        "Bcc",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "X-Appeal-Reference",
+    ):
+        if name in message:
+            click.echo(f"{name}: {message[name]}")
+    body = message.get_body(("plain",))
+    click.echo("")
+    click.echo(body.get_content().rstrip() if body is not None else "")
+    for part in message.iter_attachments():
+        data = part.get_content()
+        click.echo(f"[attached: {part.get_filename()}, {len(data)} bytes, PDF]")
+    click.echo("")
+
+
+@click.command()
+@workspace_options
+@sender_options
+@delivery_options
+@click.option(
+    "--no-dry-run",
+    "really",
+    is_flag=True,
+    help="Really send. Without it nothing leaves the machine.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most N messages.")
+@click.option(
+    "--test-to",
+    metavar="ADDRESS",
+    help="Send every message to ADDRESS instead, with [TEST] in the subject.",
+)
+@click.option("--copy-to-me", is_flag=True, help="Send yourself a copy (Bcc).")
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="Send again letters the journal lists as sent or interrupted.",
+)
+@click.option("--smtp-host", help="Override the SMTP host of delivery.yaml.")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), help="Override the SMTP port.")
+@click.option(
+    "--smtp-security",
+    type=click.Choice(["starttls", "tls", "none"]),
+    help="Override the connection security.",
+)
+@reports_errors
+def send(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    sender_file: Path | None,
+    name: str | None,
+    address: tuple[str, ...],
+    email: str | None,
+    country: str | None,
+    letters_dir: Path | None,
+    config_file: Path,
+    really: bool,
+    limit: int | None,
+    test_to: str | None,
+    copy_to_me: bool,
+    resend: bool,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: str | None,
+) -> None:
+    """Send the rendered letters by e-mail and through the fax gateway (dry run by default)."""
+    from .send import SmtpTransport, send_all
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    sender: Sender = get_sender(sender_file, name, address, email, country)
+    folder, config, entries = _prepare(campaign, letters_dir, config_file)
+    if test_to:
+        from .models import check_email
+
+        test_to = check_email(test_to)
+    outgoing, by_hand = plan(
+        campaign,
+        sender,
+        folder,
+        entries,
+        config,
+        Composer(templates_dir),
+        test_to=test_to,
+        copy_to_sender=copy_to_me,
+    )
+    smtp = config.smtp
+    if smtp_host or smtp_port or smtp_security:
+        base = smtp.model_dump() if smtp else {"host": smtp_host or "localhost"}
+        overrides = {"host": smtp_host, "port": smtp_port, "security": smtp_security}
+        smtp = SmtpSettings.model_validate(
+            base | {k: v for k, v in overrides.items() if v is not None}
+        )
+    transport = None
+    if really:
+        if smtp is None:
+            raise AppealLettersError(
+                f"{config_file}: no `smtp:` settings; add them or give --smtp-host"
+            )
+        transport = SmtpTransport(smtp, _login(sys.stdin.isatty()))
+    journal = Journal(folder / JOURNAL_NAME)
+    try:
+        results = send_all(
+            outgoing,
+            appeal_code=campaign.appeal.code,
+            supporter=supporter_key(sender),
+            journal=journal,
+            transport=transport,
+            config=config,
+            dry_run=not really,
+            test=test_to is not None,
+            resend=resend,
+            limit=limit,
+        )
+    finally:
+        if transport is not None:
+            transport.close()
+    shown = [r for r in results if r.outcome == "dry-run"]
+    for number, result in enumerate(shown, start=1):
+        _show(result.outgoing.message, number, len(shown))
+    for result in results:
+        if result.outcome != "dry-run":
+            item = result.outgoing
+            answer = f" ({result.answer})" if result.answer else ""
+            click.echo(f"  {result.outcome:<12} {item.entry.file} -> {item.to}{answer}")
+    for hand in by_hand:
+        click.echo(f"  by hand      {hand.entry.file}: {hand.instructions}")
+    counts = Counter(r.outcome for r in results)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    if not really:
+        click.echo(
+            f"Dry run: nothing was sent ({len(shown)} message(s) shown). "
+            "Add --no-dry-run to send them."
+        )
+    else:
+        click.echo(f"Done: {summary or 'nothing to send'}; journal: {folder / JOURNAL_NAME}")
+    if counts["in-progress"]:
+        click.echo(
+            "warning: letters marked in-progress were being sent by another run or "
+            "a run that stopped; check them, then use --resend if they did not "
+            "arrive.",
+            err=True,
+        )
+    if counts["failed"]:
+        sys.exit(1)
+
+
+@click.command(name="export")
+@workspace_options
+@sender_options
+@delivery_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write. [default: <letters folder>/export/]",
+)
+@reports_errors
+def export_command(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    sender_file: Path | None,
+    name: str | None,
+    address: tuple[str, ...],
+    email: str | None,
+    country: str | None,
+    letters_dir: Path | None,
+    config_file: Path,
+    out_dir: Path | None,
+) -> None:
+    """Write .eml files and a page of mailto: links to send from your own mail program."""
+    from .export import export
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    sender = get_sender(sender_file, name, address, email, country)
+    folder, config, entries = _prepare(campaign, letters_dir, config_file)
+    outgoing, by_hand = plan(campaign, sender, folder, entries, config, Composer(templates_dir))
+    target = out_dir or folder / "export"
+    result = export(outgoing, by_hand, folder, target, campaign.appeal.code)
+    click.echo(
+        f"{len(result.eml_files)} .eml file(s) and {result.page} written; "
+        f"{len(by_hand)} letter(s) to send by hand (listed on the page)."
+    )
+
+
+@click.command()
+@workspace_options
+@delivery_options
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the details as CSV.",
+)
+@click.option("--include-names", is_flag=True, help="Name the supporters (left out by default).")
+@reports_errors
+def report(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    letters_dir: Path | None,
+    config_file: Path,
+    csv_file: Path | None,
+    include_names: bool,
+) -> None:
+    """Summarise what was sent, quoting the appeal code, for the appeal's issuer."""
+    from .output import atomic_write
+    from .report import build_report
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    folder = letters_dir or default_out_dir(campaign)
+    path = folder / JOURNAL_NAME
+    if not path.is_file():
+        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
+    config = load_delivery(config_file)
+    result = build_report(
+        campaign,
+        Journal(path).rows(campaign.appeal.code),
+        include_names=include_names,
+        issuer_contact=config.issuer_contact,
+    )
+    click.echo(result.text, nl=False)
+    if csv_file is not None:
+        atomic_write(csv_file, result.csv.encode("utf-8"))
+        click.echo(f"(details in {csv_file})")

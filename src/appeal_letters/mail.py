@@ -1,0 +1,169 @@
+"""Build the messages that carry letters: to an authority's e-mail, or to a fax gateway.
+
+Also decides, for each letter, how it can go: by e-mail, by fax through the configured
+gateway, or by hand (web form, post, no channel), with instructions for the last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Literal
+
+from .compose import Composer, email_text, translations_for
+from .config import DeliveryConfig
+from .errors import AppealLettersError
+from .models import Campaign, Recipient, Sender, format_phone
+from .output import ManifestEntry, safe_child
+
+Route = Literal["email", "fax"]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One letter ready to leave by e-mail (to the authority or to a fax gateway)."""
+
+    entry: ManifestEntry
+    recipient: Recipient
+    route: Route
+    to: str
+    message: EmailMessage
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+@dataclass(frozen=True)
+class ByHand:
+    """A letter the tool cannot send: what the supporter should do with it."""
+
+    entry: ManifestEntry
+    recipient: Recipient
+    instructions: str
+
+
+def supporter_key(sender: Sender) -> str:
+    """How the journal tells supporters apart: their e-mail, else their name."""
+    return sender.email or sender.name
+
+
+def from_address(config: DeliveryConfig, sender: Sender) -> str:
+    address = config.from_address or sender.email
+    if not address:
+        raise AppealLettersError(
+            "no address to send from: add `email:` to the sender, or `from:` to delivery.yaml"
+        )
+    return address
+
+
+def plan(
+    campaign: Campaign,
+    sender: Sender,
+    folder: Path,
+    entries: list[ManifestEntry],
+    config: DeliveryConfig,
+    composer: Composer,
+    *,
+    test_to: str | None = None,
+    copy_to_sender: bool = False,
+    now: dt.datetime | None = None,
+) -> tuple[list[Outgoing], list[ByHand]]:
+    """Sort the rendered letters into messages to send and letters to deliver by hand."""
+    recipients = {r.id: r for r in campaign.recipients}
+    outgoing: list[Outgoing] = []
+    by_hand: list[ByHand] = []
+    for entry in entries:
+        recipient = recipients.get(entry.recipient_id)
+        if recipient is None:
+            raise AppealLettersError(
+                f"{folder / 'manifest.json'}: letter to '{entry.recipient_id}', who is not in "
+                "the recipients files; render again"
+            )
+        route, to, why = _route(entry, config)
+        if route is None or to is None:
+            by_hand.append(ByHand(entry, recipient, why))
+            continue
+        message = build_message(
+            campaign,
+            sender,
+            recipient,
+            entry,
+            folder,
+            config,
+            composer,
+            to=test_to or to,
+            test=test_to is not None,
+            copy_to_sender=copy_to_sender,
+            now=now,
+        )
+        outgoing.append(Outgoing(entry, recipient, route, to, message))
+    return outgoing, by_hand
+
+
+def _route(entry: ManifestEntry, config: DeliveryConfig) -> tuple[Route | None, str | None, str]:
+    address = entry.channel_address or ""
+    if entry.channel == "email":
+        return "email", address, ""
+    if entry.channel == "fax":
+        gateway = config.fax_address(address)
+        if gateway:
+            return "fax", gateway, ""
+        return (
+            None,
+            None,
+            (
+                f"fax it to {format_phone(address)} (no fax gateway: set fax_gateway in "
+                "delivery.yaml to send faxes by e-mail)"
+            ),
+        )
+    if entry.channel == "web_form":
+        return None, None, f"paste the letter into the web form at {address}"
+    if entry.channel == "post":
+        return None, None, f"print it and post it in a window envelope to: {address}"
+    return None, None, "no channel is known for this authority: find one you can trust first"
+
+
+def build_message(
+    campaign: Campaign,
+    sender: Sender,
+    recipient: Recipient,
+    entry: ManifestEntry,
+    folder: Path,
+    config: DeliveryConfig,
+    composer: Composer,
+    *,
+    to: str,
+    test: bool = False,
+    copy_to_sender: bool = False,
+    now: dt.datetime | None = None,
+) -> EmailMessage:
+    """A plain-text e-mail in the letter's language with the PDF attached."""
+    language = entry.language
+    text = campaign.appeal.text(language)
+    # The same phrase as the letter's subject line (the msgid comes from letter.html.j2).
+    subject = translations_for(language).gettext("Urgent appeal %(code)s: %(title)s") % {
+        "code": campaign.appeal.code,
+        "title": text.title,
+    }
+    sender_address = from_address(config, sender)
+    message = EmailMessage(policy=SMTP)
+    message["From"] = formataddr((sender.name, sender_address))
+    message["To"] = to
+    if sender.email and sender.email != sender_address:
+        message["Reply-To"] = formataddr((sender.name, sender.email))
+    if copy_to_sender and sender.email:
+        message["Bcc"] = sender.email
+    message["Subject"] = ("[TEST] " if test else "") + subject
+    message["Date"] = format_datetime(now or dt.datetime.now(dt.UTC))
+    message["Message-ID"] = make_msgid("appeal-letters", domain=sender_address.split("@")[-1])
+    message["X-Appeal-Reference"] = campaign.appeal.code
+    message["Content-Language"] = language
+    message.set_content(email_text(composer, campaign, recipient, sender, language))
+    pdf = safe_child(folder, entry.file).read_bytes()
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=entry.file)
+    return message

@@ -1,0 +1,96 @@
+"""The report for the appeal's issuer: what went to whom, by which channel, when, what failed.
+
+Built from the send journal alone. Supporters' names and addresses are left out unless asked
+for: counts are what the issuer needs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+from .journal import Row
+from .models import Campaign
+
+
+@dataclass(frozen=True)
+class Report:
+    text: str
+    csv: str
+
+
+def build_report(
+    campaign: Campaign,
+    rows: list[Row],
+    *,
+    include_names: bool = False,
+    issuer_contact: str | None = None,
+) -> Report:
+    appeal = campaign.appeal
+    names = {r.id: f"{r.honorific} {r.name}, {r.title}" for r in campaign.recipients}
+    mine = [r for r in rows if r.key.appeal_code == appeal.code]
+    counts = Counter((r.key.recipient_id, r.key.channel, r.status) for r in mine)
+    supporters = {r.key.supporter for r in mine}
+    sent = [r for r in mine if r.status == "sent"]
+    lines = [
+        f"Urgent appeal {appeal.code}: {appeal.title}",
+        f"Report of the letters sent ({len(sent)} sent by {len({r.key.supporter for r in sent})}"
+        f" supporter{'s' if len(supporters) != 1 else ''}).",
+    ]
+    if sent:
+        first = min(r.sent_at or "" for r in sent)
+        last = max(r.sent_at or "" for r in sent)
+        lines.append(f"Sent between {first} and {last} (UTC).")
+    lines.append("")
+    order = {r.id: i for i, r in enumerate(campaign.recipients)}
+    for recipient_id in sorted({r.key.recipient_id for r in mine}, key=lambda i: order.get(i, 0)):
+        parts = [
+            f"{n} {status} by {channel}"
+            for (rid, channel, status), n in sorted(counts.items())
+            if rid == recipient_id
+        ]
+        lines.append(f"- {names.get(recipient_id, recipient_id)}: {', '.join(parts)}")
+    failed = [r for r in mine if r.status == "failed"]
+    if failed:
+        lines += ["", "Not delivered:"]
+        for r in failed:
+            who = f" ({r.key.supporter})" if include_names else ""
+            lines.append(f"- {names.get(r.key.recipient_id, r.key.recipient_id)}{who}: {r.answer}")
+    unsure = [r for r in mine if r.status == "sending"]
+    if unsure:
+        lines += ["", f"{len(unsure)} letter(s) interrupted while sending: check before resending."]
+    if include_names:
+        lines += ["", "Supporters: " + ", ".join(sorted(supporters))]
+    lines += ["", f"Please quote the reference {appeal.code} in any reply."]
+    if issuer_contact:
+        lines.append(f"To: {issuer_contact}")
+    else:
+        lines.append("(No issuer contact in delivery.yaml: send this to the appeal's issuer.)")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = [
+        "appeal_code",
+        "recipient_id",
+        "recipient",
+        "channel",
+        "status",
+        "answer",
+        "attempts",
+        "sent_at",
+    ]
+    writer.writerow([*header, "supporter"] if include_names else header)
+    for r in mine:
+        row = [
+            appeal.code,
+            r.key.recipient_id,
+            names.get(r.key.recipient_id, ""),
+            r.key.channel,
+            r.status,
+            r.answer,
+            r.attempts,
+            r.sent_at or "",
+        ]
+        writer.writerow([*row, r.key.supporter] if include_names else row)
+    return Report("\n".join(lines) + "\n", buffer.getvalue())

@@ -1,0 +1,383 @@
+"""Sending for real to an SMTP server on localhost (aiosmtpd), the journal, export, report."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+
+from appeal_letters.cli import main
+from appeal_letters.config import DeliveryConfig, load_delivery, within_window
+from appeal_letters.errors import ValidationError
+from appeal_letters.send import Pacer
+
+FAX_GATEWAY = "{number}@fax.example.org"
+
+
+class Recorder:
+    """An SMTP server's handler that keeps every message, and can refuse or hang up."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.refuse: set[str] = set()
+        self.hang_up_after: int | None = None
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            if self.hang_up_after is not None and len(self.messages) >= self.hang_up_after:
+                session.transport.close()
+                return "421 going away"
+            self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK queued"
+
+    def parsed(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(data, policy=default_policy)  # type: ignore[misc]
+            for _, data in self.messages
+        ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Recorder, int]]:
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield recorder, port
+    finally:
+        controller.stop()
+
+
+def write_config(workspace: Path, port: int, **extra: Any) -> None:
+    config = {
+        "smtp": {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5},
+        "fax_gateway": FAX_GATEWAY,
+        "per_minute": 10000,
+        "per_authority_per_minute": 100,
+    } | extra
+    (workspace / "delivery.yaml").write_text(json.dumps(config), encoding="utf-8")
+
+
+@pytest.fixture
+def rendered(workspace: Path) -> Path:
+    result = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"]
+    )
+    assert result.exit_code == 0, result.output
+    return workspace / "letters" / "rus-004-1214-obs-093-1"
+
+
+def send(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["send", "--sender", "sender.example.yaml", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def journal(folder: Path) -> dict[str, tuple[str, str]]:
+    with sqlite3.connect(folder / "journal.sqlite") as db:
+        rows = db.execute("SELECT recipient_id, status, answer FROM sends").fetchall()
+    return {r: (s, a) for r, s, a in rows}
+
+
+def test_dry_run_sends_nothing_and_shows_the_messages(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    code, out, _ = send()
+    assert code == 0
+    assert recorder.messages == []
+    assert out.count("(dry run: not sent)") == 9
+    assert "To: 74956921725@fax.example.org" in out
+    assert "Subject: Urgent appeal RUS 004 / 1214 / OBS 093.1: Attack on Igor Kalyapin" in out
+    assert "by hand      06-ombudsman.pdf: no channel is known" in out
+    assert "Dry run: nothing was sent" in out
+    assert not (rendered / "journal.sqlite").exists() or journal(rendered) == {}
+
+
+def test_real_send_delivers_each_letter_once_with_its_pdf(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    code, out, err = send("--no-dry-run")
+    assert code == 0, err
+    assert "Done: 9 sent" in out
+    manifest = json.loads((rendered / "manifest.json").read_text(encoding="utf-8"))
+    digests = {e["file"]: e["sha256"] for e in manifest["letters"]}
+    messages = recorder.parsed()
+    assert len(messages) == 9
+    assert sorted(rcpt[0] for rcpt, _ in recorder.messages) == sorted(
+        FAX_GATEWAY.replace("{number}", e["channel_address"][1:])
+        for e in manifest["letters"]
+        if e["channel"] == "fax"
+    )
+    for message in messages:
+        assert "RUS 004 / 1214 / OBS 093.1" in str(message["Subject"])
+        assert message["From"] == "Jane Doe <jane.doe@example.org>"
+        assert message["Message-ID"] and message["Date"]
+        assert message["X-Appeal-Reference"] == "RUS 004 / 1214 / OBS 093.1"
+        (attachment,) = list(message.iter_attachments())
+        data = attachment.get_content()
+        assert hashlib.sha256(data).hexdigest() == digests[attachment.get_filename()]
+        body = message.get_body(("plain",))
+        assert body is not None
+        assert "Please quote the reference RUS 004 / 1214 / OBS 093.1" in body.get_content()
+    assert {s for s, _ in journal(rendered).values()} == {"sent"}
+    # A second run sends nothing: the journal knows.
+    code, out, _ = send("--no-dry-run")
+    assert code == 0 and "Done: 9 already-sent" in out
+    assert len(recorder.messages) == 9
+    # --resend is the explicit way to send again.
+    code, out, _ = send("--no-dry-run", "--resend", "--limit", "1")
+    assert code == 0 and len(recorder.messages) == 10
+
+
+def test_non_ascii_names_are_encoded(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    (workspace / "zoe.yaml").write_text(
+        "name: Zoë Ünal-Øster\naddress: [Rue du Lac 1, 1200 Genève]\nemail: zoe@example.org\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main, ["send", "--sender", "zoe.yaml", "--no-dry-run", "--limit", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    ((_, raw),) = recorder.messages
+    assert b"Zo\xc3\xab" not in raw.split(b"\r\n\r\n")[0]  # headers are 7-bit, encoded
+    message = recorder.parsed()[0]
+    assert str(make_header(decode_header(message["From"]))) == "Zoë Ünal-Øster <zoe@example.org>"
+    body = message.get_body(("plain",))
+    assert body is not None and "Zoë Ünal-Øster" in body.get_content()
+
+
+def test_refused_recipients_are_journaled_and_retried(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    recorder.refuse = {"74956921725@fax.example.org", "3223742613@fax.example.org"}
+    code, out, _ = send("--no-dry-run")
+    assert code == 1
+    assert (
+        "failed       02-prosecutor-general.pdf -> 74956921725@fax.example.org "
+        "(550 5.1.1 mailbox unavailable)" in out
+    )
+    state = journal(rendered)
+    assert state["prosecutor-general"] == ("failed", "550 5.1.1 mailbox unavailable")
+    assert state["ambassador-belgium"][0] == "failed"
+    assert sum(s == "sent" for s, _ in state.values()) == 7
+    recorder.refuse = set()
+    code, out, _ = send("--no-dry-run")
+    assert code == 0 and "Done: 7 already-sent, 2 sent" in out
+    assert len(recorder.messages) == 9
+    assert sorted(rcpt[0] for rcpt, _ in recorder.messages[-2:]) == sorted(
+        ["74956921725@fax.example.org", "3223742613@fax.example.org"]
+    )
+
+
+def test_server_hanging_up_mid_run(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    recorder.hang_up_after = 4
+    code, _, _ = send("--no-dry-run")
+    assert code == 1
+    state = journal(rendered)
+    sent = {r for r, (s, _) in state.items() if s == "sent"}
+    assert len(sent) == len(recorder.messages) == 4
+    assert all(s in ("sent", "failed") for s, _ in state.values())
+    recorder.hang_up_after = None
+    code, _, _ = send("--no-dry-run")
+    assert code == 0
+    received = [rcpt[0] for rcpt, _ in recorder.messages]
+    assert len(received) == len(set(received)) == 9  # each letter exactly once
+
+
+def test_server_down_then_up(rendered: Path, workspace: Path) -> None:
+    port = free_port()  # nothing listens there
+    write_config(workspace, port)
+    code, out, _ = send("--no-dry-run")
+    assert code == 1
+    assert "cannot use the mail server" in out
+    assert out.count("left ") == 8
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        code, out, _ = send("--no-dry-run")
+    finally:
+        controller.stop()
+    assert code == 0 and "Done: 9 sent" in out
+    assert len(recorder.messages) == 9
+
+
+def test_two_runs_at_once_send_each_letter_once(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    command = [
+        str(Path(sys.executable).with_name("appeal-letters")),
+        "send",
+        "--sender",
+        "sender.example.yaml",
+        "--no-dry-run",
+    ]
+    runs = [
+        subprocess.Popen(
+            command,
+            cwd=workspace,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    received = [rcpt[0] for rcpt, _ in recorder.messages]
+    assert len(received) == len(set(received)) == 9
+    claimed = sum(out.count(" sent ") for out, _ in outputs)
+    assert claimed == 9
+
+
+def test_test_to_sends_everything_to_one_address_and_leaves_the_journal(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    code, _, err = send("--no-dry-run", "--test-to", "me@example.org", "--copy-to-me")
+    assert code == 0, err
+    assert len(recorder.messages) == 9
+    for rcpts, _ in recorder.messages:
+        assert rcpts == ["me@example.org", "jane.doe@example.org"]
+    for message in recorder.parsed():
+        assert str(message["Subject"]).startswith("[TEST] Urgent appeal RUS 004")
+        assert "Bcc" not in message
+    assert not (rendered / "journal.sqlite").exists() or journal(rendered) == {}
+
+
+def test_export_writes_eml_files_that_parse_back(rendered: Path, workspace: Path) -> None:
+    write_config(workspace, 25)
+    result = CliRunner().invoke(main, ["export", "--sender", "sender.example.yaml"])
+    assert result.exit_code == 0, result.output
+    out = rendered / "export"
+    emls = sorted(out.glob("*.eml"))
+    assert len(emls) == 9
+    for path in emls:
+        message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        (attachment,) = list(message.iter_attachments())
+        pdf = rendered / str(attachment.get_filename())
+        assert attachment.get_content() == pdf.read_bytes()
+        assert str(message["To"]).endswith("@fax.example.org")
+    page = (out / "send-yourself.html").read_text(encoding="utf-8")
+    assert page.count("mailto:") == 9
+    assert "06-ombudsman.pdf" in page and "no channel is known" in page
+
+
+def test_report_quotes_the_code_without_names(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    recorder.refuse = {"74956921725@fax.example.org"}
+    send("--no-dry-run")
+    result = CliRunner().invoke(main, ["report", "--csv", "report.csv"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith("Urgent appeal RUS 004 / 1214 / OBS 093.1: Attack on Igor Kalyapin")
+    assert "Report of the letters sent (8 sent by 1 supporter)." in text
+    assert "- Mr Vladimir Putin, President of the Russian Federation: 1 sent by fax" in text
+    assert (
+        "Not delivered:\n- Mr Yurii Ya. Chaika, Prosecutor General of the Russian "
+        "Federation: 550 5.1.1 mailbox unavailable" in text
+    )
+    assert "Jane" not in text and "jane.doe" not in text
+    rows = (workspace / "report.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "appeal_code,recipient_id,recipient,channel,status,answer,attempts,sent_at"
+    assert len(rows) == 10
+    named = CliRunner().invoke(main, ["report", "--include-names"])
+    assert "Supporters: jane.doe@example.org" in named.stdout
+
+
+def test_pacer_keeps_the_rates() -> None:
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(round(seconds, 3))
+        now[0] += seconds
+
+    pacer = Pacer(per_minute=30, per_authority_per_minute=2, clock=lambda: now[0], sleep=sleep)
+    for authority in ["a", "b", "a", "a"]:
+        pacer.wait(authority)
+    # 2 s between any two messages; the third to "a" (due at 4 s) waits until 60 s, a minute
+    # after the first one to "a".
+    assert waits == [2.0, 2.0, 56.0]
+    assert now[0] == 60.0
+
+
+def test_sending_window() -> None:
+    import datetime as dt
+
+    assert within_window("08:00-18:00", dt.datetime(2026, 11, 26, 9, 30))
+    assert not within_window("08:00-18:00", dt.datetime(2026, 11, 26, 18, 0))
+    assert within_window("22:00-06:00", dt.datetime(2026, 11, 26, 23, 0))
+    assert within_window(None, dt.datetime(2026, 11, 26, 3, 0))
+    with pytest.raises(ValueError, match="window of hours"):
+        DeliveryConfig(window="8-18")
+
+
+def test_bad_delivery_settings_are_reported_with_positions(tmp_path: Path) -> None:
+    path = tmp_path / "delivery.yaml"
+    path.write_text(
+        "smtp:\n  host: mail.example.org\n  port: 99999\nfax_gateway: fax.example.org\n"
+        "pre_minute: 5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as info:
+        load_delivery(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:3:3: smtp.port: Input should be less than or equal to 65535",
+        f"{path}:4:1: fax_gateway: must contain {{number}} once and no other {{...}}, "
+        "e.g. '{number}@fax.example.org'",
+        f"{path}:5:1: pre_minute: unknown field (a typo?); allowed: smtp, from_address, "
+        "fax_gateway, per_minute, per_authority_per_minute, window, issuer_contact",
+    ]
