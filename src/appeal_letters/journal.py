@@ -136,6 +136,16 @@ class Journal:
             )
             return "claimed"
 
+    def status(self, key: Key) -> Status | None:
+        """The letter's status, or None if the journal has never seen it."""
+        with closing(self._connect()) as db:
+            row = db.execute(
+                "SELECT status FROM sends WHERE appeal_code=? AND recipient_id=? AND supporter=?"
+                " AND channel=?",
+                (key.appeal_code, key.recipient_id, key.supporter, key.channel),
+            ).fetchone()
+        return None if row is None else row["status"]
+
     def finish(self, key: Key, status: Status, answer: str, message_id: str = "") -> None:
         """Record the server's answer for a letter this run claimed."""
         now = _now()

@@ -204,11 +204,16 @@ def send_all(
             sent_count += 1
             continue
         key = Key(appeal_code, item.recipient.id, supporter, item.route)
+        known = journal.status(key)
+        if known in ("sent", "sending") and not resend:
+            results.append(Result(item, "already-sent" if known == "sent" else "in-progress"))
+            continue
+        # Pace first, then claim: a run stopped while it waits leaves nothing half-done.
+        pacer.wait(item.recipient.id)
         claim = journal.claim(key, item.to, item.entry.file, item.entry.sha256, resend=resend)
         if claim != "claimed":
             results.append(Result(item, claim))
             continue
-        pacer.wait(item.recipient.id)
         try:
             answer = transport.send(item.message)
         except DeliveryError as exc:
