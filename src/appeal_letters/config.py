@@ -11,11 +11,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import pydantic
 from pydantic import Field, field_validator
 
-from .errors import ValidationError
-from .load import pydantic_problems, read_yaml, top_mapping
+from .load import load_model
 from .models import Email, Line, StrictModel, check_email
 
 DELIVERY_FILE = Path("delivery.yaml")
@@ -92,14 +90,4 @@ def load_delivery(file: Path = DELIVERY_FILE) -> DeliveryConfig:
     """Read ``delivery.yaml``; a workspace without one gets the defaults."""
     if not file.is_file():
         return DeliveryConfig()
-    doc = read_yaml(file)
-    mapping = top_mapping(doc, doc.data, "smtp: ..., fax_gateway: ...") if doc.parsed else None
-    if mapping is not None:
-        try:
-            config = DeliveryConfig.model_validate(mapping)
-        except pydantic.ValidationError as exc:
-            pydantic_problems(doc, exc, (), DeliveryConfig)
-        else:
-            if not doc.problems:
-                return config
-    raise ValidationError(doc.problems)
+    return load_model(file, DeliveryConfig, "smtp: ..., fax_gateway: ...")

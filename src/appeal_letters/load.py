@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 import pydantic
@@ -19,6 +19,7 @@ from .errors import Problem, ValidationError
 from .models import OFFICES, Appeal, Campaign, Recipient, Sender
 
 Path_ = tuple[str | int, ...]
+M = TypeVar("M", bound=pydantic.BaseModel)
 
 #: Guards against alias bombs and absurd inputs: no real appeal file comes near these.
 MAX_FILE_BYTES = 2_000_000
@@ -298,19 +299,27 @@ def _recipients_from(files: Sequence[Path]) -> tuple[list[Recipient], list[Probl
     return recipients, problems
 
 
-def load_sender(file: Path) -> Sender:
-    """Read and validate a sender file (the supporter who signs)."""
+def load_model(file: Path, model: type[M], hint: str) -> M:
+    """Read a YAML file holding one mapping and validate it as ``model``, or raise every problem.
+
+    ``hint`` shows the expected shape when the file is not a mapping at all.
+    """
     doc = read_yaml(file)
-    mapping = None if not doc.parsed else top_mapping(doc, doc.data, "name: ..., address: [...]")
+    mapping = top_mapping(doc, doc.data, hint) if doc.parsed else None
     if mapping is not None:
         try:
-            sender = Sender.model_validate(mapping)
+            value = model.model_validate(mapping)
         except pydantic.ValidationError as exc:
-            pydantic_problems(doc, exc, (), Sender)
+            pydantic_problems(doc, exc, (), model)
         else:
             if not doc.problems:
-                return sender
+                return value
     raise ValidationError(doc.problems)
+
+
+def load_sender(file: Path) -> Sender:
+    """Read and validate a sender file (the supporter who signs)."""
+    return load_model(file, Sender, "name: ..., address: [...]")
 
 
 def sender_from_options(
