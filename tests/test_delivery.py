@@ -27,6 +27,14 @@ from appeal_letters.errors import ValidationError
 from appeal_letters.send import Pacer
 
 FAX_GATEWAY = "{number}@fax.example.org"
+#: ``appeal-letters send`` as a real process, next to this interpreter.
+SEND_COMMAND = [
+    str(Path(sys.executable).with_name("appeal-letters")),
+    "send",
+    "--sender",
+    "sender.example.yaml",
+    "--no-dry-run",
+]
 
 
 class Recorder:
@@ -251,16 +259,9 @@ def test_two_runs_at_once_send_each_letter_once(
 ) -> None:
     recorder, port = smtp_server
     write_config(workspace, port)
-    command = [
-        str(Path(sys.executable).with_name("appeal-letters")),
-        "send",
-        "--sender",
-        "sender.example.yaml",
-        "--no-dry-run",
-    ]
     runs = [
         subprocess.Popen(
-            command,
+            SEND_COMMAND,
             cwd=workspace,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -392,15 +393,8 @@ def test_a_run_killed_half_way_loses_nothing_and_sends_nothing_twice(
 
     recorder, port = smtp_server
     write_config(workspace, port, per_minute=60)  # one message a second: time to kill it
-    command = [
-        str(Path(sys.executable).with_name("appeal-letters")),
-        "send",
-        "--sender",
-        "sender.example.yaml",
-        "--no-dry-run",
-    ]
     run = subprocess.Popen(
-        command,
+        SEND_COMMAND,
         cwd=workspace,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
