@@ -1,0 +1,282 @@
+"""Read a supporters file (CSV as people really export it, XLSX or YAML) into senders.
+
+Each bad row is reported by its number and the field at fault, never its contents, and kept
+aside so staff can fix it and run again; good rows go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import pydantic
+import yaml
+from babel import Locale
+
+from .errors import AppealLettersError
+from .models import SUPPORTED_LANGUAGES, Sender
+
+#: Column names (lower case, accents, spaces and punctuation removed) -> field.
+HEADERS: dict[str, str] = {
+    **dict.fromkeys(["id", "key", "supporterid", "supporterkey", "reference"], "key"),
+    **dict.fromkeys(["name", "fullname", "supporter", "supportername", "nom", "nombre"], "name"),
+    **dict.fromkeys(["firstname", "givenname", "forename", "prenom"], "first_name"),
+    **dict.fromkeys(["lastname", "surname", "familyname", "apellido"], "last_name"),
+    **dict.fromkeys(
+        ["address", "address1", "addressline1", "street", "street1", "adresse", "direccion"],
+        "address1",
+    ),
+    **dict.fromkeys(["address2", "addressline2", "street2", "adresse2"], "address2"),
+    **dict.fromkeys(["address3", "addressline3", "street3"], "address3"),
+    **dict.fromkeys(["city", "town", "ville", "ciudad", "locality"], "city"),
+    **dict.fromkeys(
+        ["postcode", "postalcode", "zip", "zipcode", "codepostal", "cp", "plz"], "postcode"
+    ),
+    **dict.fromkeys(["country", "pays", "pais", "countrycode"], "country"),
+    **dict.fromkeys(["email", "emailaddress", "mail", "courriel", "correo"], "email"),
+    **dict.fromkeys(["language", "lang", "langue", "idioma"], "language"),
+    **dict.fromkeys(
+        ["paragraph", "personalparagraph", "message", "personalmessage", "comment", "comments"],
+        "paragraph",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Supporter:
+    """One supporter: a stable key (for folders and the manifest) and who signs."""
+
+    key: str
+    row: int
+    sender: Sender
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    row: int
+    reason: str
+    values: dict[str, str]
+
+
+@dataclass
+class SupportersFile:
+    supporters: list[Supporter] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    empty_rows: int = 0
+
+
+def _normal(header: str) -> str:
+    text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """The file's text and the encoding it was in: UTF-8 (with or without BOM), else cp1252."""
+    try:
+        return raw.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "Latin-1"
+
+
+def _rows_from_csv(text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], iter(())
+
+    def rows() -> Iterable[tuple[int, list[str]]]:
+        # Numbered as a spreadsheet shows them: the header is row 1, a multi-line cell is one row.
+        yield from enumerate(reader, start=2)
+
+    return header, rows()
+
+
+def _rows_from_xlsx(file: Path) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(file, read_only=True, data_only=True)
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(v or "") for v in next(rows, ())]
+
+    def data() -> Iterable[tuple[int, list[str]]]:
+        for number, values in enumerate(rows, start=2):
+            yield number, ["" if v is None else str(v) for v in values]
+
+    return header, data()
+
+
+def _rows_from_yaml(file: Path, text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise AppealLettersError(f"{file}: not valid YAML ({exc})") from exc
+    items = data.get("supporters") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise AppealLettersError(f"{file}: expected a list of supporters (name: ..., address: ...)")
+    header = list(dict.fromkeys(k for item in items for k in item))
+    return header, (
+        (number, [_yaml_value(item.get(k)) for k in header])
+        for number, item in enumerate(items, start=1)
+    )
+
+
+def _yaml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
+    """Read every row; bad ones go to ``rejected`` (or raise at the first with ``strict``)."""
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise AppealLettersError(f"{file}: cannot read the file: {exc.strerror}") from exc
+    result = SupportersFile()
+    suffix = file.suffix.lower()
+    if suffix == ".xlsx":
+        header, rows = _rows_from_xlsx(file)
+    else:
+        text, encoding = decode(raw)
+        if encoding != "UTF-8":
+            result.notes.append(f"{file}: read as {encoding} (not UTF-8); check accented names")
+        header, rows = (
+            _rows_from_yaml(file, text) if suffix in (".yaml", ".yml") else _rows_from_csv(text)
+        )
+    result.columns = header
+    fields = [HEADERS.get(_normal(h)) for h in header]
+    unknown = [h for h, f in zip(header, fields, strict=True) if f is None and h.strip()]
+    if unknown:
+        result.notes.append(f"{file}: columns ignored: {', '.join(unknown)}")
+    has_name = "name" in fields or {"first_name", "last_name"} <= set(fields)
+    if not has_name or "address1" not in fields:
+        raise AppealLettersError(
+            f"{file}: needs a name column (or first and last name) and an address column; "
+            f"found: {', '.join(header) or 'no header'}"
+        )
+    unit = "entry" if suffix in (".yaml", ".yml") else "row"
+    seen: dict[str, int] = {}
+    for number, values in rows:
+        record = dict(zip(header, values, strict=False))
+        if not any(v.strip() for v in values):
+            result.empty_rows += 1
+            continue
+        mapped: dict[str, str] = {}
+        for name, value in zip(fields, values, strict=False):
+            if name and value.strip():
+                mapped[name] = value.strip()
+        try:
+            supporter = _supporter(mapped, number)
+        except _RowError as exc:
+            reason = f"{file}:{unit} {number}: {exc}"
+            if strict:
+                raise AppealLettersError(reason) from None
+            result.rejected.append(Rejected(number, str(exc), record))
+            continue
+        if supporter.key in seen:
+            reason = f"duplicate of {unit} {seen[supporter.key]}"
+            if strict:
+                raise AppealLettersError(f"{file}:{unit} {number}: {reason}")
+            result.rejected.append(Rejected(number, reason, record))
+            continue
+        seen[supporter.key] = number
+        result.supporters.append(supporter)
+    return result
+
+
+class _RowError(Exception):
+    pass
+
+
+def _supporter(values: dict[str, str], number: int) -> Supporter:
+    name = values.get("name") or " ".join(
+        v for v in (values.get("first_name"), values.get("last_name")) if v
+    )
+    lines = [
+        line.strip()
+        for key in ("address1", "address2", "address3")
+        for line in values.get(key, "").splitlines()
+        if line.strip()
+    ]
+    town = " ".join(v for v in (values.get("postcode"), values.get("city")) if v)
+    if town:
+        lines.append(town)
+    country_code, country_line = _country(values.get("country"))
+    if country_line:
+        lines.append(country_line)
+    language = values.get("language", "").lower() or None
+    if language is not None and language not in SUPPORTED_LANGUAGES:
+        raise _RowError(f"language: not one of {', '.join(SUPPORTED_LANGUAGES)}")
+    data: dict[str, Any] = {"name": name, "address": lines}
+    for key in ("email", "paragraph"):
+        if values.get(key):
+            data[key] = values[key]
+    if country_code:
+        data["country"] = country_code
+    try:
+        sender = Sender.model_validate(data)
+    except pydantic.ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        field_name = ".".join(str(p) for p in error["loc"][:1]) or "row"
+        kind = error["type"]
+        what = {
+            "missing": "is missing",
+            "string_too_short": "is empty",
+            "too_short": "is empty",
+            "string_too_long": "is too long",
+            "too_long": "has too many lines",
+            "string_pattern_mismatch": "has line breaks or control characters",
+        }.get(kind, "is not valid")
+        if field_name == "email" and kind == "value_error":
+            what = "is not a valid e-mail address"
+        raise _RowError(f"{field_name}: {what}") from None
+    key = values.get("key") or _derived_key(sender)
+    return Supporter(key=key, row=number, sender=sender, language=language)
+
+
+def _country(value: str | None) -> tuple[str | None, str | None]:
+    """An ISO code and the line printed in the address, from a code or an English name."""
+    if not value:
+        return None, None
+    if value.upper() in phonenumbers.SUPPORTED_REGIONS:
+        code = value.upper()
+        return code, Locale("en").territories.get(code, code)
+    names = {n.lower(): c for c, n in Locale("en").territories.items() if len(c) == 2}
+    return names.get(value.lower()), value
+
+
+def _derived_key(sender: Sender) -> str:
+    """A stable key without a key column: from the e-mail, else name and address."""
+    basis = (sender.email or "").lower() or "\n".join([sender.name, *sender.address]).lower()
+    return "s" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
+
+
+def write_rejected(path: Path, columns: Sequence[str], rejected: Sequence[Rejected]) -> None:
+    """``rejected.csv``: the rows as they were, plus why, to fix and run again."""
+    from .output import atomic_write
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", "reason", *columns])
+    for item in rejected:
+        writer.writerow([item.row, item.reason, *(item.values.get(c, "") for c in columns)])
+    atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
