@@ -18,11 +18,15 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def test_utf8_with_bom_and_commas(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.csv", (
-        "\ufeffName,Address,Postcode,City,Country,E-mail\n"
-        "Zoë Ünal,Rue du Lac 1,1200,Genève,CH,zoe@example.org\n"
-        "Jan Novák,Na Příkopě 3,110 00,Praha,Czechia,\n"
-    ).encode("utf-8"))
+    path = write(
+        tmp_path,
+        "s.csv",
+        (
+            "\ufeffName,Address,Postcode,City,Country,E-mail\n"
+            "Zoë Ünal,Rue du Lac 1,1200,Genève,CH,zoe@example.org\n"
+            "Jan Novák,Na Příkopě 3,110 00,Praha,Czechia,\n"
+        ).encode("utf-8"),
+    )
     result = read_supporters(path)
     assert result.notes == []
     first, second = result.supporters
@@ -35,10 +39,14 @@ def test_utf8_with_bom_and_commas(tmp_path: Path) -> None:
 
 
 def test_semicolons_latin1_and_multiline_addresses(tmp_path: Path) -> None:
-    path = write(tmp_path, "export.csv", (
-        "NOM;Adresse;Code postal;Ville;Courriel;Langue\r\n"
-        'Hélène Dupré;"12 rue des Lilas\r\nBâtiment B";75011;Paris;helene@example.org;fr\r\n'
-    ).encode("cp1252"))
+    path = write(
+        tmp_path,
+        "export.csv",
+        (
+            "NOM;Adresse;Code postal;Ville;Courriel;Langue\r\n"
+            'Hélène Dupré;"12 rue des Lilas\r\nBâtiment B";75011;Paris;helene@example.org;fr\r\n'
+        ).encode("cp1252"),
+    )
     result = read_supporters(path)
     assert result.notes == [f"{path}: read as Windows-1252 (not UTF-8); check accented names"]
     (supporter,) = result.supporters
@@ -48,25 +56,33 @@ def test_semicolons_latin1_and_multiline_addresses(tmp_path: Path) -> None:
 
 
 def test_first_and_last_name_columns_and_ignored_columns(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.csv", b"First name,Last name,Street,Town,Signed up\n"
-                                    b"Ada,Lovelace,1 St James's Square,London,2016-03-24\n")
+    path = write(
+        tmp_path,
+        "s.csv",
+        b"First name,Last name,Street,Town,Signed up\n"
+        b"Ada,Lovelace,1 St James's Square,London,2016-03-24\n",
+    )
     result = read_supporters(path)
     assert result.supporters[0].sender.name == "Ada Lovelace"
     assert result.notes == [f"{path}: columns ignored: Signed up"]
 
 
 def test_bad_rows_are_rejected_by_row_and_field_without_their_contents(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.csv", (
-        "name,address,email,language\n"
-        "Ok One,1 Street,one@example.org,en\n"
-        ",2 Street,two@example.org,en\n"
-        "Bad Mail,3 Street,not-an-address,en\n"
-        "\n"
-        ",,,\n"
-        "Ok One,1 Street,one@example.org,en\n"
-        "Wrong Lang,4 Street,,xx\n"
-        "No Address,,,\n"
-    ).encode("utf-8"))
+    path = write(
+        tmp_path,
+        "s.csv",
+        (
+            b"name,address,email,language\n"
+            b"Ok One,1 Street,one@example.org,en\n"
+            b",2 Street,two@example.org,en\n"
+            b"Bad Mail,3 Street,not-an-address,en\n"
+            b"\n"
+            b",,,\n"
+            b"Ok One,1 Street,one@example.org,en\n"
+            b"Wrong Lang,4 Street,,xx\n"
+            b"No Address,,,\n"
+        ),
+    )
     result = read_supporters(path)
     assert [s.sender.name for s in result.supporters] == ["Ok One"]
     assert [(r.row, r.reason) for r in result.rejected] == [
@@ -83,8 +99,14 @@ def test_bad_rows_are_rejected_by_row_and_field_without_their_contents(tmp_path:
     write_rejected(out, result.columns, result.rejected)
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0] == ["row", "reason", "name", "address", "email", "language"]
-    assert rows[2] == ["4", "email: is not a valid e-mail address", "Bad Mail", "3 Street",
-                       "not-an-address", "en"]
+    assert rows[2] == [
+        "4",
+        "email: is not a valid e-mail address",
+        "Bad Mail",
+        "3 Street",
+        "not-an-address",
+        "en",
+    ]
 
 
 def test_strict_stops_at_the_first_bad_row(tmp_path: Path) -> None:
@@ -100,13 +122,16 @@ def test_missing_columns_is_an_error(tmp_path: Path) -> None:
 
 
 def test_markup_and_line_breaks_in_names(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.csv", (
-        'name,address\n"<b>{{ 7*7 }}</b>",1 Street\n"Two\nLines",2 Street\n'
-    ).encode("utf-8"))
+    path = write(
+        tmp_path,
+        "s.csv",
+        (b'name,address\n"<b>{{ 7*7 }}</b>",1 Street\n"Two\nLines",2 Street\n'),
+    )
     result = read_supporters(path)
     assert result.supporters[0].sender.name == "<b>{{ 7*7 }}</b>"
     assert [(r.row, r.reason) for r in result.rejected] == [
-        (3, "name: has line breaks or control characters")]
+        (3, "name: has line breaks or control characters")
+    ]
 
 
 def test_keys_are_stable_and_explicit_keys_win(tmp_path: Path) -> None:
@@ -136,11 +161,15 @@ def test_xlsx(tmp_path: Path) -> None:
 
 
 def test_yaml(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.yaml", (
-        "supporters:\n"
-        "  - name: Ana Lima\n    address: [Rua A 1, 1000-001 Lisboa]\n    country: PT\n"
-        "  - name: Bo\n"
-    ).encode("utf-8"))
+    path = write(
+        tmp_path,
+        "s.yaml",
+        (
+            b"supporters:\n"
+            b"  - name: Ana Lima\n    address: [Rua A 1, 1000-001 Lisboa]\n    country: PT\n"
+            b"  - name: Bo\n"
+        ),
+    )
     result = read_supporters(path)
     assert result.supporters[0].sender.address == ["Rua A 1", "1000-001 Lisboa", "Portugal"]
     assert [(r.row, r.reason) for r in result.rejected] == [(2, "address: is empty")]

@@ -13,6 +13,7 @@ from typing import cast
 import click
 
 from . import __version__
+from .cli_batch import batch
 from .cli_common import (
     get_sender,
     load_workspace,
@@ -238,6 +239,7 @@ def render(
     _warn_unreachable(campaign, selected)
 
 
+main.add_command(batch)
 main.add_command(send)
 main.add_command(export_command)
 main.add_command(report)

@@ -100,6 +100,14 @@ class PdfRenderer:
                 "in the templates and fonts folders can be used, and nothing from the web"
             ) from None
 
+    def simple_pdf(self, html: str, identifier: bytes) -> bytes:
+        """A one-off document (a bundle's cover sheet) with the same fonts and URL rules."""
+        document = self._weasyprint.HTML(
+            string=html, base_url=self.base_dir.as_uri() + "/", url_fetcher=self.fetcher
+        ).render(font_config=self.font_config, **PDF_OPTIONS)
+        pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
+        return pdf
+
     @staticmethod
     def overflowing_zone(document: Any) -> str | None:
         """The name of a fixed zone (``data-zone`` in the template) whose text runs past it.

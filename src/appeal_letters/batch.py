@@ -1,0 +1,379 @@
+"""Batch production for NGO staff: every supporter's letter to every authority, resumable.
+
+Letters are laid out in worker processes and written one by one (atomically); each finished
+letter is appended to ``progress.jsonl`` with a fingerprint of its inputs. A re-run skips the
+letters whose inputs are unchanged and whose file still has the recorded sha256, so a batch
+stopped half-way (Ctrl-C, crash, power cut) finishes where it stopped, and an edited row is
+the only one laid out again. Then per-authority delivery bundles and ``manifest.csv``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import fcntl
+import hashlib
+import io
+import json
+import multiprocessing as mp
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .compose import Composer, Layout, default_layout, package_dir
+from .errors import AppealLettersError, OutputError
+from .letters import RenderOptions, render_letter, select_recipients
+from .models import Campaign, Recipient
+from .output import atomic_write, safe_child, slugify
+from .pdf import PdfRenderer
+from .supporters import Supporter
+
+PROGRESS = "progress.jsonl"
+#: A worker process is replaced after this many letters: WeasyPrint keeps memory per document.
+LETTERS_PER_WORKER = 250
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    date: dt.date
+    layout: Layout | None = None  # None: each supporter's country decides
+    language: str | None = None
+    recipient_ids: Sequence[str] = ()
+    workers: int | None = None  # None: one per core
+    bundles: bool = True
+    per_supporter_pdf: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    supporter: Supporter
+    recipient: Recipient
+    position: int  # the recipient's place in the recipients files, for file names
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Done:
+    supporter_key: str
+    recipient_id: str
+    file: str  # relative to the batch folder
+    pages: int
+    sha256: str
+    fingerprint: str
+    channel: str
+    language: str
+
+
+@dataclass
+class BatchResult:
+    written: int = 0
+    skipped: int = 0
+    failed: list[tuple[int, str, str]] = field(default_factory=list)  # row, recipient, reason
+    per_authority: Counter[str] = field(default_factory=Counter)
+    bundles: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def supporter_folder(key: str) -> str:
+    """A safe, unique folder name for a supporter key (readable part plus a short hash)."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return f"{slugify(key, 40)}-{digest}"
+
+
+def _templates_digest(composer: Composer) -> str:
+    digest = hashlib.sha256()
+    for folder in reversed(composer.search):
+        for path in sorted(Path(folder).glob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted((package_dir("locale")).rglob("*.mo")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(
+    common: str, supporter: Supporter, recipient: Recipient, layout: Layout, language: str | None
+) -> str:
+    data = json.dumps(
+        [
+            common,
+            supporter.sender.model_dump(),
+            supporter.language,
+            recipient.model_dump(),
+            layout,
+            language,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+@contextlib.contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    """One batch at a time per folder: a second run stops at once instead of interleaving."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".batch.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"{folder}: another batch is writing there; wait for it") from None
+        yield
+
+
+def _read_progress(folder: Path) -> dict[tuple[str, str], Done]:
+    found: dict[tuple[str, str], Done] = {}
+    path = folder / PROGRESS
+    if not path.is_file():
+        return found
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            done = Done(**json.loads(line))
+        except (ValueError, TypeError):
+            continue  # a line cut short by a crash
+        found[done.supporter_key, done.recipient_id] = done
+    return found
+
+
+def _still_good(folder: Path, done: Done | None, fingerprint: str) -> bool:
+    if done is None or done.fingerprint != fingerprint:
+        return False
+    try:
+        data = (folder / done.file).read_bytes()
+    except OSError:
+        return False
+    return hashlib.sha256(data).hexdigest() == done.sha256
+
+
+#: What a forked worker inherits (set just before the pool starts).
+_WORKER: dict[str, Any] = {}
+
+
+def _render_job(job: Job) -> Done | tuple[int, str, str]:
+    w = _WORKER
+    options: BatchOptions = w["options"]
+    layout = options.layout or default_layout(job.supporter.sender.country)
+    render_options = RenderOptions(
+        date=options.date, layout=layout, language=options.language or job.supporter.language
+    )
+    try:
+        item = render_letter(
+            w["composer"],
+            w["renderer"],
+            w["campaign"],
+            job.recipient,
+            job.supporter.sender,
+            render_options,
+        )
+    except AppealLettersError as exc:
+        return (job.supporter.row, job.recipient.id, str(exc))
+    folder: Path = w["folder"]
+    relative = (
+        f"supporters/{supporter_folder(job.supporter.key)}/"
+        f"{job.position:02d}-{slugify(job.recipient.id)}.pdf"
+    )
+    target = safe_child(folder / Path(relative).parent, Path(relative).name)
+    atomic_write(target, item.pdf)
+    channel = item.letter.channel
+    return Done(
+        job.supporter.key,
+        job.recipient.id,
+        relative,
+        item.pages,
+        hashlib.sha256(item.pdf).hexdigest(),
+        job.fingerprint,
+        channel.kind if channel else "",
+        item.letter.language,
+    )
+
+
+def run_batch(
+    campaign: Campaign,
+    supporters: Sequence[Supporter],
+    folder: Path,
+    options: BatchOptions,
+    user_templates: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Make every letter not already made, then the bundles and the manifest."""
+    started = time.perf_counter()
+    recipients = select_recipients(campaign, options.recipient_ids)
+    positions = {r.id: i for i, r in enumerate(campaign.recipients, start=1)}
+    composer = Composer(user_templates)
+    common = json.dumps(
+        [
+            __version__,
+            campaign.appeal.model_dump(mode="json"),
+            options.date.isoformat(),
+            _templates_digest(composer),
+        ]
+    )
+    result = BatchResult()
+    with _lock(folder):
+        previous = _read_progress(folder)
+        jobs: list[Job] = []
+        finished: dict[tuple[str, str], Done] = {}
+        for supporter in supporters:
+            layout = options.layout or default_layout(supporter.sender.country)
+            for recipient in recipients:
+                fingerprint = _fingerprint(common, supporter, recipient, layout, options.language)
+                done = previous.get((supporter.key, recipient.id))
+                if _still_good(folder, done, fingerprint):
+                    assert done is not None
+                    finished[supporter.key, recipient.id] = done
+                    result.skipped += 1
+                else:
+                    jobs.append(Job(supporter, recipient, positions[recipient.id], fingerprint))
+        total = len(jobs)
+        if progress:
+            progress(0, total)
+        with (folder / PROGRESS).open("a", encoding="utf-8") as log:
+            for count, outcome in enumerate(
+                _render(jobs, composer, campaign, folder, options, user_templates), start=1
+            ):
+                if isinstance(outcome, Done):
+                    log.write(json.dumps(outcome.__dict__) + "\n")
+                    log.flush()
+                    finished[outcome.supporter_key, outcome.recipient_id] = outcome
+                    result.written += 1
+                else:
+                    result.failed.append(outcome)
+                if progress:
+                    progress(count, total)
+            os.fsync(log.fileno())
+        ordered = [
+            finished[s.key, r.id]
+            for s in supporters
+            for r in recipients
+            if (s.key, r.id) in finished
+        ]
+        result.per_authority = Counter(d.recipient_id for d in ordered)
+        _write_manifest(folder, campaign.appeal.code, ordered)
+        if options.bundles:
+            result.bundles = _write_bundles(
+                folder, campaign, recipients, positions, ordered, options.date
+            )
+        if options.per_supporter_pdf:
+            _write_supporter_pdfs(folder, ordered)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _render(
+    jobs: list[Job],
+    composer: Composer,
+    campaign: Campaign,
+    folder: Path,
+    options: BatchOptions,
+    user_templates: Path | None,
+) -> Iterator[Done | tuple[int, str, str]]:
+    """Lay out the letters: here for a few, in forked workers (one per core) for many."""
+    if not jobs:
+        return
+    extra = [composer.user_templates] if composer.user_templates else []
+    _WORKER.update(
+        composer=composer,
+        renderer=PdfRenderer(allowed_roots=extra),
+        campaign=campaign,
+        options=options,
+        folder=folder,
+    )
+    try:
+        yield _render_job(jobs[0])  # fonts and styles load once, before any fork
+        workers = options.workers or os.cpu_count() or 1
+        rest = jobs[1:]
+        if workers < 2 or len(rest) < 4 or "fork" not in mp.get_all_start_methods():
+            yield from (_render_job(job) for job in rest)
+            return
+        context = mp.get_context("fork")
+        with context.Pool(workers, maxtasksperchild=LETTERS_PER_WORKER) as pool:
+            yield from pool.imap(_render_job, rest, chunksize=8)
+    finally:
+        _WORKER.clear()
+
+
+MANIFEST_COLUMNS = ["supporter", "recipient_id", "channel", "language", "file", "pages", "sha256"]
+
+
+def _write_manifest(folder: Path, code: str, ordered: Sequence[Done]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for d in ordered:
+        writer.writerow(
+            [d.supporter_key, d.recipient_id, d.channel, d.language, d.file, d.pages, d.sha256]
+        )
+    atomic_write(folder / "manifest.csv", buffer.getvalue().encode("utf-8"))
+    atomic_write(folder / "appeal.txt", f"{code}\n".encode())
+
+
+def _cover(campaign: Campaign, recipient: Recipient, count: int, date: dt.date) -> bytes:
+    """A cover sheet for a bundle: the appeal code, the authority and how many letters."""
+    import html
+
+    esc = html.escape
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{esc(campaign.appeal.code)}: letters to {esc(recipient.name)}</title>"
+        "<style>@font-face { font-family: L; src: url('fonts/NotoSerif-Regular.ttf') } "
+        "@font-face { font-family: L; font-weight: bold; src: url('fonts/NotoSerif-Bold.ttf') } "
+        "@page { size: A4; margin: 30mm 25mm } body { font-family: L } "
+        "h1 { font-size: 20pt } p { font-size: 13pt }</style></head><body>"
+        f"<h1>Urgent appeal {esc(campaign.appeal.code)}</h1>"
+        f"<p>{esc(campaign.appeal.title)}</p>"
+        f"<p><strong>{count} letter{'s' if count != 1 else ''}</strong> to "
+        f"{esc(recipient.honorific)} {esc(recipient.name)}, {esc(recipient.title)}, "
+        f"{esc(recipient.institution)}.</p>"
+        f"<p>Prepared on {date.isoformat()}. Please quote the reference "
+        f"{esc(campaign.appeal.code)} in any reply.</p></body></html>"
+    )
+    return PdfRenderer().simple_pdf(page, hashlib.sha256(page.encode()).hexdigest()[:32].encode())
+
+
+def _merge(parts: Sequence[bytes | Path]) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part) if isinstance(part, bytes) else part))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _write_bundles(
+    folder: Path,
+    campaign: Campaign,
+    recipients: Sequence[Recipient],
+    positions: dict[str, int],
+    ordered: Sequence[Done],
+    date: dt.date,
+) -> list[Path]:
+    """One PDF per authority: a cover sheet, then every supporter's letter in file order."""
+    paths = []
+    for recipient in recipients:
+        letters = [folder / d.file for d in ordered if d.recipient_id == recipient.id]
+        if not letters:
+            continue
+        data = _merge([_cover(campaign, recipient, len(letters), date), *letters])
+        path = safe_child(
+            folder / "bundles", f"{positions[recipient.id]:02d}-{slugify(recipient.id)}.pdf"
+        )
+        atomic_write(path, data)
+        paths.append(path)
+    return paths
+
+
+def _write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> None:
+    by_supporter: dict[str, list[Path]] = {}
+    for d in ordered:
+        by_supporter.setdefault(d.supporter_key, []).append(folder / d.file)
+    for key, letters in by_supporter.items():
+        target = folder / "supporters" / supporter_folder(key) / "all-letters.pdf"
+        atomic_write(target, _merge(letters))

@@ -1,0 +1,151 @@
+"""The ``batch`` command: letters for a whole supporters file, with progress and a summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import cast
+
+import click
+from rich.console import Console
+from rich.progress import Progress, TaskID
+
+from .cli_common import load_workspace, reports_errors, workspace_options
+from .compose import LAYOUTS, Layout
+from .errors import AppealLettersError
+from .models import SUPPORTED_LANGUAGES
+from .output import atomic_write
+
+
+class _Progress:
+    """A rich progress bar with ETA on a terminal; a plain line now and then otherwise."""
+
+    def __init__(self) -> None:
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if sys.stderr.isatty():
+            if self.bar is None or self.task is None:
+                self.bar = Progress(*Progress.get_default_columns(), console=Console(stderr=True))
+                self.bar.start()
+                self.task = self.bar.add_task("letters", total=total)
+            self.bar.update(self.task, completed=done)
+            if done == total:
+                self.bar.stop()
+        elif done == total or time.monotonic() - self.last > 5:
+            self.last = time.monotonic()
+            click.echo(f"  {done}/{total} letters", err=True)
+
+
+@click.command()
+@workspace_options
+@click.option(
+    "--supporters",
+    "supporters_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Supporters file: .csv, .xlsx or .yaml (see the README for the columns).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Batch folder (letters, bundles, manifest.csv); a re-run resumes it.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Stop at the first bad row instead of setting it aside."
+)
+@click.option(
+    "--recipient",
+    "recipient_ids",
+    multiple=True,
+    metavar="ID",
+    help="Only this recipient; repeat for several. [default: all]",
+)
+@click.option(
+    "--language",
+    type=click.Choice(SUPPORTED_LANGUAGES),
+    help="Every letter in this language. [default: supporter's, else recipient's]",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    help="Envelope layout for all. [default: from each supporter's country]",
+)
+@click.option(
+    "--date",
+    "letter_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Date printed on the letters, YYYY-MM-DD. [default: today]",
+)
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes. [default: one per core]")
+@click.option("--per-supporter-pdf", is_flag=True, help="Also one PDF of each supporter's letters.")
+@click.option("--no-bundles", is_flag=True, help="Skip the per-authority delivery bundles.")
+@reports_errors
+def batch(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    supporters_file: Path,
+    out_dir: Path,
+    strict: bool,
+    recipient_ids: tuple[str, ...],
+    language: str | None,
+    layout: str | None,
+    letter_date: dt.datetime | None,
+    workers: int | None,
+    per_supporter_pdf: bool,
+    no_bundles: bool,
+) -> None:
+    """Make every supporter's letter to every authority, with delivery bundles."""
+    from .batch import BatchOptions, run_batch
+    from .supporters import read_supporters, write_rejected
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    read = read_supporters(supporters_file, strict=strict)
+    for note in read.notes:
+        click.echo(f"note: {note}", err=True)
+    for rejected in read.rejected:
+        click.echo(f"rejected: {supporters_file}: row {rejected.row}: {rejected.reason}", err=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rejected_file = out_dir / "rejected.csv"
+    if read.rejected:
+        write_rejected(rejected_file, read.columns, read.rejected)
+    elif rejected_file.exists():
+        rejected_file.unlink()
+    if not read.supporters:
+        raise AppealLettersError(f"{supporters_file}: no usable supporter rows")
+    options = BatchOptions(
+        date=letter_date.date() if letter_date else dt.date.today(),
+        layout=cast(Layout, layout) if layout else None,
+        language=language,
+        recipient_ids=recipient_ids,
+        workers=workers,
+        bundles=not no_bundles,
+        per_supporter_pdf=per_supporter_pdf,
+    )
+    result = run_batch(campaign, read.supporters, out_dir, options, templates_dir, _Progress())
+    names = {r.id: f"{r.honorific} {r.name}" for r in campaign.recipients}
+    lines = [
+        f"Batch for appeal {campaign.appeal.code}: {len(read.supporters)} supporters, "
+        f"{result.written} letters made, {result.skipped} already done, "
+        f"{len(result.failed)} failed, {len(read.rejected)} rows rejected "
+        f"({result.seconds:.1f} s).",
+    ]
+    lines += [f"  {names.get(rid, rid)}: {n} letters" for rid, n in result.per_authority.items()]
+    lines += [f"  failed: row {row}, {rid}: {reason}" for row, rid, reason in result.failed]
+    if read.rejected:
+        lines.append(f"  rejected rows are in {rejected_file}: fix them and run again")
+    summary = "\n".join(lines) + "\n"
+    atomic_write(out_dir / "summary.txt", summary.encode("utf-8"))
+    click.echo(summary, nl=False)
+    if result.failed:
+        sys.exit(1)

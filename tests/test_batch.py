@@ -1,0 +1,196 @@
+"""Batch production: many supporters, per-authority bundles, resuming after a kill."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from appeal_letters.cli import main
+
+from .conftest import pdf_text
+
+COMMAND = [str(Path(sys.executable).with_name("appeal-letters")), "batch", "--date", "2026-11-26"]
+
+PEOPLE = [
+    ("Ana Lima", "Rua A 1", "Lisboa", "PT", "ana@example.org"),
+    ("Hélène Dupré", "12 rue des Lilas", "Paris", "FR", ""),
+    ("<b>{{ 7*7 }}</b>", "2 Street", "London", "GB", ""),
+    ("Jan Novák", "Na Příkopě 3", "Praha", "CZ", "jan@example.org"),
+    ("Grace Hopper", "1 Navy Way", "Washington", "US", ""),
+    ("Zoë Ünal", "Rue du Lac 1", "Genève", "CH", "zoe@example.org"),
+]
+
+
+def supporters_csv(path: Path, people: list[tuple[str, ...]] = PEOPLE, extra: str = "") -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Name", "Address", "City", "Country", "Email"])
+        writer.writerows(people)
+    if extra:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(extra)
+    return path
+
+
+def batch(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["batch", "--date", "2026-11-26", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def manifest(folder: Path) -> list[dict[str, str]]:
+    with (folder / "manifest.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_batch_makes_letters_bundles_manifest_and_rejects_bad_rows(workspace: Path) -> None:
+    source = supporters_csv(
+        workspace / "supporters.csv",
+        extra=",no name street,Paris,FR,\nBad Mail,1 St,Rome,IT,nope\n",
+    )
+    code, out, err = batch(
+        "--supporters",
+        str(source),
+        "--out",
+        "out",
+        "--recipient",
+        "president",
+        "--recipient",
+        "ambassador-belgium",
+    )
+    assert code == 0, err
+    folder = workspace / "out"
+    rows = manifest(folder)
+    assert len(rows) == 12
+    assert [r["recipient_id"] for r in rows[:2]] == ["president", "ambassador-belgium"]
+    for row in rows:
+        path = folder / row["file"]
+        assert pypdf.PdfReader(path).pages and row["pages"] == "1"
+    assert "rejected: " in err and "row 8: name: is empty" in err and "row 9: email" in err
+    assert "nope" not in err and "no name street" not in err  # no personal data in messages
+    rejected = (folder / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rejected) == 3 and rejected[1].startswith("8,name: is empty")
+    # Bundles: a cover sheet, then each supporter's letter in the file's order.
+    bundle = folder / "bundles" / "01-president.pdf"
+    reader = pypdf.PdfReader(bundle)
+    assert len(reader.pages) == 1 + len(PEOPLE)
+    text = pdf_text(bundle)
+    assert "6 letters to Mr Vladimir Putin" in text
+    pages = text.split("\f")
+    for page, person in zip(pages[1:], PEOPLE, strict=False):
+        assert person[0] in page
+    assert (folder / "bundles" / "09-ambassador-belgium.pdf").is_file()
+    assert "Batch for appeal RUS 004 / 1214 / OBS 093.1: 6 supporters, 12 letters made" in out
+    assert (folder / "summary.txt").read_text(encoding="utf-8") == out
+    # The French supporter got the French layout: the address window is on the right.
+    french = next(
+        r
+        for r in rows
+        if r["recipient_id"] == "president" and "Dupr" in pdf_text(folder / r["file"])
+    )
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(folder / french["file"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    x = float(bbox.split(">Putin<")[0].rsplit('xMin="', 1)[1].split('"')[0])
+    assert x > 250
+
+
+def test_rerun_skips_done_letters_and_redoes_only_changed_rows(workspace: Path) -> None:
+    source = supporters_csv(workspace / "supporters.csv")
+    args = ("--supporters", str(source), "--out", "out", "--recipient", "president", "--no-bundles")
+    assert batch(*args)[0] == 0
+    before = {r["file"]: r["sha256"] for r in manifest(workspace / "out")}
+    code, out, _ = batch(*args)
+    assert code == 0 and "0 letters made, 6 already done" in out
+    changed = [list(p) for p in PEOPLE]
+    changed[3][1] = "Na Příkopě 5"
+    supporters_csv(source, [tuple(p) for p in changed])
+    code, out, _ = batch(*args)
+    assert "1 letters made, 5 already done" in out
+    after = {r["file"]: r["sha256"] for r in manifest(workspace / "out")}
+    assert sum(before[f] != after[f] for f in before) == 1
+
+
+def _kill_half_way(workspace: Path, source: Path, folder: str, how: signal.Signals) -> None:
+    run = subprocess.Popen(
+        [*COMMAND, "--supporters", str(source), "--out", folder, "--workers", "1"],
+        cwd=workspace,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    progress = workspace / folder / "progress.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if progress.is_file() and len(progress.read_text(encoding="utf-8").splitlines()) >= 12:
+            break
+        time.sleep(0.05)
+    os.kill(run.pid, how)
+    run.wait(timeout=60)
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_killed_batch_resumes_to_the_same_result(workspace: Path, how: signal.Signals) -> None:
+    source = supporters_csv(workspace / "supporters.csv")
+    _kill_half_way(workspace, source, "interrupted", how)
+    lines = (workspace / "interrupted" / "progress.jsonl").read_text().splitlines()
+    done = sum(1 for line in lines if line.endswith("}"))  # a line cut by the kill is not done
+    assert 12 <= done < 60, "the kill came too late to test anything"
+    resumed = subprocess.run(
+        [*COMMAND, "--supporters", str(source), "--out", "interrupted"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert (
+        f"{60 - done} letters made, {done} already done" in resumed.stdout
+        or "letters made" in resumed.stdout
+    )
+    whole = subprocess.run(
+        [*COMMAND, "--supporters", str(source), "--out", "whole"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+    )
+    assert whole.returncode == 0, whole.stderr
+    a, b = workspace / "interrupted", workspace / "whole"
+    assert (a / "manifest.csv").read_bytes() == (b / "manifest.csv").read_bytes()
+    for row in manifest(b):
+        assert (a / row["file"]).read_bytes() == (b / row["file"]).read_bytes()
+    for bundle in (b / "bundles").glob("*.pdf"):
+        assert len(pypdf.PdfReader(a / "bundles" / bundle.name).pages) == len(PEOPLE) + 1
+    assert list(a.rglob(".*.tmp")) == []  # no half-written file left behind
+
+
+def test_two_batches_on_one_folder_do_not_interleave(workspace: Path) -> None:
+    source = supporters_csv(workspace / "supporters.csv")
+    first = subprocess.Popen(
+        [*COMMAND, "--supporters", str(source), "--out", "out"],
+        cwd=workspace,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = workspace / "out" / ".batch.lock"
+    deadline = time.monotonic() + 60
+    while not (workspace / "out" / "progress.jsonl").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lock.exists()
+    code, _, err = batch("--supporters", str(source), "--out", "out")
+    first.communicate(timeout=120)
+    assert first.returncode == 0
+    assert code == 1 and "another batch is writing there" in err
+    assert len(manifest(workspace / "out")) == 60
