@@ -47,7 +47,7 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def naive(workspace: Path, sample: int) -> tuple[float, float]:
+def naive(workspace: Path, source: str, sample: int) -> tuple[float, float]:
     """One document per letter, in this process; returns letters/s and MB of RSS per letter."""
     sys.path.insert(0, str(ROOT / "src"))
     from appeal_letters.compose import Composer
@@ -57,10 +57,10 @@ def naive(workspace: Path, sample: int) -> tuple[float, float]:
     from appeal_letters.supporters import read_supporters
 
     campaign = load_campaign(workspace / "appeal.yaml", [workspace / "recipients.yaml"])
-    supporters = read_supporters(workspace / "plain.csv").supporters
+    supporters = read_supporters(workspace / source).supporters
     composer, renderer = Composer(), PdfRenderer()
     options = RenderOptions(date=dt.date(2026, 11, 26))
-    out = workspace / "naive"
+    out = workspace / f"naive-{source}"
     out.mkdir()
     pairs = [(s, r) for s in supporters for r in campaign.recipients][:sample]
     render_letter(composer, renderer, campaign, pairs[0][1], pairs[0][0].sender, options)
@@ -104,17 +104,18 @@ def main() -> None:
         make_supporters(workspace / "plain.csv", args.supporters, paragraph=False)
         make_supporters(workspace / "personal.csv", args.supporters, paragraph=True)
         print(f"{args.supporters} supporters x 10 authorities, {os.cpu_count()} cores")
-        naive_rate, leak = naive(workspace, args.naive_sample)
-        print(f"naive loop (one document per letter, one process): {naive_rate:.1f} letters/s "
-              f"over {args.naive_sample} letters; RSS grows {leak:.2f} MB per letter")
-        for label, source, out in (("batch, plain letters", "plain.csv", "plain"),
-                                   ("batch, every letter with a personal paragraph",
+        for label, source, out in (("plain letters", "plain.csv", "plain"),
+                                   ("every letter with a personal paragraph",
                                     "personal.csv", "personal")):
+            naive_rate, leak = naive(workspace, source, args.naive_sample)
+            print(f"naive loop, {label} (one document per letter, one process): "
+                  f"{naive_rate:.1f} letters/s over {args.naive_sample} letters; RSS grows "
+                  f"{leak:.2f} MB per letter")
             seconds, letters, peak = run_batch(workspace, source, out)
             rate = letters / seconds
             sizes = folder_bytes(workspace / out / "supporters", "*.pdf")
             bundles = folder_bytes(workspace / out / "bundles", "*.pdf")
-            print(f"{label}: {letters} letters in {seconds:.1f} s = {rate:.1f} letters/s, "
+            print(f"batch, {label}: {letters} letters in {seconds:.1f} s = {rate:.1f} letters/s, "
                   f"{rate / naive_rate:.2f}x the naive loop; peak RSS {peak:.0f} MB; "
                   f"{sum(sizes) / len(sizes) / 1024:.1f} KB per letter; largest bundle "
                   f"{max(bundles) / 1024 / 1024:.1f} MB")

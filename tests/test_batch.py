@@ -194,3 +194,26 @@ def test_two_batches_on_one_folder_do_not_interleave(workspace: Path) -> None:
     assert first.returncode == 0
     assert code == 1 and "another batch is writing there" in err
     assert len(manifest(workspace / "out")) == 60
+
+
+def test_benchmark_smoke_run() -> None:
+    """bench/batch.py runs end to end on a tiny batch and prints its figures (not judged)."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(root / "bench" / "batch.py"),
+            "--supporters",
+            "2",
+            "--naive-sample",
+            "4",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2 supporters x 10 authorities, " + f"{os.cpu_count()} cores"
+    assert sum("letters/s" in line for line in lines) == 4
+    assert "batch, plain letters: 20 letters in" in result.stdout
