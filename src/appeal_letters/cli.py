@@ -15,8 +15,11 @@ import click
 from . import __version__
 from .cli_batch import batch
 from .cli_common import (
+    date_option,
     get_sender,
+    letter_day,
     load_workspace,
+    recipient_option,
     reports_errors,
     sender_options,
     workspace_options,
@@ -143,13 +146,7 @@ def _layout(layout: str | None, paper: str | None, sender: Sender) -> Layout:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Read your paragraph from this UTF-8 text file.",
 )
-@click.option(
-    "--recipient",
-    "recipient_ids",
-    multiple=True,
-    metavar="ID",
-    help="Only this recipient; repeat for several. [default: all]",
-)
+@recipient_option
 @click.option(
     "--language",
     type=click.Choice(SUPPORTED_LANGUAGES),
@@ -166,13 +163,7 @@ def _layout(layout: str | None, paper: str | None, sender: Sender) -> Layout:
     type=click.Choice(["a4", "letter"]),
     help="Paper size: letter means the us layout; a4 the din or fr layout.",
 )
-@click.option(
-    "--date",
-    "letter_date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Date printed on the letters, YYYY-MM-DD. [default: today]",
-)
+@date_option
 @click.option("--html", "write_html", is_flag=True, help="Also write each letter as HTML.")
 @click.option(
     "--out",
@@ -217,7 +208,7 @@ def render(
         )
     campaign = load_workspace(appeal_file, recipient_files)
     options = RenderOptions(
-        date=(letter_date.date() if letter_date else dt.date.today()),
+        date=letter_day(letter_date),
         layout=_layout(layout, paper, sender),
         language=language,
         recipient_ids=recipient_ids,

@@ -12,7 +12,14 @@ import click
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from .cli_common import load_workspace, reports_errors, workspace_options
+from .cli_common import (
+    date_option,
+    letter_day,
+    load_workspace,
+    recipient_option,
+    reports_errors,
+    workspace_options,
+)
 from .compose import LAYOUTS, Layout
 from .errors import AppealLettersError
 from .models import SUPPORTED_LANGUAGES
@@ -62,13 +69,7 @@ class _Progress:
 @click.option(
     "--strict", is_flag=True, help="Stop at the first bad row instead of setting it aside."
 )
-@click.option(
-    "--recipient",
-    "recipient_ids",
-    multiple=True,
-    metavar="ID",
-    help="Only this recipient; repeat for several. [default: all]",
-)
+@recipient_option
 @click.option(
     "--language",
     type=click.Choice(SUPPORTED_LANGUAGES),
@@ -79,13 +80,7 @@ class _Progress:
     type=click.Choice(LAYOUTS),
     help="Envelope layout for all. [default: from each supporter's country]",
 )
-@click.option(
-    "--date",
-    "letter_date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Date printed on the letters, YYYY-MM-DD. [default: today]",
-)
+@date_option
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes. [default: one per core]")
 @click.option("--per-supporter-pdf", is_flag=True, help="Also one PDF of each supporter's letters.")
 @click.option("--no-bundles", is_flag=True, help="Skip the per-authority delivery bundles.")
@@ -124,7 +119,7 @@ def batch(
     if not read.supporters:
         raise AppealLettersError(f"{supporters_file}: no usable supporter rows")
     options = BatchOptions(
-        date=letter_date.date() if letter_date else dt.date.today(),
+        date=letter_day(letter_date),
         layout=cast(Layout, layout) if layout else None,
         language=language,
         recipient_ids=recipient_ids,

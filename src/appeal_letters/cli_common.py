@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
@@ -15,6 +16,27 @@ from .load import load_campaign, load_sender, sender_from_options
 from .models import Campaign, Sender
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Options several commands share, defined once.
+recipient_option = click.option(
+    "--recipient",
+    "recipient_ids",
+    multiple=True,
+    metavar="ID",
+    help="Only this recipient; repeat for several. [default: all]",
+)
+date_option = click.option(
+    "--date",
+    "letter_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Date printed on the letters, YYYY-MM-DD. [default: today]",
+)
+
+
+def letter_day(value: dt.datetime | None) -> dt.date:
+    """The date to print: the one asked for, else today (passed in, so tests can fix it)."""
+    return value.date() if value else dt.date.today()
 
 
 def _fail(message: str) -> None:
