@@ -16,14 +16,12 @@ import fcntl
 import hashlib
 import io
 import json
-import multiprocessing as mp
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 from .compose import Composer, Layout, default_layout, package_dir
@@ -31,6 +29,7 @@ from .errors import AppealLettersError, OutputError
 from .letters import RenderOptions, render_letter, select_recipients
 from .models import Campaign, Recipient
 from .output import atomic_write, safe_child, slugify
+from .parallel import STATE, fork_map
 from .pdf import PdfRenderer
 from .supporters import Supporter
 
@@ -151,12 +150,8 @@ def _still_good(folder: Path, done: Done | None, fingerprint: str) -> bool:
     return hashlib.sha256(data).hexdigest() == done.sha256
 
 
-#: What a forked worker inherits (set just before the pool starts).
-_WORKER: dict[str, Any] = {}
-
-
 def _render_job(job: Job) -> Done | tuple[int, str, str]:
-    w = _WORKER
+    w = STATE
     options: BatchOptions = w["options"]
     layout = options.layout or default_layout(job.supporter.sender.country)
     render_options = RenderOptions(
@@ -234,9 +229,23 @@ def run_batch(
         if progress:
             progress(0, total)
         with (folder / PROGRESS).open("a", encoding="utf-8") as log:
-            for count, outcome in enumerate(
-                _render(jobs, composer, campaign, folder, options, user_templates), start=1
-            ):
+            extra = [composer.user_templates] if composer.user_templates else []
+            state = {
+                "composer": composer,
+                "renderer": PdfRenderer(allowed_roots=extra),
+                "campaign": campaign,
+                "options": options,
+                "folder": folder,
+            }
+            outcomes = fork_map(
+                _render_job,
+                jobs,
+                state,
+                workers=options.workers,
+                tasks_per_worker=LETTERS_PER_WORKER,
+                chunksize=8,
+            )
+            for count, outcome in enumerate(outcomes, start=1):
                 if isinstance(outcome, Done):
                     log.write(json.dumps(outcome.__dict__) + "\n")
                     log.flush()
@@ -263,39 +272,6 @@ def run_batch(
             _write_supporter_pdfs(folder, ordered)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _render(
-    jobs: list[Job],
-    composer: Composer,
-    campaign: Campaign,
-    folder: Path,
-    options: BatchOptions,
-    user_templates: Path | None,
-) -> Iterator[Done | tuple[int, str, str]]:
-    """Lay out the letters: here for a few, in forked workers (one per core) for many."""
-    if not jobs:
-        return
-    extra = [composer.user_templates] if composer.user_templates else []
-    _WORKER.update(
-        composer=composer,
-        renderer=PdfRenderer(allowed_roots=extra),
-        campaign=campaign,
-        options=options,
-        folder=folder,
-    )
-    try:
-        yield _render_job(jobs[0])  # fonts and styles load once, before any fork
-        workers = options.workers or os.cpu_count() or 1
-        rest = jobs[1:]
-        if workers < 2 or len(rest) < 4 or "fork" not in mp.get_all_start_methods():
-            yield from (_render_job(job) for job in rest)
-            return
-        context = mp.get_context("fork")
-        with context.Pool(workers, maxtasksperchild=LETTERS_PER_WORKER) as pool:
-            yield from pool.imap(_render_job, rest, chunksize=8)
-    finally:
-        _WORKER.clear()
 
 
 MANIFEST_COLUMNS = ["supporter", "recipient_id", "channel", "language", "file", "pages", "sha256"]

@@ -6,11 +6,9 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import click
-from rich.console import Console
-from rich.progress import Progress, TaskID
 
 from .cli_common import (
     date_option,
@@ -30,15 +28,18 @@ class _Progress:
     """A rich progress bar with ETA on a terminal; a plain line now and then otherwise."""
 
     def __init__(self) -> None:
-        self.bar: Progress | None = None
-        self.task: TaskID | None = None
+        self.bar: Any = None  # rich.progress.Progress, imported only when a bar is shown
+        self.task: Any = None
         self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
         if total == 0:
             return
         if sys.stderr.isatty():
-            if self.bar is None or self.task is None:
+            if self.bar is None:
+                from rich.console import Console
+                from rich.progress import Progress
+
                 self.bar = Progress(*Progress.get_default_columns(), console=Console(stderr=True))
                 self.bar.start()
                 self.task = self.bar.add_task("letters", total=total)

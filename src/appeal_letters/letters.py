@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import multiprocessing as mp
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .compose import Composer, Layout
 from .errors import AppealLettersError, RenderError
 from .models import Campaign, Recipient, Sender
 from .output import ManifestEntry, atomic_write, safe_child, slugify, write_manifest
+from .parallel import STATE, fork_map
 from .pdf import FONT_SCALES, PdfRenderer, RenderedLetter
 
 LAYOUT_NAMES = {"din": "DIN 5008", "fr": "French", "us": "US Letter"}
@@ -96,53 +95,11 @@ def render_letter(
     )
 
 
-#: State a forked worker inherits: set just before the pool starts, read by _render_one.
-_WORKER: dict[str, Any] = {}
-
-
-def _render_one(index: int) -> RenderedLetter:
-    w = _WORKER
+def _render_one(recipient: Recipient) -> RenderedLetter:
+    w = STATE
     return render_letter(
-        w["composer"],
-        w["renderer"],
-        w["campaign"],
-        w["recipients"][index],
-        w["sender"],
-        w["options"],
+        w["composer"], w["renderer"], w["campaign"], recipient, w["sender"], w["options"]
     )
-
-
-def _render_all(
-    composer: Composer,
-    renderer: PdfRenderer,
-    campaign: Campaign,
-    recipients: list[Recipient],
-    sender: Sender,
-    options: RenderOptions,
-) -> list[RenderedLetter]:
-    """Render in order; past a few letters, share the work with forked worker processes.
-
-    The first letter is rendered here so that fonts and styles are loaded once, before the
-    fork, and the workers start warm. Output does not depend on which process made a letter.
-    """
-    workers = min(os.cpu_count() or 1, 4)
-    if len(recipients) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [render_letter(composer, renderer, campaign, r, sender, options) for r in recipients]
-    first = render_letter(composer, renderer, campaign, recipients[0], sender, options)
-    _WORKER.update(
-        composer=composer,
-        renderer=renderer,
-        campaign=campaign,
-        recipients=recipients,
-        sender=sender,
-        options=options,
-    )
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            rest = pool.map(_render_one, range(1, len(recipients)), chunksize=1)
-    finally:
-        _WORKER.clear()
-    return [first, *rest]
 
 
 @dataclass(frozen=True)
@@ -168,7 +125,22 @@ def write_letters(
     composer = Composer(user_templates)
     extra_roots = [composer.user_templates] if composer.user_templates else []
     renderer = PdfRenderer(allowed_roots=extra_roots)
-    rendered = _render_all(composer, renderer, campaign, recipients, sender, options)
+    state = {
+        "composer": composer,
+        "renderer": renderer,
+        "campaign": campaign,
+        "sender": sender,
+        "options": options,
+    }
+    rendered = list(
+        fork_map(
+            _render_one,
+            recipients,
+            state,
+            workers=min(os.cpu_count() or 1, 4),
+            min_items=PARALLEL_FROM - 1,
+        )
+    )
     positions = {r.id: i for i, r in enumerate(campaign.recipients, start=1)}
     entries = []
     for item in rendered:
