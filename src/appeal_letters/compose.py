@@ -203,6 +203,7 @@ class Composer:
         layout: Layout = "din",
         font_scale: float = 1.0,
         language: str | None = None,
+        part: str = "full",
     ) -> Letter:
         """Fill the template for one recipient; raises TemplateError with file and line.
 
@@ -240,6 +241,7 @@ class Composer:
             "paper": paper_of(layout),
             "layout": layout,
             "font_scale": font_scale,
+            "part": part,
         }
         try:
             html = self.template_for(language).render(context)

@@ -19,6 +19,7 @@ from .output import ManifestEntry, atomic_write, safe_child, slugify, write_mani
 from .parallel import STATE, fork_map
 from .pdf import FONT_SCALES, PdfRenderer, RenderedLetter
 
+WINDOW = "envelope window"  # the data-zone of the address field in the template
 LAYOUT_NAMES = {"din": "DIN 5008", "fr": "French", "us": "US Letter"}
 
 #: From this many letters on, rendering is shared between processes (one per core).
@@ -74,10 +75,9 @@ def render_letter(
             language=options.language,
         )
         document = renderer.layout(letter)
-        zone = renderer.overflowing_zone(document)
-        if zone:
+        if WINDOW in renderer.overflowing_zones(document):
             raise RenderError(
-                f"the address of {recipient.id} does not fit in the {zone} of the "
+                f"the address of {recipient.id} does not fit in the {WINDOW} of the "
                 f"{LAYOUT_NAMES[options.layout]} layout; shorten its title, institution or "
                 "address lines"
             )

@@ -109,12 +109,13 @@ class PdfRenderer:
         return pdf
 
     @staticmethod
-    def overflowing_zone(document: Any) -> str | None:
-        """The name of a fixed zone (``data-zone`` in the template) whose text runs past it.
+    def overflowing_zones(document: Any) -> set[str]:
+        """The fixed zones (``data-zone`` in the template) whose text runs past their edge.
 
         The address must stay inside the envelope window: a very long name, title or
         address would otherwise be cut off by the envelope without anyone noticing.
         """
+        found: set[str] = set()
         for page in document.pages:
             stack = [page._page_box]
             while stack:
@@ -126,10 +127,10 @@ class PdfRenderer:
                 if zone:
                     bottom = box.position_y + box.margin_height()
                     if _content_bottom(box) > bottom + 0.5:
-                        return str(zone)
+                        found.add(str(zone))
                     continue
                 stack.extend(getattr(box, "children", None) or [])
-        return None
+        return found
 
     def write(self, letter: Letter, document: Any) -> bytes:
         """PDF/UA-1 (tagged), fonts embedded and subset, with a stable file identifier."""
