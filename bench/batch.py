@@ -3,8 +3,9 @@
 Builds a synthetic supporters file, then prints letters/s, the ratio to the naive loop, peak
 memory, bytes per letter and bundle size for:
 - the naive loop: one WeasyPrint document per letter, one after the other, in one process;
-- `appeal-letters batch` end to end as a fresh process (letters, bundles, manifest);
-- the same with a personal paragraph for every supporter.
+- `appeal-letters batch` end to end as a fresh process (letters, bundles, manifest), from
+  shared bodies (the default) and with --full-layout;
+- the same with a personal paragraph for every supporter (such letters are laid out in full).
 
     python bench/batch.py [--supporters 1000] [--naive-sample 100]
 """
@@ -73,10 +74,10 @@ def naive(workspace: Path, source: str, sample: int) -> tuple[float, float]:
     return len(pairs) / seconds, (rss_mb() - before) / len(pairs)
 
 
-def run_batch(workspace: Path, source: str, out: str) -> tuple[float, int, float]:
+def run_batch(workspace: Path, source: str, out: str, *extra: str) -> tuple[float, int, float]:
     """`appeal-letters batch` as a fresh process: seconds, letters, peak RSS of the child."""
     command = [str(Path(sys.executable).with_name("appeal-letters")), "batch", "--supporters",
-               source, "--out", out, "--date", "2026-11-26"]
+               source, "--out", out, "--date", "2026-11-26", *extra]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=workspace, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -104,22 +105,28 @@ def main() -> None:
         make_supporters(workspace / "plain.csv", args.supporters, paragraph=False)
         make_supporters(workspace / "personal.csv", args.supporters, paragraph=True)
         print(f"{args.supporters} supporters x 10 authorities, {os.cpu_count()} cores")
-        for label, source, out in (("plain letters", "plain.csv", "plain"),
-                                   ("every letter with a personal paragraph",
-                                    "personal.csv", "personal")):
-            naive_rate, leak = naive(workspace, source, args.naive_sample)
-            print(f"naive loop, {label} (one document per letter, one process): "
-                  f"{naive_rate:.1f} letters/s over {args.naive_sample} letters; RSS grows "
+        rates = {}
+        for source in ("plain.csv", "personal.csv"):
+            rates[source], leak = naive(workspace, source, args.naive_sample)
+            print(f"naive loop, {source} (one document per letter, one process): "
+                  f"{rates[source]:.1f} letters/s over {args.naive_sample} letters; RSS grows "
                   f"{leak:.2f} MB per letter")
-            seconds, letters, peak = run_batch(workspace, source, out)
+        runs = (
+            ("shared bodies, letters + bundles", "plain.csv", "shared", ()),
+            ("full layout of every letter (--full-layout)", "plain.csv", "full",
+             ("--full-layout",)),
+            ("every letter with a personal paragraph (full layout)", "personal.csv", "personal",
+             ()),
+        )
+        for label, source, out, extra in runs:
+            seconds, letters, peak = run_batch(workspace, source, out, *extra)
             rate = letters / seconds
             sizes = folder_bytes(workspace / out / "supporters", "*.pdf")
             bundles = folder_bytes(workspace / out / "bundles", "*.pdf")
-            print(f"batch, {label}: {letters} letters in {seconds:.1f} s = {rate:.1f} letters/s, "
-                  f"{rate / naive_rate:.2f}x the naive loop; peak RSS {peak:.0f} MB; "
-                  f"{sum(sizes) / len(sizes) / 1024:.1f} KB per letter; largest bundle "
-                  f"{max(bundles) / 1024 / 1024:.1f} MB")
-        print("shared-body path (one layout per authority, Form XObject): not built yet")
+            print(f"batch, {label}: {letters} letters in {seconds:.1f} s = {rate:.1f} "
+                  f"letters/s, {rate / rates[source]:.2f}x the naive loop; peak RSS "
+                  f"{peak:.0f} MB; {sum(sizes) / len(sizes) / 1024:.1f} KB per letter; largest "
+                  f"bundle {max(bundles) / 1024 / 1024:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -215,5 +215,44 @@ def test_benchmark_smoke_run() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "2 supporters x 10 authorities, " + f"{os.cpu_count()} cores"
-    assert sum("letters/s" in line for line in lines) == 4
-    assert "batch, plain letters: 20 letters in" in result.stdout
+    assert sum("letters/s" in line for line in lines) == 5
+    assert "batch, shared bodies, letters + bundles: 20 letters in" in result.stdout
+
+
+def test_shared_body_batch_reads_like_full_layout(workspace: Path) -> None:
+    """Every letter of a batch made from shared bodies reads and looks like its full layout."""
+    people = [
+        *PEOPLE,
+        (
+            "Long Address",
+            "Building 1, Long Street Name Quarter\nBuilding 2, "
+            "Long Street Name Quarter\nBuilding 3, Long Street Name Quarter",
+            "Somewhere",
+            "GB",
+            "",
+        ),
+    ]
+    source = supporters_csv(workspace / "supporters.csv", people)
+    base = (
+        "--supporters",
+        str(source),
+        "--recipient",
+        "president",
+        "--recipient",
+        "ambassador-belgium",
+        "--no-bundles",
+    )
+    assert batch(*base, "--out", "shared")[0] == 0
+    assert batch(*base, "--out", "full", "--full-layout")[0] == 0
+    shared, full = manifest(workspace / "shared"), manifest(workspace / "full")
+    assert [r["file"] for r in shared] == [r["file"] for r in full]
+    for row in shared:
+        a, b = workspace / "shared" / row["file"], workspace / "full" / row["file"]
+        assert pdf_text(a) == pdf_text(b), row["file"]
+        pixels = [
+            subprocess.run(
+                ["pdftoppm", "-gray", "-r", "40", str(p)], capture_output=True, check=True
+            ).stdout
+            for p in (a, b)
+        ]
+        assert pixels[0] == pixels[1], row["file"]

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .compose import Composer, Layout, default_layout, package_dir
@@ -31,6 +32,8 @@ from .models import Campaign, Recipient
 from .output import atomic_write, safe_child, slugify
 from .parallel import STATE, fork_map
 from .pdf import PdfRenderer
+from .shared import Body, NeedsFullLayout, Personal, layout_body, layout_personal
+from .shared import compose as compose_shared
 from .supporters import Supporter
 
 PROGRESS = "progress.jsonl"
@@ -47,6 +50,7 @@ class BatchOptions:
     workers: int | None = None  # None: one per core
     bundles: bool = True
     per_supporter_pdf: bool = False
+    shared_body: bool = True  # lay each authority's body out once, for letters without a paragraph
 
 
 @dataclass(frozen=True)
@@ -150,42 +154,109 @@ def _still_good(folder: Path, done: Done | None, fingerprint: str) -> bool:
     return hashlib.sha256(data).hexdigest() == done.sha256
 
 
-def _render_job(job: Job) -> Done | tuple[int, str, str]:
-    w = STATE
-    options: BatchOptions = w["options"]
-    layout = options.layout or default_layout(job.supporter.sender.country)
-    render_options = RenderOptions(
-        date=options.date, layout=layout, language=options.language or job.supporter.language
-    )
-    try:
-        item = render_letter(
-            w["composer"],
-            w["renderer"],
-            w["campaign"],
-            job.recipient,
-            job.supporter.sender,
-            render_options,
-        )
-    except AppealLettersError as exc:
-        return (job.supporter.row, job.recipient.id, str(exc))
-    folder: Path = w["folder"]
+Outcome = Done | tuple[int, str, str]  # a letter written, or (row, recipient, why not)
+
+
+def _letter_file(folder: Path, job: Job) -> tuple[str, Path]:
     relative = (
         f"supporters/{supporter_folder(job.supporter.key)}/"
         f"{job.position:02d}-{slugify(job.recipient.id)}.pdf"
     )
-    target = safe_child(folder / Path(relative).parent, Path(relative).name)
-    atomic_write(target, item.pdf)
-    channel = item.letter.channel
-    return Done(
-        job.supporter.key,
-        job.recipient.id,
-        relative,
-        item.pages,
-        hashlib.sha256(item.pdf).hexdigest(),
-        job.fingerprint,
-        channel.kind if channel else "",
-        item.letter.language,
-    )
+    return relative, safe_child(folder / Path(relative).parent, Path(relative).name)
+
+
+def _render_supporter(jobs: list[Job]) -> list[Outcome]:
+    """One supporter's pending letters: from the shared bodies where they can be."""
+    w = STATE
+    options: BatchOptions = w["options"]
+    outcomes: list[Outcome] = []
+    personal: dict[tuple[Layout, str, float], Personal | None] = {}
+    for job in jobs:
+        sender = job.supporter.sender
+        layout = options.layout or default_layout(sender.country)
+        language = options.language or job.supporter.language
+        relative, target = _letter_file(w["folder"], job)
+        body: Body | None = w["bodies"].get((job.recipient.id, layout, language))
+        try:
+            part = None
+            if body is not None and not sender.paragraph:
+                key = (layout, body.language, body.font_scale)
+                if key not in personal:
+                    try:
+                        personal[key] = layout_personal(
+                            w["composer"],
+                            w["renderer"],
+                            w["campaign"],
+                            job.recipient,
+                            sender,
+                            date=options.date,
+                            layout=layout,
+                            language=body.language,
+                            font_scale=body.font_scale,
+                        )
+                    except NeedsFullLayout:
+                        personal[key] = None
+                part = personal[key]
+            if body is not None and part is not None:
+                pdf = compose_shared(body, part, sender)
+                pages, channel, used = 1, body.channel, body.language
+            else:
+                item = render_letter(
+                    w["composer"],
+                    w["renderer"],
+                    w["campaign"],
+                    job.recipient,
+                    sender,
+                    RenderOptions(date=options.date, layout=layout, language=language),
+                )
+                pdf, pages, used = item.pdf, item.pages, item.letter.language
+                channel = item.letter.channel.kind if item.letter.channel else ""
+        except AppealLettersError as exc:
+            outcomes.append((job.supporter.row, job.recipient.id, str(exc)))
+            continue
+        atomic_write(target, pdf)
+        outcomes.append(
+            Done(
+                job.supporter.key,
+                job.recipient.id,
+                relative,
+                pages,
+                hashlib.sha256(pdf).hexdigest(),
+                job.fingerprint,
+                channel,
+                used,
+            )
+        )
+    return outcomes
+
+
+def _shared_bodies(
+    composer: Composer,
+    renderer: PdfRenderer,
+    campaign: Campaign,
+    jobs: Sequence[Job],
+    options: BatchOptions,
+) -> dict[tuple[str, Layout, str | None], Body]:
+    """Each authority's body, once for every layout and language the pending letters need."""
+    wanted: dict[tuple[str, Layout, str | None], Recipient] = {}
+    for job in jobs:
+        if options.shared_body and not job.supporter.sender.paragraph:
+            layout = options.layout or default_layout(job.supporter.sender.country)
+            language = options.language or job.supporter.language
+            wanted.setdefault((job.recipient.id, layout, language), job.recipient)
+    bodies: dict[tuple[str, Layout, str | None], Body] = {}
+    for (rid, layout, language), recipient in wanted.items():
+        with contextlib.suppress(AppealLettersError):  # its letters take the full path
+            bodies[rid, layout, language] = layout_body(
+                composer,
+                renderer,
+                campaign,
+                recipient,
+                date=options.date,
+                layout=layout,
+                language=language,
+            )
+    return bodies
 
 
 def run_batch(
@@ -206,6 +277,7 @@ def run_batch(
             __version__,
             campaign.appeal.model_dump(mode="json"),
             options.date.isoformat(),
+            options.shared_body,
             _templates_digest(composer),
         ]
     )
@@ -230,22 +302,26 @@ def run_batch(
             progress(0, total)
         with (folder / PROGRESS).open("a", encoding="utf-8") as log:
             extra = [composer.user_templates] if composer.user_templates else []
-            state = {
+            state: dict[str, Any] = {
                 "composer": composer,
                 "renderer": PdfRenderer(allowed_roots=extra),
                 "campaign": campaign,
                 "options": options,
                 "folder": folder,
             }
-            outcomes = fork_map(
-                _render_job,
-                jobs,
+            state["bodies"] = _shared_bodies(composer, state["renderer"], campaign, jobs, options)
+            by_supporter: dict[str, list[Job]] = {}
+            for job in jobs:
+                by_supporter.setdefault(job.supporter.key, []).append(job)
+            batches = fork_map(
+                _render_supporter,
+                list(by_supporter.values()),
                 state,
                 workers=options.workers,
-                tasks_per_worker=LETTERS_PER_WORKER,
-                chunksize=8,
+                tasks_per_worker=max(1, LETTERS_PER_WORKER // len(recipients)),
             )
-            for count, outcome in enumerate(outcomes, start=1):
+            letters = (o for outcomes in batches for o in outcomes)
+            for count, outcome in enumerate(letters, start=1):
                 if isinstance(outcome, Done):
                     log.write(json.dumps(outcome.__dict__) + "\n")
                     log.flush()

@@ -85,6 +85,11 @@ class _Progress:
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes. [default: one per core]")
 @click.option("--per-supporter-pdf", is_flag=True, help="Also one PDF of each supporter's letters.")
 @click.option("--no-bundles", is_flag=True, help="Skip the per-authority delivery bundles.")
+@click.option(
+    "--full-layout",
+    is_flag=True,
+    help="Lay out every letter in full (slower) instead of sharing each authority's body.",
+)
 @reports_errors
 def batch(
     appeal_file: Path,
@@ -100,6 +105,7 @@ def batch(
     workers: int | None,
     per_supporter_pdf: bool,
     no_bundles: bool,
+    full_layout: bool,
 ) -> None:
     """Make every supporter's letter to every authority, with delivery bundles."""
     from .batch import BatchOptions, run_batch
@@ -127,6 +133,7 @@ def batch(
         workers=workers,
         bundles=not no_bundles,
         per_supporter_pdf=per_supporter_pdf,
+        shared_body=not full_layout,
     )
     result = run_batch(campaign, read.supporters, out_dir, options, templates_dir, _Progress())
     names = {r.id: f"{r.honorific} {r.name}" for r in campaign.recipients}

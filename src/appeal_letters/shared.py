@@ -1,0 +1,202 @@
+"""Batch letters from a shared body: what variable-data printing does with PDF/VT.
+
+Every supporter's letter to one authority has the same body, so the body is laid out once per
+authority (and language and layout) and each supporter's own lines (letterhead, return
+address, signature) once per supporter. A letter is the body page with the supporter's page
+drawn over it as a Form XObject: the letterhead where it stands, the signature lines moved
+down to the place the body keeps free for them. Text and glyph positions are those of the
+same letter laid out in full (tests compare both).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pikepdf
+from pikepdf import Name
+
+from .compose import Composer, Layout
+from .errors import RenderError
+from .letters import WINDOW
+from .models import Campaign, Recipient, Sender
+from .pdf import FONT_SCALES, PdfRenderer
+
+SIGNATURE_ZONE = "signature"
+PX_TO_PT = 0.75
+
+
+class NeedsFullLayout(Exception):
+    """This supporter's lines do not fit the fixed zones: lay the letter out in full."""
+
+
+@dataclass(frozen=True)
+class Body:
+    """One authority's letter without any supporter in it, laid out once."""
+
+    pdf: bytes
+    font_scale: float
+    signer_y: float  # CSS px from the top of the page
+    page_height: float  # pt
+    language: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class Personal:
+    """One supporter's own lines, laid out once (fonts renamed so they cannot clash).
+
+    Page 1 holds the letterhead and return address in place, page 2 the signature lines at
+    the top; each page becomes its own Form XObject, so no text is drawn twice.
+    """
+
+    pdf: bytes
+    signer_y: float  # CSS px from the top of page 2
+
+
+_BLANK = Sender.model_construct(name="", address=[], email=None, paragraph=None, country=None)
+
+
+def _box_of(document: Any, css_class: str, page: int = 0) -> Any:
+    stack = [document.pages[page]._page_box]
+    while stack:
+        box = stack.pop()
+        box = getattr(box, "_box", box)
+        element = getattr(box, "element", None)
+        if (
+            element is not None
+            and element.get("class") == css_class
+            and getattr(box, "element_tag", None) == element.tag
+        ):
+            return box
+        stack.extend(getattr(box, "children", None) or [])
+    raise RenderError(f"the letter template has no element of class '{css_class}'")
+
+
+def layout_body(
+    composer: Composer,
+    renderer: PdfRenderer,
+    campaign: Campaign,
+    recipient: Recipient,
+    *,
+    date: dt.date,
+    layout: Layout,
+    language: str | None,
+) -> Body:
+    """The shared body on one page, in the largest type that fits (as a full letter would)."""
+    pages = 0
+    for scale in FONT_SCALES:
+        letter = composer.compose(
+            campaign,
+            recipient,
+            _BLANK,
+            date=date,
+            layout=layout,
+            font_scale=scale,
+            language=language,
+            part="body",
+        )
+        document = renderer.layout(letter)
+        if WINDOW in renderer.overflowing_zones(document):
+            raise RenderError(f"the address of {recipient.id} does not fit in the {WINDOW}")
+        pages = len(document.pages)
+        if pages == 1:
+            box = _box_of(document, "signer-zone")
+            return Body(
+                renderer.write(letter, document),
+                scale,
+                box.position_y,
+                document.pages[0].height * PX_TO_PT,
+                letter.language,
+                letter.channel.kind if letter.channel else "",
+            )
+    raise RenderError(f"the letter to {recipient.id} does not fit on one page ({pages} pages)")
+
+
+def layout_personal(
+    composer: Composer,
+    renderer: PdfRenderer,
+    campaign: Campaign,
+    recipient: Recipient,
+    sender: Sender,
+    *,
+    date: dt.date,
+    layout: Layout,
+    language: str,
+    font_scale: float,
+) -> Personal:
+    """The supporter's letterhead, return address and signature lines on one page."""
+    letter = composer.compose(
+        campaign,
+        recipient,
+        sender,
+        date=date,
+        layout=layout,
+        font_scale=font_scale,
+        language=language,
+        part="personal",
+    )
+    document = renderer.layout(letter)
+    if SIGNATURE_ZONE in renderer.overflowing_zones(document) or len(document.pages) != 2:
+        raise NeedsFullLayout
+    box = _box_of(document, "signer-zone", page=1)
+    return Personal(_rename_subsets(renderer.write(letter, document)), box.position_y)
+
+
+def _rename_subsets(pdf: bytes) -> bytes:
+    """Give this part's font subsets their own tags.
+
+    WeasyPrint names a subset after its font, so the body's and a supporter's subsets of one
+    font would share a name with different glyphs; viewers and extractors may mix them up.
+    """
+    with pikepdf.open(io.BytesIO(pdf)) as source:
+        fonts = {
+            font.objgen: font
+            for page in source.pages
+            for font in page.resources.get(Name.Font, {}).values()
+        }
+        for font in fonts.values():
+            base = str(font.get(Name.BaseFont, ""))
+            if "+" not in base:
+                continue
+            descendants = font.get(Name.DescendantFonts)
+            descriptor = (descendants[0] if descendants else font).get(Name.FontDescriptor)
+            data = descriptor.get(Name.FontFile2) if descriptor is not None else None
+            digest = hashlib.sha256(data.read_raw_bytes() if data is not None else base.encode())
+            tag = "".join(chr(65 + b % 26) for b in digest.digest()[:6])
+            name = Name("/" + tag + "+" + base.split("+", 1)[1].lstrip("/"))
+            font.BaseFont = name
+            if descendants:
+                descendants[0].BaseFont = name
+            if descriptor is not None:
+                descriptor.FontName = name
+        buffer = io.BytesIO()
+        source.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
+
+
+def compose(body: Body, personal: Personal, sender: Sender) -> bytes:
+    """The finished letter: the body page, the supporter's lines drawn in their places."""
+    with pikepdf.open(io.BytesIO(body.pdf)) as pdf, pikepdf.open(io.BytesIO(personal.pdf)) as part:
+        page = pdf.pages[0]
+        head = pdf.copy_foreign(part.pages[0].as_form_xobject())
+        signer = pdf.copy_foreign(part.pages[1].as_form_xobject())
+        page.add_resource(head, Name.XObject, Name.SupporterHead)
+        page.add_resource(signer, Name.XObject, Name.SupporterSignature)
+        shift = (body.signer_y - personal.signer_y) * PX_TO_PT
+        ops = (
+            "Q\n"  # the page's own drawing keeps its graphics state to itself
+            "q /SupporterHead Do Q\n"  # letterhead and return address, where they stand
+            f"q 1 0 0 1 0 {-shift:.3f} cm /SupporterSignature Do Q\n"  # moved into the gap
+        )
+        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+        page.contents_add(pdf.make_stream(ops.encode("ascii")), prepend=False)
+        pdf.docinfo[Name.Author] = sender.name
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta["dc:creator"] = [sender.name]
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
