@@ -256,3 +256,30 @@ def test_shared_body_batch_reads_like_full_layout(workspace: Path) -> None:
             for p in (a, b)
         ]
         assert pixels[0] == pixels[1], row["file"]
+
+
+def test_bundle_pages_are_the_letters_with_the_body_stored_once(workspace: Path) -> None:
+    source = supporters_csv(workspace / "supporters.csv")
+    assert batch("--supporters", str(source), "--out", "out", "--recipient", "president")[0] == 0
+    folder = workspace / "out"
+    bundle = folder / "bundles" / "01-president.pdf"
+    for number, row in enumerate(manifest(folder), start=2):
+        letter = folder / row["file"]
+        for tool in (["pdftoppm", "-gray", "-r", "40"], ["pdftotext", "-layout"]):
+            from_bundle = subprocess.run(
+                [*tool, "-f", str(number), "-l", str(number), str(bundle), "-"]
+                if tool[0] == "pdftotext"
+                else [*tool, "-f", str(number), "-l", str(number), str(bundle)],
+                capture_output=True,
+                check=True,
+            ).stdout
+            alone = subprocess.run(
+                [*tool, str(letter), "-"] if tool[0] == "pdftotext" else [*tool, str(letter)],
+                capture_output=True,
+                check=True,
+            ).stdout
+            assert from_bundle.rstrip(b"\f\n") == alone.rstrip(b"\f\n"), (tool[0], row["file"])
+    reader = pypdf.PdfReader(bundle)
+    bodies = {page["/Resources"]["/XObject"].raw_get("/Body").idnum for page in reader.pages[1:]}
+    # One body per layout: DIN 5008 for PT, GB, CZ and CH, French for FR, US Letter for US.
+    assert len(bodies) == 3

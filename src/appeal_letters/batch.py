@@ -32,7 +32,7 @@ from .models import Campaign, Recipient
 from .output import atomic_write, safe_child, slugify
 from .parallel import STATE, fork_map
 from .pdf import PdfRenderer
-from .shared import Body, NeedsFullLayout, Personal, layout_body, layout_personal
+from .shared import Body, NeedsFullLayout, Personal, bundle, layout_body, layout_personal
 from .shared import compose as compose_shared
 from .supporters import Supporter
 
@@ -388,23 +388,6 @@ def _cover(campaign: Campaign, recipient: Recipient, count: int, date: dt.date) 
     return PdfRenderer().simple_pdf(page, hashlib.sha256(page.encode()).hexdigest()[:32].encode())
 
 
-def _merge(parts: Sequence[bytes | Path]) -> bytes:
-    """Pages of several PDFs in one file (qpdf through pikepdf: about 1 ms a letter)."""
-    import pikepdf
-
-    merged = pikepdf.new()
-    sources = []
-    for part in parts:
-        source = pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part)
-        sources.append(source)
-        merged.pages.extend(source.pages)
-    buffer = io.BytesIO()
-    merged.save(buffer, deterministic_id=True)
-    for source in sources:
-        source.close()
-    return buffer.getvalue()
-
-
 def _write_bundles(
     folder: Path,
     campaign: Campaign,
@@ -419,7 +402,7 @@ def _write_bundles(
         letters = [folder / d.file for d in ordered if d.recipient_id == recipient.id]
         if not letters:
             continue
-        data = _merge([_cover(campaign, recipient, len(letters), date), *letters])
+        data = bundle([_cover(campaign, recipient, len(letters), date), *letters])
         path = safe_child(
             folder / "bundles", f"{positions[recipient.id]:02d}-{slugify(recipient.id)}.pdf"
         )
@@ -434,4 +417,4 @@ def _write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> None:
         by_supporter.setdefault(d.supporter_key, []).append(folder / d.file)
     for key, letters in by_supporter.items():
         target = folder / "supporters" / supporter_folder(key) / "all-letters.pdf"
-        atomic_write(target, _merge(letters))
+        atomic_write(target, bundle(letters))

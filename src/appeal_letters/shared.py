@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -188,15 +190,79 @@ def compose(body: Body, personal: Personal, sender: Sender) -> bytes:
         page.add_resource(signer, Name.XObject, Name.SupporterSignature)
         shift = (body.signer_y - personal.signer_y) * PX_TO_PT
         ops = (
-            "Q\n"  # the page's own drawing keeps its graphics state to itself
             "q /SupporterHead Do Q\n"  # letterhead and return address, where they stand
             f"q 1 0 0 1 0 {-shift:.3f} cm /SupporterSignature Do Q\n"  # moved into the gap
         )
+        # The page's own drawing keeps its graphics state to itself: q ... Q around it.
         page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+        page.contents_add(pdf.make_stream(b"\nQ\n"), prepend=False)
         page.contents_add(pdf.make_stream(ops.encode("ascii")), prepend=False)
         pdf.docinfo[Name.Author] = sender.name
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["dc:creator"] = [sender.name]
         buffer = io.BytesIO()
         pdf.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
+
+
+SUPPORTER_FORMS = (Name.SupporterHead, Name.SupporterSignature)
+
+
+def bundle(parts: Sequence[bytes | Path]) -> bytes:
+    """Pages of many letters in one PDF, each distinct shared body stored once.
+
+    A letter made from a shared body is the body's drawing, then the supporter's two Form
+    XObjects (see :func:`compose`). Here the body's drawing becomes one Form XObject per distinct
+    body, and each page draws it and its supporter's lines: a bundle of a thousand letters to one
+    authority holds that authority's text once. Other PDFs (a cover sheet, a letter laid out in
+    full) are copied as they are.
+    """
+    merged = pikepdf.new()
+    bodies: dict[bytes, pikepdf.Object] = {}
+    for part in parts:
+        with pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part) as source:
+            for page in source.pages:
+                xobjects: Any = page.resources.get(Name.XObject, {})
+                streams = page.obj.Contents
+                if (
+                    not all(name in xobjects for name in SUPPORTER_FORMS)
+                    or not isinstance(streams, pikepdf.Array)
+                    or len(streams) < 4
+                ):
+                    merged.pages.append(page)
+                    continue
+                # [q] + the body's own streams + [Q] + [the supporter's drawing]
+                drawing = b"\n".join(s.read_bytes() for s in list(streams)[1:-2])
+                resources = pikepdf.Dictionary(
+                    {k: v for k, v in page.resources.items() if k != Name.XObject}
+                )
+                others = {k: v for k, v in xobjects.items() if k not in SUPPORTER_FORMS}
+                if others:
+                    resources[Name.XObject] = pikepdf.Dictionary(others)
+                key = hashlib.sha256(
+                    drawing + repr(sorted((str(k), repr(v)) for k, v in resources.items())).encode()
+                ).digest()
+                if key not in bodies:
+                    form = source.make_stream(drawing)
+                    form.Type, form.Subtype = Name.XObject, Name.Form
+                    form.BBox = page.mediabox
+                    form.Resources = resources
+                    bodies[key] = merged.copy_foreign(form)
+                new_page = pikepdf.Dictionary(
+                    Type=Name.Page,
+                    MediaBox=pikepdf.Array([float(v) for v in page.mediabox]),
+                    Resources=pikepdf.Dictionary(
+                        XObject=pikepdf.Dictionary(
+                            Body=bodies[key],
+                            SupporterHead=merged.copy_foreign(xobjects[Name.SupporterHead]),
+                            SupporterSignature=merged.copy_foreign(
+                                xobjects[Name.SupporterSignature]
+                            ),
+                        )
+                    ),
+                    Contents=merged.make_stream(b"q /Body Do Q\n" + streams[-1].read_bytes()),
+                )
+                merged.pages.append(pikepdf.Page(new_page))
+    buffer = io.BytesIO()
+    merged.save(buffer, deterministic_id=True, compress_streams=True)
     return buffer.getvalue()
