@@ -123,3 +123,40 @@ def test_a_long_address_needs_the_full_layout(
             language="en",
             font_scale=body.font_scale,
         )
+
+
+def test_shared_letter_is_tagged_but_does_not_claim_pdf_ua(
+    tmp_path: Path, campaign: Campaign, sender: Sender, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    composer, renderer = tools
+    recipient = campaign.recipients[0]
+    body = layout_body(
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en"
+    )
+    part = layout_personal(
+        composer,
+        renderer,
+        campaign,
+        recipient,
+        sender,
+        date=LETTER_DATE,
+        layout="din",
+        language="en",
+        font_scale=body.font_scale,
+    )
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(compose(body, part, sender))
+    reader = pypdf.PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b"pdfuaid:part" not in xmp and b"Jane Doe" in xmp
+    full = render_letter(
+        composer, renderer, campaign, recipient, sender, RenderOptions(date=LETTER_DATE)
+    )
+    full_path = tmp_path / "full.pdf"
+    full_path.write_bytes(full.pdf)
+    assert (
+        b"pdfuaid:part"
+        in pypdf.PdfReader(full_path).trailer["/Root"]["/Metadata"].get_object().get_data()
+    )

@@ -200,6 +200,10 @@ def compose(body: Body, personal: Personal, sender: Sender) -> bytes:
         pdf.docinfo[Name.Author] = sender.name
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["dc:creator"] = [sender.name]
+            # The supporter's lines are drawn from Form XObjects outside the structure tree, so
+            # the letter is tagged but no longer claims PDF/UA conformance.
+            if "pdfuaid:part" in meta:
+                del meta["pdfuaid:part"]
         buffer = io.BytesIO()
         pdf.save(buffer, deterministic_id=True)
     return buffer.getvalue()
