@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -283,3 +284,32 @@ def test_bundle_pages_are_the_letters_with_the_body_stored_once(workspace: Path)
     bodies = {page["/Resources"]["/XObject"].raw_get("/Body").idnum for page in reader.pages[1:]}
     # One body per layout: DIN 5008 for PT, GB, CZ and CH, French for FR, US Letter for US.
     assert len(bodies) == 3
+    # Fonts: each body's two subsets, the cover's two, and one shared subset per face for all
+    # six supporters' lines (instead of two subsets for every letter).
+    fonts = subprocess.run(
+        ["pdffonts", str(bundle)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert len(fonts) == 3 * 2 + 2 + 2, fonts
+    # A subset name stands for one font program: the same name never hides other glyphs.
+    programs: dict[str, set[bytes]] = {}
+    for number in range(len(reader.pages)):
+        for _, font in _fonts_of(reader.pages[number]):
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            data = descriptor.get_object()["/FontFile2"].get_object().get_data()
+            programs.setdefault(str(font["/BaseFont"]), set()).add(data)
+    assert all(len(found) == 1 for found in programs.values())
+
+
+def _fonts_of(page: Any) -> list[tuple[str, Any]]:
+    """Every font a page uses, also inside its Form XObjects."""
+    found = []
+    pending = [page["/Resources"]]
+    while pending:
+        resources = pending.pop().get_object()
+        for name, font in resources.get("/Font", {}).items():
+            found.append((name, font.get_object()))
+        for xobject in resources.get("/XObject", {}).values():
+            xobject = xobject.get_object()
+            if "/Resources" in xobject:
+                pending.append(xobject["/Resources"])
+    return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,7 @@ def layout_body(
         if pages == 1:
             box = _box_of(document, "signer-zone")
             return Body(
-                renderer.write(letter, document),
+                _rename_subsets(renderer.write(letter, document)),
                 scale,
                 box.position_y,
                 document.pages[0].height * PX_TO_PT,
@@ -223,6 +224,7 @@ def bundle(parts: Sequence[bytes | Path]) -> bytes:
     """
     merged = pikepdf.new()
     bodies: dict[bytes, pikepdf.Object] = {}
+    supporter_forms: list[pikepdf.Object] = []
     for part in parts:
         with pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part) as source:
             for page in source.pages:
@@ -252,21 +254,149 @@ def bundle(parts: Sequence[bytes | Path]) -> bytes:
                     form.BBox = page.mediabox
                     form.Resources = resources
                     bodies[key] = merged.copy_foreign(form)
+                head = merged.copy_foreign(xobjects[Name.SupporterHead])
+                signature = merged.copy_foreign(xobjects[Name.SupporterSignature])
+                supporter_forms += [head, signature]
                 new_page = pikepdf.Dictionary(
                     Type=Name.Page,
                     MediaBox=pikepdf.Array([float(v) for v in page.mediabox]),
                     Resources=pikepdf.Dictionary(
                         XObject=pikepdf.Dictionary(
                             Body=bodies[key],
-                            SupporterHead=merged.copy_foreign(xobjects[Name.SupporterHead]),
-                            SupporterSignature=merged.copy_foreign(
-                                xobjects[Name.SupporterSignature]
-                            ),
+                            SupporterHead=head,
+                            SupporterSignature=signature,
                         )
                     ),
                     Contents=merged.make_stream(b"q /Body Do Q\n" + streams[-1].read_bytes()),
                 )
                 merged.pages.append(pikepdf.Page(new_page))
+    _share_fonts(merged, supporter_forms)
     buffer = io.BytesIO()
     merged.save(buffer, deterministic_id=True, compress_streams=True)
     return buffer.getvalue()
+
+
+#: The bundled font files, by the name WeasyPrint gives their subsets.
+FONT_FILES = {
+    "Letter-Serif": "NotoSerif-Regular.ttf",
+    "Letter-Serif-Bold": "NotoSerif-Bold.ttf",
+    "Letter-Serif-Italic": "NotoSerif-Italic.ttf",
+    "Letter-Arabic": "NotoNaskhArabic-Regular.ttf",
+    "Letter-Arabic-Bold": "NotoNaskhArabic-Bold.ttf",
+}
+
+
+def _widths(array: Any) -> dict[int, Any] | None:
+    """A CIDFont /W array as {cid: width}; None if it uses a form not handled here."""
+    found: dict[int, Any] = {}
+    items = list(array)
+    index = 0
+    while index < len(items):
+        first = int(items[index])
+        following = items[index + 1]
+        if isinstance(following, pikepdf.Array):
+            for offset, width in enumerate(following):
+                found[first + offset] = width
+            index += 2
+        else:
+            for cid in range(first, int(following) + 1):
+                found[cid] = items[index + 2]
+            index += 3
+    return found
+
+
+def _to_unicode(stream: Any) -> dict[str, str] | None:
+    """A ToUnicode CMap's single-code entries; None if it has ranges (left as they are)."""
+    text = stream.read_bytes().decode("latin-1")
+    if "beginbfrange" in text:
+        return None
+    found: dict[str, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+        for code, value in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            found[code.lower()] = value.lower()
+    return found
+
+
+def _share_fonts(pdf: pikepdf.Pdf, forms: list[pikepdf.Object]) -> None:
+    """Point every supporter's lines at one font per face, covering the glyphs of them all.
+
+    Each supporter's lines come with their own subsets of the bundled fonts (a few KB each).
+    WeasyPrint subsets keeping the fonts' glyph ids, so one subset holding the union of the
+    glyphs serves every form: a bundle of thousands of letters carries each font once.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .compose import package_dir
+
+    users: dict[str, list[tuple[Any, pikepdf.Name]]] = {}
+    widths: dict[str, dict[int, Any]] = {}
+    unicode: dict[str, dict[str, str]] = {}
+    samples: dict[str, pikepdf.Object] = {}
+    for form in forms:
+        resources: Any = form.get(Name.Resources, {})
+        fonts: Any = resources.get(Name.Font, {})
+        for name, font in fonts.items():
+            face = str(font.get(Name.BaseFont, "")).lstrip("/").split("+", 1)[-1]
+            descendants = font.get(Name.DescendantFonts)
+            if face not in FONT_FILES or descendants is None or Name.ToUnicode not in font:
+                continue
+            found_widths = _widths(descendants[0].get(Name.W, []))
+            found_unicode = _to_unicode(font.ToUnicode)
+            if found_widths is None or found_unicode is None:
+                continue
+            users.setdefault(face, []).append((fonts, Name(name)))
+            widths.setdefault(face, {}).update(found_widths)
+            unicode.setdefault(face, {}).update(found_unicode)
+            samples.setdefault(face, font)
+    for face, places in users.items():
+        if len(places) < 2:
+            continue
+        options = subset.Options()
+        options.retain_gids = True
+        options.notdef_outline = True
+        options.hinting = False
+        options.layout_features = []
+        program = TTFont(str(package_dir("fonts") / FONT_FILES[face]))
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=sorted(widths[face]))
+        subsetter.subset(program)
+        data = io.BytesIO()
+        program.save(data)
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(data.getvalue()).digest()[:6])
+        base = Name(f"/{tag}+{face}")
+        sample = samples[face]
+        descendant = sample.DescendantFonts[0]
+        descriptor = pikepdf.Dictionary(
+            {k: v for k, v in descendant.FontDescriptor.items() if k != Name.FontFile2}
+        )
+        descriptor.FontName = base
+        descriptor.FontFile2 = pdf.make_stream(data.getvalue())
+        cids = sorted(widths[face])
+        cid_font = pikepdf.Dictionary(
+            {k: v for k, v in descendant.items() if k not in (Name.W, Name.FontDescriptor)}
+        )
+        cid_font.BaseFont = base
+        cid_font.FontDescriptor = pdf.make_indirect(descriptor)
+        cid_font.W = pikepdf.Array(
+            [x for cid in cids for x in (cid, pikepdf.Array([widths[face][cid]]))]
+        )
+        entries = "\n".join(f"<{code}> <{value}>" for code, value in sorted(unicode[face].items()))
+        cmap = (
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            "/CIDSystemInfo\n<< /Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n"
+            "<0000> <ffff>\nendcodespacerange\n"
+            f"{len(unicode[face])} beginbfchar\n{entries}\nendbfchar\n"
+            "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+        )
+        shared_font = pdf.make_indirect(
+            pikepdf.Dictionary(
+                {k: v for k, v in sample.items() if k not in (Name.DescendantFonts, Name.ToUnicode)}
+            )
+        )
+        shared_font.BaseFont = base
+        shared_font.DescendantFonts = pikepdf.Array([pdf.make_indirect(cid_font)])
+        shared_font.ToUnicode = pdf.make_stream(cmap.encode("ascii"))
+        for fonts, name in places:
+            fonts[name] = shared_font
