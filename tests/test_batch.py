@@ -172,6 +172,7 @@ def test_killed_batch_resumes_to_the_same_result(workspace: Path, how: signal.Si
         assert (a / row["file"]).read_bytes() == (b / row["file"]).read_bytes()
     for bundle in (b / "bundles").glob("*.pdf"):
         assert len(pypdf.PdfReader(a / "bundles" / bundle.name).pages) == len(PEOPLE) + 1
+        assert (a / "bundles" / bundle.name).read_bytes() == bundle.read_bytes()
     assert list(a.rglob(".*.tmp")) == []  # no half-written file left behind
 
 

@@ -244,19 +244,33 @@ def _shared_bodies(
             layout = options.layout or default_layout(job.supporter.sender.country)
             language = options.language or job.supporter.language
             wanted.setdefault((job.recipient.id, layout, language), job.recipient)
-    bodies: dict[tuple[str, Layout, str | None], Body] = {}
-    for (rid, layout, language), recipient in wanted.items():
-        with contextlib.suppress(AppealLettersError):  # its letters take the full path
-            bodies[rid, layout, language] = layout_body(
-                composer,
-                renderer,
-                campaign,
-                recipient,
-                date=options.date,
-                layout=layout,
-                language=language,
-            )
-    return bodies
+    keys = list(wanted)
+    state = {
+        "composer": composer,
+        "renderer": renderer,
+        "campaign": campaign,
+        "options": options,
+        "wanted": wanted,
+    }
+    laid_out = fork_map(_layout_body, keys, state, workers=options.workers, min_items=2)
+    return {key: body for key, body in zip(keys, laid_out, strict=True) if body is not None}
+
+
+def _layout_body(key: tuple[str, Layout, str | None]) -> Body | None:
+    w = STATE
+    _, layout, language = key
+    try:
+        return layout_body(
+            w["composer"],
+            w["renderer"],
+            w["campaign"],
+            w["wanted"][key],
+            date=w["options"].date,
+            layout=layout,
+            language=language,
+        )
+    except AppealLettersError:
+        return None  # its letters take the full path, which reports the problem
 
 
 def run_batch(
@@ -397,18 +411,23 @@ def _write_bundles(
     date: dt.date,
 ) -> list[Path]:
     """One PDF per authority: a cover sheet, then every supporter's letter in file order."""
-    paths = []
+    wanted = []
     for recipient in recipients:
         letters = [folder / d.file for d in ordered if d.recipient_id == recipient.id]
-        if not letters:
-            continue
-        data = bundle([_cover(campaign, recipient, len(letters), date), *letters])
-        path = safe_child(
-            folder / "bundles", f"{positions[recipient.id]:02d}-{slugify(recipient.id)}.pdf"
-        )
-        atomic_write(path, data)
-        paths.append(path)
-    return paths
+        if letters:
+            path = safe_child(
+                folder / "bundles", f"{positions[recipient.id]:02d}-{slugify(recipient.id)}.pdf"
+            )
+            wanted.append((recipient, letters, path))
+    state = {"campaign": campaign, "date": date}
+    return list(fork_map(_write_bundle, wanted, state, min_items=2))
+
+
+def _write_bundle(item: tuple[Recipient, list[Path], Path]) -> Path:
+    recipient, letters, path = item
+    cover = _cover(STATE["campaign"], recipient, len(letters), STATE["date"])
+    atomic_write(path, bundle([cover, *letters]))
+    return path
 
 
 def _write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> None:

@@ -11,6 +11,7 @@ same letter laid out in full (tests compare both).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -317,6 +318,29 @@ def _to_unicode(stream: Any) -> dict[str, str] | None:
     return found
 
 
+@functools.lru_cache(maxsize=32)
+def _union_subset(face: str, gids: tuple[int, ...]) -> bytes:
+    """A bundled font cut down to these glyphs, keeping their ids (the bundles of one batch
+    share their supporters, so each face is cut once)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .compose import package_dir
+
+    options = subset.Options()
+    options.retain_gids = True
+    options.notdef_outline = True
+    options.hinting = False
+    options.layout_features = []
+    program = TTFont(str(package_dir("fonts") / FONT_FILES[face]), recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=list(gids))
+    subsetter.subset(program)
+    data = io.BytesIO()
+    program.save(data)
+    return data.getvalue()
+
+
 def _share_fonts(pdf: pikepdf.Pdf, forms: list[pikepdf.Object]) -> None:
     """Point every supporter's lines at one font per face, covering the glyphs of them all.
 
@@ -324,11 +348,6 @@ def _share_fonts(pdf: pikepdf.Pdf, forms: list[pikepdf.Object]) -> None:
     WeasyPrint subsets keeping the fonts' glyph ids, so one subset holding the union of the
     glyphs serves every form: a bundle of thousands of letters carries each font once.
     """
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    from .compose import package_dir
-
     users: dict[str, list[tuple[Any, pikepdf.Name]]] = {}
     widths: dict[str, dict[int, Any]] = {}
     unicode: dict[str, dict[str, str]] = {}
@@ -352,18 +371,8 @@ def _share_fonts(pdf: pikepdf.Pdf, forms: list[pikepdf.Object]) -> None:
     for face, places in users.items():
         if len(places) < 2:
             continue
-        options = subset.Options()
-        options.retain_gids = True
-        options.notdef_outline = True
-        options.hinting = False
-        options.layout_features = []
-        program = TTFont(str(package_dir("fonts") / FONT_FILES[face]))
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(gids=sorted(widths[face]))
-        subsetter.subset(program)
-        data = io.BytesIO()
-        program.save(data)
-        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(data.getvalue()).digest()[:6])
+        data = _union_subset(face, tuple(sorted(widths[face])))
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(data).digest()[:6])
         base = Name(f"/{tag}+{face}")
         sample = samples[face]
         descendant = sample.DescendantFonts[0]
@@ -371,7 +380,7 @@ def _share_fonts(pdf: pikepdf.Pdf, forms: list[pikepdf.Object]) -> None:
             {k: v for k, v in descendant.FontDescriptor.items() if k != Name.FontFile2}
         )
         descriptor.FontName = base
-        descriptor.FontFile2 = pdf.make_stream(data.getvalue())
+        descriptor.FontFile2 = pdf.make_stream(data)
         cids = sorted(widths[face])
         cid_font = pikepdf.Dictionary(
             {k: v for k, v in descendant.items() if k not in (Name.W, Name.FontDescriptor)}
