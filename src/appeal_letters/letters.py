@@ -11,8 +11,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .compose import Composer, Layout
+from .compose import Composer, Layout, Letter
 from .errors import AppealLettersError, RenderError
 from .models import Campaign, Recipient, Sender
 from .output import ManifestEntry, atomic_write, safe_child, slugify, write_manifest
@@ -54,15 +55,17 @@ def select_recipients(campaign: Campaign, ids: Sequence[str]) -> list[Recipient]
     return [r for r in campaign.recipients if r.id in set(ids)]
 
 
-def render_letter(
+def fit_on_one_page(
     composer: Composer,
     renderer: PdfRenderer,
     campaign: Campaign,
     recipient: Recipient,
     sender: Sender,
     options: RenderOptions,
-) -> RenderedLetter:
-    """Render one letter on one page, stepping the type size down a little if needed."""
+    part: str = "full",
+) -> tuple[Letter, Any, float]:
+    """Compose and lay out a letter (or one of its parts) on one page, in the largest type
+    that fits: the letter, its laid-out document and the type scale used."""
     pages = 0
     for scale in FONT_SCALES:
         letter = composer.compose(
@@ -73,6 +76,7 @@ def render_letter(
             layout=options.layout,
             font_scale=scale,
             language=options.language,
+            part=part,
         )
         document = renderer.layout(letter)
         if WINDOW in renderer.overflowing_zones(document):
@@ -83,7 +87,7 @@ def render_letter(
             )
         pages = len(document.pages)
         if pages == 1:
-            return RenderedLetter(letter, renderer.write(letter, document), pages, scale)
+            return letter, document, scale
     fix = (
         f"shorten the supporter's paragraph ({len(sender.paragraph)} characters)"
         if sender.paragraph
@@ -93,6 +97,21 @@ def render_letter(
         f"the letter to {recipient.id} does not fit on one page ({pages} pages even in smaller "
         f"type); {fix}"
     )
+
+
+def render_letter(
+    composer: Composer,
+    renderer: PdfRenderer,
+    campaign: Campaign,
+    recipient: Recipient,
+    sender: Sender,
+    options: RenderOptions,
+) -> RenderedLetter:
+    """Render one letter on one page, stepping the type size down a little if needed."""
+    letter, document, scale = fit_on_one_page(
+        composer, renderer, campaign, recipient, sender, options
+    )
+    return RenderedLetter(letter, renderer.write(letter, document), 1, scale)
 
 
 def _render_one(recipient: Recipient) -> RenderedLetter:

@@ -25,9 +25,9 @@ from pikepdf import Name
 
 from .compose import Composer, Layout
 from .errors import RenderError
-from .letters import WINDOW
+from .letters import RenderOptions, fit_on_one_page
 from .models import Campaign, Recipient, Sender
-from .pdf import FONT_SCALES, PdfRenderer
+from .pdf import PdfRenderer
 
 SIGNATURE_ZONE = "signature"
 PX_TO_PT = 0.75
@@ -91,33 +91,19 @@ def layout_body(
     language: str | None,
 ) -> Body:
     """The shared body on one page, in the largest type that fits (as a full letter would)."""
-    pages = 0
-    for scale in FONT_SCALES:
-        letter = composer.compose(
-            campaign,
-            recipient,
-            _BLANK,
-            date=date,
-            layout=layout,
-            font_scale=scale,
-            language=language,
-            part="body",
-        )
-        document = renderer.layout(letter)
-        if WINDOW in renderer.overflowing_zones(document):
-            raise RenderError(f"the address of {recipient.id} does not fit in the {WINDOW}")
-        pages = len(document.pages)
-        if pages == 1:
-            box = _box_of(document, "signer-zone")
-            return Body(
-                _rename_subsets(renderer.write(letter, document)),
-                scale,
-                box.position_y,
-                document.pages[0].height * PX_TO_PT,
-                letter.language,
-                letter.channel.kind if letter.channel else "",
-            )
-    raise RenderError(f"the letter to {recipient.id} does not fit on one page ({pages} pages)")
+    options = RenderOptions(date=date, layout=layout, language=language)
+    letter, document, scale = fit_on_one_page(
+        composer, renderer, campaign, recipient, _BLANK, options, part="body"
+    )
+    box = _box_of(document, "signer-zone")
+    return Body(
+        _rename_subsets(renderer.write(letter, document)),
+        scale,
+        box.position_y,
+        document.pages[0].height * PX_TO_PT,
+        letter.language,
+        letter.channel.kind if letter.channel else "",
+    )
 
 
 def layout_personal(
