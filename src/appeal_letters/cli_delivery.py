@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -27,7 +27,7 @@ from .config import DeliveryConfig, SmtpSettings, load_delivery
 from .errors import AppealLettersError
 from .journal import JOURNAL_NAME, Journal
 from .letters import default_out_dir
-from .mail import plan, supporter_key
+from .mail import ByHand, Outgoing, plan, supporter_key
 from .models import Campaign, Sender
 from .output import read_manifest
 
@@ -53,16 +53,48 @@ def delivery_options(func: F) -> F:
     )(func)
 
 
-def _prepare(
-    campaign: Campaign, letters_dir: Path | None, config_file: Path
-) -> tuple[Path, DeliveryConfig, list[Any]]:
+@dataclass(frozen=True)
+class _Delivery:
+    """What send and export both start from: the rendered letters, sorted by how they go."""
+
+    campaign: Campaign
+    sender: Sender
+    folder: Path
+    config: DeliveryConfig
+    outgoing: list[Outgoing]
+    by_hand: list[ByHand]
+
+
+def _plan_delivery(
+    workspace: tuple[Path, tuple[Path, ...], Path],
+    who: tuple[Path | None, str | None, tuple[str, ...], str | None, str | None],
+    letters_dir: Path | None,
+    config_file: Path,
+    *,
+    test_to: str | None = None,
+    copy_to_sender: bool = False,
+) -> _Delivery:
+    appeal_file, recipient_files, templates_dir = workspace
+    campaign = load_workspace(appeal_file, recipient_files)
+    sender = get_sender(*who)
     folder = letters_dir or default_out_dir(campaign)
     code, entries = read_manifest(folder)
     if code != campaign.appeal.code:
         raise AppealLettersError(
             f"{folder / 'manifest.json'}: letters for appeal {code}, not {campaign.appeal.code}"
         )
-    return folder, load_delivery(config_file), entries
+    config = load_delivery(config_file)
+    outgoing, by_hand = plan(
+        campaign,
+        sender,
+        folder,
+        entries,
+        config,
+        Composer(templates_dir),
+        test_to=test_to,
+        copy_to_sender=copy_to_sender,
+    )
+    return _Delivery(campaign, sender, folder, config, outgoing, by_hand)
 
 
 def _login(interactive: bool) -> tuple[str, str] | None:
@@ -154,23 +186,20 @@ def send(
     """Send the rendered letters by e-mail and through the fax gateway (dry run by default)."""
     from .send import SmtpTransport, send_all
 
-    campaign = load_workspace(appeal_file, recipient_files)
-    sender: Sender = get_sender(sender_file, name, address, email, country)
-    folder, config, entries = _prepare(campaign, letters_dir, config_file)
     if test_to:
         from .models import check_email
 
         test_to = check_email(test_to)
-    outgoing, by_hand = plan(
-        campaign,
-        sender,
-        folder,
-        entries,
-        config,
-        Composer(templates_dir),
+    plan_ = _plan_delivery(
+        (appeal_file, recipient_files, templates_dir),
+        (sender_file, name, address, email, country),
+        letters_dir,
+        config_file,
         test_to=test_to,
         copy_to_sender=copy_to_me,
     )
+    campaign, sender, folder, config = plan_.campaign, plan_.sender, plan_.folder, plan_.config
+    outgoing, by_hand = plan_.outgoing, plan_.by_hand
     smtp = config.smtp
     if smtp_host or smtp_port or smtp_security:
         base = smtp.model_dump() if smtp else {"host": smtp_host or "localhost"}
@@ -259,12 +288,15 @@ def export_command(
     """Write .eml files and a page of mailto: links to send from your own mail program."""
     from .export import export
 
-    campaign = load_workspace(appeal_file, recipient_files)
-    sender = get_sender(sender_file, name, address, email, country)
-    folder, config, entries = _prepare(campaign, letters_dir, config_file)
-    outgoing, by_hand = plan(campaign, sender, folder, entries, config, Composer(templates_dir))
+    plan_ = _plan_delivery(
+        (appeal_file, recipient_files, templates_dir),
+        (sender_file, name, address, email, country),
+        letters_dir,
+        config_file,
+    )
+    folder, outgoing, by_hand = plan_.folder, plan_.outgoing, plan_.by_hand
     target = out_dir or folder / "export"
-    result = export(outgoing, by_hand, folder, target, campaign.appeal.code)
+    result = export(outgoing, by_hand, folder, target, plan_.campaign.appeal.code)
     click.echo(
         f"{len(result.eml_files)} .eml file(s) and {result.page} written; "
         f"{len(by_hand)} letter(s) to send by hand (listed on the page)."
