@@ -346,9 +346,7 @@ def sender_from_options(
         raise ValidationError(doc.problems) from exc
 
 
-def load_campaign(
-    appeal_file: Path, recipient_files: Sequence[Path], sender: Sender | None = None
-) -> Campaign:
+def load_campaign(appeal_file: Path, recipient_files: Sequence[Path]) -> Campaign:
     """Load and cross-check the appeal and all recipients, reporting every problem at once."""
     appeal, doc = _load_appeal(appeal_file)
     recipients, problems = _recipients_from(recipient_files)
@@ -363,4 +361,4 @@ def load_campaign(
     problems += doc.problems
     if problems or appeal is None:
         raise ValidationError(problems)
-    return Campaign(appeal=appeal, recipients=tuple(recipients), sender=sender)
+    return Campaign(appeal=appeal, recipients=tuple(recipients))

@@ -339,4 +339,3 @@ class Campaign(StrictModel):
 
     appeal: Appeal
     recipients: tuple[Recipient, ...]
-    sender: Sender | None = None
