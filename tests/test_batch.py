@@ -285,12 +285,12 @@ def test_bundle_pages_are_the_letters_with_the_body_stored_once(workspace: Path)
     bodies = {page["/Resources"]["/XObject"].raw_get("/Body").idnum for page in reader.pages[1:]}
     # One body per layout: DIN 5008 for PT, GB, CZ and CH, French for FR, US Letter for US.
     assert len(bodies) == 3
-    # Fonts: each body's two subsets, the cover's two, and one shared subset per face for all
-    # six supporters' lines (instead of two subsets for every letter).
+    # Fonts: the cover's two, and one subset per face for every body and all six supporters'
+    # lines (each letter file has its own subsets of the same two faces).
     fonts = subprocess.run(
         ["pdffonts", str(bundle)], capture_output=True, text=True, check=True
     ).stdout.splitlines()[2:]
-    assert len(fonts) == 3 * 2 + 2 + 2, fonts
+    assert len(fonts) == 2 + 2, fonts
     # A subset name stands for one font program: the same name never hides other glyphs.
     programs: dict[str, set[bytes]] = {}
     for number in range(len(reader.pages)):

@@ -14,7 +14,7 @@ from appeal_letters.letters import RenderOptions, render_letter
 from appeal_letters.load import sender_from_options
 from appeal_letters.models import Campaign, Sender
 from appeal_letters.pdf import PdfRenderer
-from appeal_letters.shared import NeedsFullLayout, compose, layout_body, layout_personal
+from appeal_letters.shared import compose, layout_body, layout_personal
 
 from .conftest import LETTER_DATE
 
@@ -73,12 +73,12 @@ def test_shared_body_letter_equals_the_full_letter(
                 who,
                 RenderOptions(date=LETTER_DATE, layout=layout, language=language),
             )
-            part = layout_personal(
+            [part] = layout_personal(
                 composer,
                 renderer,
                 campaign,
                 recipient,
-                who,
+                [who],
                 date=LETTER_DATE,
                 layout=layout,
                 language=body.language,
@@ -111,18 +111,19 @@ def test_a_long_address_needs_the_full_layout(
     body = layout_body(
         composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en"
     )
-    with pytest.raises(NeedsFullLayout):
-        layout_personal(
-            composer,
-            renderer,
-            campaign,
-            recipient,
-            wordy,
-            date=LETTER_DATE,
-            layout="din",
-            language="en",
-            font_scale=body.font_scale,
-        )
+    parts = layout_personal(
+        composer,
+        renderer,
+        campaign,
+        recipient,
+        [sender_from_options("A B", ["1 Road"], None), wordy, OTHER],
+        date=LETTER_DATE,
+        layout="din",
+        language="en",
+        font_scale=body.font_scale,
+    )
+    # Only the supporter whose lines overflow the signature zone is laid out in full.
+    assert [part is None for part in parts] == [False, True, False]
 
 
 def test_shared_letter_is_tagged_but_does_not_claim_pdf_ua(
@@ -133,12 +134,12 @@ def test_shared_letter_is_tagged_but_does_not_claim_pdf_ua(
     body = layout_body(
         composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en"
     )
-    part = layout_personal(
+    [part] = layout_personal(
         composer,
         renderer,
         campaign,
         recipient,
-        sender,
+        [sender],
         date=LETTER_DATE,
         layout="din",
         language="en",

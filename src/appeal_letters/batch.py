@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .assemble import Part
 from .compose import Composer, Layout, default_layout, package_dir
 from .errors import AppealLettersError, OutputError
 from .letters import RenderOptions, render_letter, select_recipients
@@ -32,13 +33,15 @@ from .models import Campaign, Recipient
 from .output import atomic_write, safe_child, slugify
 from .parallel import STATE, fork_map
 from .pdf import PdfRenderer
-from .shared import Body, NeedsFullLayout, Personal, bundle, layout_body, layout_personal
+from .shared import Body, NeedsFullLayout, bundle, layout_body, layout_personal
 from .shared import compose as compose_shared
 from .supporters import Supporter
 
 PROGRESS = "progress.jsonl"
 #: A worker process is replaced after this many letters: WeasyPrint keeps memory per document.
-LETTERS_PER_WORKER = 250
+LETTERS_PER_WORKER = 2000
+#: At most this many supporters' personal lines are laid out in one document (one task).
+SUPPORTERS_PER_CHUNK = 25
 
 
 @dataclass(frozen=True)
@@ -165,42 +168,69 @@ def _letter_file(folder: Path, job: Job) -> tuple[str, Path]:
     return relative, safe_child(folder / Path(relative).parent, Path(relative).name)
 
 
-def _render_supporter(jobs: list[Job]) -> list[Outcome]:
-    """One supporter's pending letters: from the shared bodies where they can be."""
+def _personal_parts(jobs: list[Job]) -> dict[tuple[str, str], Part | None]:
+    """The personal lines of every supporter in ``jobs`` who can have a shared-body letter.
+
+    Supporters are laid out together, one document per layout, language and type size.
+    """
+    w = STATE
+    options: BatchOptions = w["options"]
+    groups: dict[tuple[Layout, str, float], dict[str, Job]] = {}
+    for job in jobs:
+        layout, language = _layout_and_language(job, options)
+        body: Body | None = w["bodies"].get((job.recipient.id, layout, language))
+        if body is not None and not job.supporter.sender.paragraph:
+            key = (layout, body.language, body.font_scale)
+            groups.setdefault(key, {}).setdefault(job.supporter.key, job)
+    parts: dict[tuple[str, str], Part | None] = {}
+    for (layout, language, scale), members in groups.items():
+        first = next(iter(members.values()))
+        laid_out = layout_personal(
+            w["composer"],
+            w["renderer"],
+            w["campaign"],
+            first.recipient,
+            [job.supporter.sender for job in members.values()],
+            date=options.date,
+            layout=layout,
+            language=language,
+            font_scale=scale,
+        )
+        for supporter_key, part in zip(members, laid_out, strict=True):
+            parts[f"{layout}/{language}/{scale}", supporter_key] = part
+    return parts
+
+
+def _layout_and_language(job: Job, options: BatchOptions) -> tuple[Layout, str | None]:
+    return (
+        options.layout or default_layout(job.supporter.sender.country),
+        options.language or job.supporter.language,
+    )
+
+
+def _render_chunk(jobs: list[Job]) -> list[Outcome]:
+    """Some supporters' pending letters: from the shared bodies where they can be."""
     w = STATE
     options: BatchOptions = w["options"]
     outcomes: list[Outcome] = []
-    personal: dict[tuple[Layout, str, float], Personal | None] = {}
+    try:
+        parts = _personal_parts(jobs)
+    except AppealLettersError:
+        parts = {}  # every letter of these supporters is laid out in full, reporting the problem
     for job in jobs:
         sender = job.supporter.sender
-        layout = options.layout or default_layout(sender.country)
-        language = options.language or job.supporter.language
+        layout, language = _layout_and_language(job, options)
         relative, target = _letter_file(w["folder"], job)
         body: Body | None = w["bodies"].get((job.recipient.id, layout, language))
         try:
-            part = None
-            if body is not None and not sender.paragraph:
-                key = (layout, body.language, body.font_scale)
-                if key not in personal:
-                    try:
-                        personal[key] = layout_personal(
-                            w["composer"],
-                            w["renderer"],
-                            w["campaign"],
-                            job.recipient,
-                            sender,
-                            date=options.date,
-                            layout=layout,
-                            language=body.language,
-                            font_scale=body.font_scale,
-                        )
-                    except NeedsFullLayout:
-                        personal[key] = None
-                part = personal[key]
-            if body is not None and part is not None:
-                pdf = compose_shared(body, part, sender)
-                pages, channel, used = 1, body.channel, body.language
-            else:
+            pdf = None
+            if body is not None:
+                part = parts.get((f"{layout}/{body.language}/{body.font_scale}", job.supporter.key))
+                if part is not None:
+                    with contextlib.suppress(NeedsFullLayout):
+                        pdf = compose_shared(body, part, sender)
+                        pages, channel, used = 1, body.channel, body.language
+            if pdf is None:
                 item = render_letter(
                     w["composer"],
                     w["renderer"],
@@ -214,7 +244,7 @@ def _render_supporter(jobs: list[Job]) -> list[Outcome]:
         except AppealLettersError as exc:
             outcomes.append((job.supporter.row, job.recipient.id, str(exc)))
             continue
-        atomic_write(target, pdf)
+        atomic_write(target, pdf, durable=False)  # progress.jsonl keeps its sha256
         outcomes.append(
             Done(
                 job.supporter.key,
@@ -241,8 +271,7 @@ def _shared_bodies(
     wanted: dict[tuple[str, Layout, str | None], Recipient] = {}
     for job in jobs:
         if options.shared_body and not job.supporter.sender.paragraph:
-            layout = options.layout or default_layout(job.supporter.sender.country)
-            language = options.language or job.supporter.language
+            layout, language = _layout_and_language(job, options)
             wanted.setdefault((job.recipient.id, layout, language), job.recipient)
     keys = list(wanted)
     state = {
@@ -327,12 +356,20 @@ def run_batch(
             by_supporter: dict[str, list[Job]] = {}
             for job in jobs:
                 by_supporter.setdefault(job.supporter.key, []).append(job)
+            groups = list(by_supporter.values())
+            # Enough chunks to keep every worker busy and the progress bar moving.
+            workers = options.workers or os.cpu_count() or 1
+            size = max(1, min(SUPPORTERS_PER_CHUNK, -(-len(groups) // (4 * workers))))
+            chunks = [
+                [job for group in groups[i : i + size] for job in group]
+                for i in range(0, len(groups), size)
+            ]
             batches = fork_map(
-                _render_supporter,
-                list(by_supporter.values()),
+                _render_chunk,
+                chunks,
                 state,
                 workers=options.workers,
-                tasks_per_worker=max(1, LETTERS_PER_WORKER // len(recipients)),
+                tasks_per_worker=max(1, LETTERS_PER_WORKER // (len(recipients) * size)),
             )
             letters = (o for outcomes in batches for o in outcomes)
             for count, outcome in enumerate(letters, start=1):

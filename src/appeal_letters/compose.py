@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import traceback
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -204,8 +205,12 @@ class Composer:
         font_scale: float = 1.0,
         language: str | None = None,
         part: str = "full",
+        senders: Sequence[Sender] = (),
     ) -> Letter:
         """Fill the template for one recipient; raises TemplateError with file and line.
+
+        ``senders``: for ``part="personal"``, the supporters whose lines one document holds
+        (default: ``sender`` alone).
 
         The letter is in ``language`` (default: the recipient's). Where the appeal lacks that
         language, the whole letter falls back to the appeal's own language, with a warning:
@@ -242,6 +247,7 @@ class Composer:
             "layout": layout,
             "font_scale": font_scale,
             "part": part,
+            "senders": list(senders) or [sender],
         }
         try:
             html = self.template_for(language).render(context)

@@ -115,22 +115,12 @@ class PdfRenderer:
         The address must stay inside the envelope window: a very long name, title or
         address would otherwise be cut off by the envelope without anyone noticing.
         """
-        found: set[str] = set()
-        for page in document.pages:
-            stack = [page._page_box]
-            while stack:
-                box = stack.pop()
-                box = getattr(box, "_box", box)  # absolutely positioned boxes sit in a placeholder
-                element = getattr(box, "element", None)
-                principal = element is not None and getattr(box, "element_tag", None) == element.tag
-                zone = element.get("data-zone") if principal and element is not None else None
-                if zone:
-                    bottom = box.position_y + box.margin_height()
-                    if _content_bottom(box) > bottom + 0.5:
-                        found.add(str(zone))
-                    continue
-                stack.extend(getattr(box, "children", None) or [])
-        return found
+        return {zone for zones in _overflows(document).values() for zone in zones}
+
+    @staticmethod
+    def overflowing_pages(document: Any, zone: str) -> set[int]:
+        """The pages (from 0) on which ``zone`` overflows."""
+        return {page for page, zones in _overflows(document).items() if zone in zones}
 
     def write(self, letter: Letter, document: Any) -> bytes:
         """PDF/UA-1 (tagged), fonts embedded and subset, with a stable file identifier."""
@@ -142,6 +132,25 @@ class PdfRenderer:
                 f"letter to {letter.recipient.id}: forbidden URL {exc.url!r}"
             ) from None
         return pdf
+
+
+def _overflows(document: Any) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for number, page in enumerate(document.pages):
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            box = getattr(box, "_box", box)  # absolutely positioned boxes sit in a placeholder
+            element = getattr(box, "element", None)
+            principal = element is not None and getattr(box, "element_tag", None) == element.tag
+            zone = element.get("data-zone") if principal and element is not None else None
+            if zone:
+                bottom = box.position_y + box.margin_height()
+                if _content_bottom(box) > bottom + 0.5:
+                    found.setdefault(number, set()).add(str(zone))
+                continue
+            stack.extend(getattr(box, "children", None) or [])
+    return found
 
 
 def _content_bottom(box: Any) -> float:

@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +23,21 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
+from .assemble import (
+    BodyTemplate,
+    CannotAssemble,
+    Face,
+    Objects,
+    Part,
+    body_template,
+    font_glyphs,
+    glyphs_used,
+    letter_pdf,
+    read_face,
+)
 from .compose import Composer, Layout
 from .errors import RenderError
+from .fonts import font_program, to_unicode_cmap
 from .letters import RenderOptions, fit_on_one_page
 from .models import Campaign, Recipient, Sender
 from .pdf import PdfRenderer
@@ -47,18 +60,6 @@ class Body:
     page_height: float  # pt
     language: str
     channel: str
-
-
-@dataclass(frozen=True)
-class Personal:
-    """One supporter's own lines, laid out once (fonts renamed so they cannot clash).
-
-    Page 1 holds the letterhead and return address in place, page 2 the signature lines at
-    the top; each page becomes its own Form XObject, so no text is drawn twice.
-    """
-
-    pdf: bytes
-    signer_y: float  # CSS px from the top of page 2
 
 
 _BLANK = Sender.model_construct(name="", address=[], email=None, paragraph=None, country=None)
@@ -97,7 +98,7 @@ def layout_body(
     )
     box = _box_of(document, "signer-zone")
     return Body(
-        _rename_subsets(renderer.write(letter, document)),
+        renderer.write(letter, document),
         scale,
         box.position_y,
         document.pages[0].height * PX_TO_PT,
@@ -111,107 +112,182 @@ def layout_personal(
     renderer: PdfRenderer,
     campaign: Campaign,
     recipient: Recipient,
-    sender: Sender,
+    senders: Sequence[Sender],
     *,
     date: dt.date,
     layout: Layout,
     language: str,
     font_scale: float,
-) -> Personal:
-    """The supporter's letterhead, return address and signature lines on one page."""
+) -> list[Part | None]:
+    """Many supporters' letterheads, return addresses and signature lines in one document.
+
+    Laying out a few lines costs little next to starting a document, so one document holds
+    many supporters, two pages each. None for a supporter whose lines overflow a fixed zone
+    (or use a font other than the bundled ones): that letter is laid out in full.
+    """
     letter = composer.compose(
         campaign,
         recipient,
-        sender,
+        senders[0],
         date=date,
         layout=layout,
         font_scale=font_scale,
         language=language,
         part="personal",
+        senders=senders,
     )
     document = renderer.layout(letter)
-    if SIGNATURE_ZONE in renderer.overflowing_zones(document) or len(document.pages) != 2:
-        raise NeedsFullLayout
-    box = _box_of(document, "signer-zone", page=1)
-    return Personal(_rename_subsets(renderer.write(letter, document)), box.position_y)
-
-
-def _rename_subsets(pdf: bytes) -> bytes:
-    """Give this part's font subsets their own tags.
-
-    WeasyPrint names a subset after its font, so the body's and a supporter's subsets of one
-    font would share a name with different glyphs; viewers and extractors may mix them up.
-    """
-    with pikepdf.open(io.BytesIO(pdf)) as source:
-        fonts = {
-            font.objgen: font
-            for page in source.pages
-            for font in page.resources.get(Name.Font, {}).values()
-        }
-        for font in fonts.values():
-            base = str(font.get(Name.BaseFont, ""))
-            if "+" not in base:
-                continue
-            descendants = font.get(Name.DescendantFonts)
-            descriptor = (descendants[0] if descendants else font).get(Name.FontDescriptor)
-            data = descriptor.get(Name.FontFile2) if descriptor is not None else None
-            digest = hashlib.sha256(data.read_raw_bytes() if data is not None else base.encode())
-            tag = "".join(chr(65 + b % 26) for b in digest.digest()[:6])
-            name = Name("/" + tag + "+" + base.split("+", 1)[1].lstrip("/"))
-            font.BaseFont = name
-            if descendants:
-                descendants[0].BaseFont = name
-            if descriptor is not None:
-                descriptor.FontName = name
-        buffer = io.BytesIO()
-        source.save(buffer, deterministic_id=True)
-    return buffer.getvalue()
-
-
-def compose(body: Body, personal: Personal, sender: Sender) -> bytes:
-    """The finished letter: the body page, the supporter's lines drawn in their places."""
-    with pikepdf.open(io.BytesIO(body.pdf)) as pdf, pikepdf.open(io.BytesIO(personal.pdf)) as part:
-        page = pdf.pages[0]
-        head = pdf.copy_foreign(part.pages[0].as_form_xobject())
-        signer = pdf.copy_foreign(part.pages[1].as_form_xobject())
-        page.add_resource(head, Name.XObject, Name.SupporterHead)
-        page.add_resource(signer, Name.XObject, Name.SupporterSignature)
-        shift = (body.signer_y - personal.signer_y) * PX_TO_PT
-        ops = (
-            "q /SupporterHead Do Q\n"  # letterhead and return address, where they stand
-            f"q 1 0 0 1 0 {-shift:.3f} cm /SupporterSignature Do Q\n"  # moved into the gap
+    if len(document.pages) != 2 * len(senders):
+        if len(senders) == 1:
+            return [None]
+        # Someone's lines took more than their two pages: lay each supporter out alone.
+        return [
+            layout_personal(
+                composer,
+                renderer,
+                campaign,
+                recipient,
+                [sender],
+                date=date,
+                layout=layout,
+                language=language,
+                font_scale=font_scale,
+            )[0]
+            for sender in senders
+        ]
+    overflowing = renderer.overflowing_pages(document, SIGNATURE_ZONE)
+    source = pikepdf.open(io.BytesIO(renderer.write(letter, document)))
+    faces: dict[str, Face] = {}
+    font_objgens: dict[tuple[int, int], str] = {}
+    parts: list[Part | None] = []
+    for index in range(len(senders)):
+        if 2 * index + 1 in overflowing:
+            parts.append(None)
+            continue
+        pages = source.pages[2 * index], source.pages[2 * index + 1]
+        try:
+            streams = [_content(page) for page in pages]
+            glyphs: dict[str, set[int]] = {}
+            for page, (data, _, _) in zip(pages, streams, strict=True):
+                names = {}
+                for name, font in page.resources.get(Name.Font, {}).items():
+                    if font.objgen not in font_objgens:
+                        face, found = read_face(font, Objects())
+                        faces.setdefault(face, found)
+                        font_objgens[font.objgen] = face
+                    names[name] = font_objgens[font.objgen]
+                for face, gids in glyphs_used(data, names).items():
+                    glyphs.setdefault(face, set()).update(gids)
+        except CannotAssemble:
+            parts.append(None)
+            continue
+        parts.append(
+            Part(
+                head=streams[0][1],
+                head_filter=streams[0][2],
+                signature=streams[1][1],
+                signature_filter=streams[1][2],
+                resources=[page.resources for page in pages],
+                glyphs=glyphs,
+                faces=faces,
+                font_objgens=font_objgens,
+                signer_y=_box_of(document, "signer-zone", 2 * index + 1).position_y,
+                source=source,
+            )
         )
-        # The page's own drawing keeps its graphics state to itself: q ... Q around it.
-        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-        page.contents_add(pdf.make_stream(b"\nQ\n"), prepend=False)
-        page.contents_add(pdf.make_stream(ops.encode("ascii")), prepend=False)
-        pdf.docinfo[Name.Author] = sender.name
-        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-            meta["dc:creator"] = [sender.name]
-            # The supporter's lines are drawn from Form XObjects outside the structure tree, so
-            # the letter is tagged but no longer claims PDF/UA conformance.
-            if "pdfuaid:part" in meta:
-                del meta["pdfuaid:part"]
-        buffer = io.BytesIO()
-        pdf.save(buffer, deterministic_id=True)
-    return buffer.getvalue()
+    return parts
+
+
+def _content(page: Any) -> tuple[bytes, bytes, bytes]:
+    """A page's drawing: decoded, as stored, and the stream's filter entries."""
+    contents = page.obj.Contents
+    if isinstance(contents, pikepdf.Stream):
+        entries = b"".join(
+            bytes(Name(key).unparse()) + b" " + bytes(contents.stream_dict[key].unparse()) + b" "
+            for key in ("/Filter", "/DecodeParms")
+            if key in contents.stream_dict
+        )
+        return contents.read_bytes(), contents.read_raw_bytes(), entries
+    data = b"\n".join(stream.read_bytes() for stream in contents)
+    return data, zlib.compress(data), b"/Filter /FlateDecode "
+
+
+@functools.lru_cache(maxsize=64)
+def _template(pdf: bytes, signer_y: float) -> BodyTemplate:
+    return body_template(pdf, signer_y)
+
+
+def compose(body: Body, part: Part, sender: Sender) -> bytes:
+    """The finished letter: the body page, the supporter's lines drawn in their places.
+
+    Raises NeedsFullLayout if the body or the part uses something the byte writer does not
+    handle (a font other than the bundled ones, say).
+    """
+    try:
+        return letter_pdf(_template(body.pdf, body.signer_y), part, sender.name)
+    except CannotAssemble as exc:
+        raise NeedsFullLayout(str(exc)) from exc
 
 
 SUPPORTER_FORMS = (Name.SupporterHead, Name.SupporterSignature)
+
+
+@dataclass
+class _FaceUnion:
+    """Every glyph that a bundle's letters show in one face, and one font dictionary to copy."""
+
+    sample: Any  # a copy of one of the letters' font dictionaries for this face
+    widths: dict[int, float]
+    to_unicode: dict[int, str]
+
+
+def _placeholders(merged: pikepdf.Pdf, resources: Any, unions: dict[str, _FaceUnion]) -> None:
+    """Take a resource dictionary's bundled fonts out (to be replaced by one font per face).
+
+    The font's glyphs join its face's union, and the entry becomes the face's name until the
+    shared font exists (:func:`_fill_placeholders`). Fonts that are not ours stay as they are.
+    """
+    fonts = resources.get(Name.Font)
+    if fonts is None:
+        return
+    for name, font in list(fonts.items()):
+        try:
+            face, widths, to_unicode = font_glyphs(font)
+        except CannotAssemble:
+            continue
+        if face not in unions:
+            unions[face] = _FaceUnion(merged.copy_foreign(font), {}, {})
+        union = unions[face]
+        union.widths.update(widths)
+        for gid, text in to_unicode.items():
+            union.to_unicode.setdefault(gid, text)
+        fonts[name] = Name("/" + face)
+
+
+def _fill_placeholders(resources: Any, later: list[tuple[Any, Any, str]]) -> None:
+    fonts = resources.get(Name.Font)
+    if fonts is not None:
+        later.extend(
+            (fonts, name, str(value)[1:])
+            for name, value in fonts.items()
+            if isinstance(value, pikepdf.Name)
+        )
 
 
 def bundle(parts: Sequence[bytes | Path]) -> bytes:
     """Pages of many letters in one PDF, each distinct shared body stored once.
 
     A letter made from a shared body is the body's drawing, then the supporter's two Form
-    XObjects (see :func:`compose`). Here the body's drawing becomes one Form XObject per distinct
-    body, and each page draws it and its supporter's lines: a bundle of a thousand letters to one
-    authority holds that authority's text once. Other PDFs (a cover sheet, a letter laid out in
-    full) are copied as they are.
+    XObjects (see :mod:`.assemble`). Here the body's drawing becomes one Form XObject per
+    distinct body, each page draws it and its supporter's lines, and every bundled font face is
+    embedded once for all letters: a bundle of a thousand letters to one authority holds that
+    authority's text once. Other PDFs (a cover sheet, a letter laid out in full) are copied as
+    they are.
     """
     merged = pikepdf.new()
     bodies: dict[bytes, pikepdf.Object] = {}
-    supporter_forms: list[pikepdf.Object] = []
+    unions: dict[str, _FaceUnion] = {}
+    later: list[Any] = []
     for part in parts:
         with pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part) as source:
             for page in source.pages:
@@ -226,172 +302,77 @@ def bundle(parts: Sequence[bytes | Path]) -> bytes:
                     continue
                 # [q] + the body's own streams + [Q] + [the supporter's drawing]
                 drawing = b"\n".join(s.read_bytes() for s in list(streams)[1:-2])
+                forms = [xobjects[name] for name in SUPPORTER_FORMS]
+                for form in forms:
+                    _placeholders(merged, form.Resources, unions)
                 resources = pikepdf.Dictionary(
                     {k: v for k, v in page.resources.items() if k != Name.XObject}
                 )
+                if Name.Font in resources:
+                    resources.Font = pikepdf.Dictionary(dict(resources.Font.items()))
+                    _placeholders(merged, resources, unions)
                 others = {k: v for k, v in xobjects.items() if k not in SUPPORTER_FORMS}
                 if others:
                     resources[Name.XObject] = pikepdf.Dictionary(others)
                 key = hashlib.sha256(
                     drawing + repr(sorted((str(k), repr(v)) for k, v in resources.items())).encode()
                 ).digest()
+                copied = [merged.copy_foreign(form) for form in forms]
+                for form in copied:
+                    _fill_placeholders(form.Resources, later)
                 if key not in bodies:
                     form = source.make_stream(drawing)
                     form.Type, form.Subtype = Name.XObject, Name.Form
                     form.BBox = page.mediabox
                     form.Resources = resources
                     bodies[key] = merged.copy_foreign(form)
-                head = merged.copy_foreign(xobjects[Name.SupporterHead])
-                signature = merged.copy_foreign(xobjects[Name.SupporterSignature])
-                supporter_forms += [head, signature]
+                    _fill_placeholders(bodies[key].Resources, later)
                 new_page = pikepdf.Dictionary(
                     Type=Name.Page,
                     MediaBox=pikepdf.Array([float(v) for v in page.mediabox]),
                     Resources=pikepdf.Dictionary(
                         XObject=pikepdf.Dictionary(
                             Body=bodies[key],
-                            SupporterHead=head,
-                            SupporterSignature=signature,
+                            SupporterHead=copied[0],
+                            SupporterSignature=copied[1],
                         )
                     ),
                     Contents=merged.make_stream(b"q /Body Do Q\n" + streams[-1].read_bytes()),
                 )
                 merged.pages.append(pikepdf.Page(new_page))
-    _share_fonts(merged, supporter_forms)
+    shared = {face: _shared_font(merged, face, union) for face, union in unions.items()}
+    for fonts, name, face in later:
+        fonts[name] = shared[face]
     buffer = io.BytesIO()
-    merged.save(buffer, deterministic_id=True, compress_streams=True)
+    merged.save(
+        buffer,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
     return buffer.getvalue()
 
 
-#: The bundled font files, by the name WeasyPrint gives their subsets.
-FONT_FILES = {
-    "Letter-Serif": "NotoSerif-Regular.ttf",
-    "Letter-Serif-Bold": "NotoSerif-Bold.ttf",
-    "Letter-Serif-Italic": "NotoSerif-Italic.ttf",
-    "Letter-Arabic": "NotoNaskhArabic-Regular.ttf",
-    "Letter-Arabic-Bold": "NotoNaskhArabic-Bold.ttf",
-}
-
-
-def _widths(array: Any) -> dict[int, Any] | None:
-    """A CIDFont /W array as {cid: width}; None if it uses a form not handled here."""
-    found: dict[int, Any] = {}
-    items = list(array)
-    index = 0
-    while index < len(items):
-        first = int(items[index])
-        following = items[index + 1]
-        if isinstance(following, pikepdf.Array):
-            for offset, width in enumerate(following):
-                found[first + offset] = width
-            index += 2
-        else:
-            for cid in range(first, int(following) + 1):
-                found[cid] = items[index + 2]
-            index += 3
-    return found
-
-
-def _to_unicode(stream: Any) -> dict[str, str] | None:
-    """A ToUnicode CMap's single-code entries; None if it has ranges (left as they are)."""
-    text = stream.read_bytes().decode("latin-1")
-    if "beginbfrange" in text:
-        return None
-    found: dict[str, str] = {}
-    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
-        for code, value in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
-            found[code.lower()] = value.lower()
-    return found
-
-
-@functools.lru_cache(maxsize=32)
-def _union_subset(face: str, gids: tuple[int, ...]) -> bytes:
-    """A bundled font cut down to these glyphs, keeping their ids (the bundles of one batch
-    share their supporters, so each face is cut once)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    from .compose import package_dir
-
-    options = subset.Options()
-    options.retain_gids = True
-    options.notdef_outline = True
-    options.hinting = False
-    options.layout_features = []
-    program = TTFont(str(package_dir("fonts") / FONT_FILES[face]), recalcTimestamp=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=list(gids))
-    subsetter.subset(program)
-    data = io.BytesIO()
-    program.save(data)
-    return data.getvalue()
-
-
-def _share_fonts(pdf: pikepdf.Pdf, forms: list[pikepdf.Object]) -> None:
-    """Point every supporter's lines at one font per face, covering the glyphs of them all.
-
-    Each supporter's lines come with their own subsets of the bundled fonts (a few KB each).
-    WeasyPrint subsets keeping the fonts' glyph ids, so one subset holding the union of the
-    glyphs serves every form: a bundle of thousands of letters carries each font once.
-    """
-    users: dict[str, list[tuple[Any, pikepdf.Name]]] = {}
-    widths: dict[str, dict[int, Any]] = {}
-    unicode: dict[str, dict[str, str]] = {}
-    samples: dict[str, pikepdf.Object] = {}
-    for form in forms:
-        resources: Any = form.get(Name.Resources, {})
-        fonts: Any = resources.get(Name.Font, {})
-        for name, font in fonts.items():
-            face = str(font.get(Name.BaseFont, "")).lstrip("/").split("+", 1)[-1]
-            descendants = font.get(Name.DescendantFonts)
-            if face not in FONT_FILES or descendants is None or Name.ToUnicode not in font:
-                continue
-            found_widths = _widths(descendants[0].get(Name.W, []))
-            found_unicode = _to_unicode(font.ToUnicode)
-            if found_widths is None or found_unicode is None:
-                continue
-            users.setdefault(face, []).append((fonts, Name(name)))
-            widths.setdefault(face, {}).update(found_widths)
-            unicode.setdefault(face, {}).update(found_unicode)
-            samples.setdefault(face, font)
-    for face, places in users.items():
-        if len(places) < 2:
-            continue
-        data = _union_subset(face, tuple(sorted(widths[face])))
-        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(data).digest()[:6])
-        base = Name(f"/{tag}+{face}")
-        sample = samples[face]
-        descendant = sample.DescendantFonts[0]
-        descriptor = pikepdf.Dictionary(
-            {k: v for k, v in descendant.FontDescriptor.items() if k != Name.FontFile2}
-        )
-        descriptor.FontName = base
-        descriptor.FontFile2 = pdf.make_stream(data)
-        cids = sorted(widths[face])
-        cid_font = pikepdf.Dictionary(
-            {k: v for k, v in descendant.items() if k not in (Name.W, Name.FontDescriptor)}
-        )
-        cid_font.BaseFont = base
-        cid_font.FontDescriptor = pdf.make_indirect(descriptor)
-        cid_font.W = pikepdf.Array(
-            [x for cid in cids for x in (cid, pikepdf.Array([widths[face][cid]]))]
-        )
-        entries = "\n".join(f"<{code}> <{value}>" for code, value in sorted(unicode[face].items()))
-        cmap = (
-            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            "/CIDSystemInfo\n<< /Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
-            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n"
-            "<0000> <ffff>\nendcodespacerange\n"
-            f"{len(unicode[face])} beginbfchar\n{entries}\nendbfchar\n"
-            "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
-        )
-        shared_font = pdf.make_indirect(
-            pikepdf.Dictionary(
-                {k: v for k, v in sample.items() if k not in (Name.DescendantFonts, Name.ToUnicode)}
-            )
-        )
-        shared_font.BaseFont = base
-        shared_font.DescendantFonts = pikepdf.Array([pdf.make_indirect(cid_font)])
-        shared_font.ToUnicode = pdf.make_stream(cmap.encode("ascii"))
-        for fonts, name in places:
-            fonts[name] = shared_font
+def _shared_font(pdf: pikepdf.Pdf, face: str, union: _FaceUnion) -> Any:
+    """One font for a face, covering the glyphs of every letter in the bundle."""
+    program = font_program(face, frozenset(union.widths))
+    name = Name("/" + program.base_font)
+    font = union.sample
+    cid_font = font.DescendantFonts[0]
+    descriptor = cid_font.FontDescriptor
+    stream = pdf.make_stream(b"")
+    stream.write(program.compressed, filter=Name.FlateDecode)
+    stream.Length1 = program.length
+    descriptor.FontFile2 = stream
+    descriptor.FontName = name
+    if Name.CIDSet in descriptor:
+        del descriptor[Name.CIDSet]
+    cid_font.BaseFont = name
+    cid_font.W = pikepdf.Array(
+        [x for gid in sorted(union.widths) for x in (gid, pikepdf.Array([union.widths[gid]]))]
+    )
+    font.BaseFont = name
+    cmap = pdf.make_stream(b"")
+    cmap.write(zlib.compress(to_unicode_cmap(union.to_unicode)), filter=Name.FlateDecode)
+    font.ToUnicode = cmap
+    return font

@@ -1,0 +1,425 @@
+"""Write a finished letter's PDF from a shared body and a supporter's lines, as bytes.
+
+Batch production makes thousands of letters from one body per authority. Opening and saving
+each letter with a PDF library costs more than everything else together, so the body is
+turned once into a byte template (every object that all its letters share, already numbered
+and compressed into one object stream) and each letter only appends what is its own: the
+supporter's two Form XObjects, one font subset per face covering body and supporter
+(:mod:`.fonts`), the document information and XMP metadata naming the supporter, and a
+cross-reference stream. The result is an ordinary PDF 1.7 file that any reader opens.
+"""
+
+from __future__ import annotations
+
+import decimal
+import hashlib
+import re
+import struct
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pikepdf
+from pikepdf import Name
+
+from .fonts import (
+    FONT_FILES,
+    face_of,
+    font_program,
+    parse_to_unicode,
+    parse_widths,
+    to_unicode_cmap,
+    widths_array,
+)
+
+HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+CREATOR_MARK = "APPEAL-LETTERS-SUPPORTER-NAME"
+
+
+class CannotAssemble(Exception):
+    """This body or supporter's part uses something the byte writer does not handle."""
+
+
+def _number(value: Any) -> bytes:
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f").encode("ascii")
+    if isinstance(value, float):
+        return repr(value).encode("ascii")
+    if value is None:
+        return b"null"
+    raise CannotAssemble(f"unexpected PDF value {value!r}")
+
+
+class Objects:
+    """PDF objects being written: numbers handed out in order, pikepdf objects copied once."""
+
+    def __init__(self, first: int = 1, overrides: Mapping[tuple[int, int], int] | None = None):
+        self.next = first
+        self.bodies: dict[int, bytes] = {}
+        self.streams: set[int] = set()
+        self.memo: dict[tuple[int, int], int] = dict(overrides or {})
+
+    def reserve(self) -> int:
+        self.next += 1
+        return self.next - 1
+
+    def put(self, number: int, body: bytes, *, stream: bool = False) -> int:
+        self.bodies[number] = body
+        if stream:
+            self.streams.add(number)
+        return number
+
+    def add(self, body: bytes, *, stream: bool = False) -> int:
+        return self.put(self.reserve(), body, stream=stream)
+
+    def dump(self, value: Any) -> bytes:
+        """``value`` as PDF syntax; indirect objects are copied (once) and referred to."""
+        if isinstance(value, pikepdf.Object) and value.is_indirect:
+            key = value.objgen
+            if key not in self.memo:
+                self.memo[key] = number = self.reserve()
+                is_stream = isinstance(value, pikepdf.Stream)
+                self.put(number, self.dump_direct(value), stream=is_stream)
+            return b"%d 0 R" % self.memo[key]
+        return self.dump_direct(value)
+
+    def dump_direct(self, value: Any) -> bytes:
+        if isinstance(value, pikepdf.Stream):
+            data = value.read_raw_bytes()
+            entries = {k: v for k, v in value.stream_dict.items() if k != "/Length"}
+            return stream_object(self.dump_dict(entries), data)
+        if isinstance(value, pikepdf.Dictionary):
+            return self.dump_dict(dict(value.items()))
+        if isinstance(value, pikepdf.Array):
+            return b"[" + b" ".join(self.dump(item) for item in value) + b"]"
+        if isinstance(value, pikepdf.Object):
+            return bytes(value.unparse())
+        return _number(value)
+
+    def dump_dict(self, entries: Mapping[str, Any], extra: bytes = b"") -> bytes:
+        inner = b"".join(
+            bytes(Name(key).unparse()) + b" " + self.dump(item) + b"\n"
+            for key, item in entries.items()
+        )
+        return b"<<\n" + inner + extra + b">>"
+
+
+def stream_object(dictionary: bytes, data: bytes) -> bytes:
+    """A stream's body; ``dictionary`` ends with ``>>`` and gets /Length added."""
+    return dictionary[:-2] + b"/Length %d\n>>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+@dataclass
+class Face:
+    """One font face as a part uses it: glyph widths and Unicode values, and its dictionaries."""
+
+    widths: dict[int, float]
+    to_unicode: dict[int, str]
+    type0: bytes  # the Type0 font dictionary without BaseFont, DescendantFonts and ToUnicode
+    cid_font: bytes  # the CIDFont dictionary without BaseFont, W and FontDescriptor
+    descriptor: bytes  # the font descriptor without FontName and FontFile2
+
+
+def font_glyphs(font: Any) -> tuple[str, dict[int, float], dict[int, str]]:
+    """A WeasyPrint font dictionary's face, glyph widths and Unicode values.
+
+    CannotAssemble if it is not one of the bundled fonts or not in the form WeasyPrint writes.
+    """
+    face = face_of(str(font.get(Name.BaseFont, "")))
+    descendants = font.get(Name.DescendantFonts)
+    if face not in FONT_FILES or descendants is None or Name.ToUnicode not in font:
+        raise CannotAssemble(f"font {face!r} is not one of the bundled fonts")
+    widths = parse_widths(descendants[0].get(Name.W, []))
+    to_unicode = parse_to_unicode(font.ToUnicode.read_bytes())
+    if widths is None or to_unicode is None:
+        raise CannotAssemble(f"font {face!r}: widths or Unicode map in an unexpected form")
+    return face, widths, to_unicode
+
+
+def read_face(font: Any, objects: Objects) -> tuple[str, Face]:
+    """A WeasyPrint font dictionary as a :class:`Face`; CannotAssemble if it is not ours."""
+    face, widths, to_unicode = font_glyphs(font)
+    cid_font = font.DescendantFonts[0]
+
+    def without(dictionary: Any, *names: str) -> bytes:
+        return objects.dump_dict({k: v for k, v in dictionary.items() if k not in names})
+
+    return face, Face(
+        widths,
+        to_unicode,
+        without(font, "/BaseFont", "/DescendantFonts", "/ToUnicode"),
+        without(cid_font, "/BaseFont", "/W", "/FontDescriptor"),
+        without(cid_font.FontDescriptor, "/FontName", "/FontFile2", "/CIDSet"),
+    )
+
+
+_FONT_OR_GLYPHS = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+[-+.\d]+\s+Tf|<([0-9A-Fa-f]*)>")
+
+
+def glyphs_used(content: bytes, font_faces: Mapping[str, str]) -> dict[str, set[int]]:
+    """The glyph ids a content stream shows, per face (WeasyPrint writes 2-byte hex strings)."""
+    used: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    for match in _FONT_OR_GLYPHS.finditer(content):
+        name, glyphs = match.groups()
+        if name is not None:
+            face = font_faces.get("/" + name.decode("latin-1"))
+            current = used.setdefault(face, set()) if face else None
+        elif glyphs and current is not None:
+            current.update(int(glyphs[i : i + 4], 16) for i in range(0, len(glyphs), 4))
+    return used
+
+
+@dataclass
+class BodyTemplate:
+    """Everything a body's letters share, written once; see :func:`body_template`."""
+
+    prefix: bytes
+    entries: dict[int, tuple[int, int, int]]  # xref entries of the shared objects
+    next_number: int
+    root: int
+    metadata: int
+    info: int
+    head: int
+    signature: int
+    drawing: int
+    faces: dict[str, tuple[Face, list[int]]]  # face -> widths etc., its five object numbers
+    info_entries: bytes  # the document information without /Author
+    xmp: bytes  # XMP metadata with CREATOR_MARK where the supporter's name goes
+    bbox: bytes
+    signer_y: float
+
+
+def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
+    """Parse a laid-out body once and write the objects its letters share."""
+    import io
+
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        if len(pdf.pages) != 1:
+            raise CannotAssemble("the body is not one page")
+        page = pdf.pages[0]
+        overrides: dict[tuple[int, int], int] = {}
+        objects = Objects()
+        root = pdf.Root
+        metadata = objects.reserve()
+        overrides[root.Metadata.objgen] = metadata
+        info, head, signature, drawing = (objects.reserve() for _ in range(4))
+        page_number = objects.reserve()
+        overrides[page.obj.objgen] = page_number
+        fonts: Any = page.resources.get(Name.Font, {})
+        faces: dict[str, tuple[Face, list[int]]] = {}
+        font_refs = []
+        for name, font in fonts.items():
+            face, data = read_face(font, objects)
+            if face in faces:
+                raise CannotAssemble(f"face {face} appears twice in the body")
+            numbers = [objects.reserve() for _ in range(5)]
+            faces[face] = (data, numbers)
+            overrides[font.objgen] = numbers[0]
+            font_refs.append(bytes(Name(name).unparse()) + b" %d 0 R\n" % numbers[0])
+        objects.memo.update(overrides)
+        root_number = objects.dump(root).split()[0]
+        # The page: its own resources plus the supporter's forms, its drawing kept to itself.
+        resources = {k: v for k, v in page.resources.items() if k not in ("/Font", "/XObject")}
+        xobjects = dict(page.resources.get(Name.XObject, {}).items())
+        xobject_dict = objects.dump_dict(
+            xobjects,
+            b"/SupporterHead %d 0 R\n/SupporterSignature %d 0 R\n" % (head, signature),
+        )
+        resource_dict = objects.dump_dict(
+            resources,
+            b"/Font <<\n" + b"".join(font_refs) + b">>\n/XObject " + xobject_dict + b"\n",
+        )
+        contents = page.obj.Contents
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        opening = objects.add(stream_object(b"<<>>", b"q\n"), stream=True)
+        closing = objects.add(stream_object(b"<<>>", b"\nQ\n"), stream=True)
+        refs = [b"%d 0 R" % opening, *(objects.dump(s) for s in streams), b"%d 0 R" % closing]
+        refs.append(b"%d 0 R" % drawing)
+        page_entries = {k: v for k, v in page.obj.items() if k not in ("/Contents", "/Resources")}
+        objects.put(
+            page_number,
+            objects.dump_dict(
+                page_entries,
+                b"/Resources " + resource_dict + b"\n/Contents [" + b" ".join(refs) + b"]\n",
+            ),
+        )
+        info_dict = pdf.trailer.get(Name.Info, pikepdf.Dictionary())
+        info_entries = objects.dump_dict({k: v for k, v in info_dict.items() if k != "/Author"})[
+            3:-2
+        ]
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta["dc:creator"] = [CREATOR_MARK]
+            if "pdfuaid:part" in meta:
+                del meta["pdfuaid:part"]
+        xmp = root.Metadata.read_bytes()
+        bbox = objects.dump(pikepdf.Array([float(v) for v in page.mediabox]))
+    prefix, entries = _write_shared(objects)
+    return BodyTemplate(
+        prefix,
+        entries,
+        objects.next,
+        int(root_number),
+        metadata,
+        info,
+        head,
+        signature,
+        drawing,
+        faces,
+        info_entries,
+        xmp,
+        bbox,
+        signer_y,
+    )
+
+
+def _write_shared(objects: Objects) -> tuple[bytes, dict[int, tuple[int, int, int]]]:
+    """Header, the shared streams, and one compressed object stream with everything else."""
+    out = bytearray(HEADER)
+    entries: dict[int, tuple[int, int, int]] = {}
+    for number in sorted(objects.streams):
+        entries[number] = (1, len(out), 0)
+        out += b"%d 0 obj\n" % number + objects.bodies[number] + b"\nendobj\n"
+    plain = sorted(n for n in objects.bodies if n not in objects.streams)
+    holder = objects.reserve()
+    offsets, data = [], bytearray()
+    for index, number in enumerate(plain):
+        offsets.append(b"%d %d" % (number, len(data)))
+        data += objects.bodies[number] + b"\n"
+        entries[number] = (2, holder, index)
+    head = b" ".join(offsets) + b"\n"
+    packed = zlib.compress(head + bytes(data), 9)
+    entries[holder] = (1, len(out), 0)
+    out += (
+        b"%d 0 obj\n" % holder
+        + stream_object(
+            b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode >>" % (len(plain), len(head)),
+            packed,
+        )
+        + b"\nendobj\n"
+    )
+    return bytes(out), entries
+
+
+@dataclass
+class Part:
+    """A supporter's two pages, from a document holding many supporters' lines."""
+
+    head: bytes  # the content stream's raw bytes (compressed as in the source)
+    head_filter: bytes
+    signature: bytes
+    signature_filter: bytes
+    resources: list[Any]  # the two pages' /Resources (pikepdf objects)
+    glyphs: dict[str, set[int]]
+    faces: dict[str, Face]
+    font_objgens: dict[tuple[int, int], str]  # font dictionaries in the source -> face
+    signer_y: float
+    source: Any = None  # the pikepdf.Pdf the resources belong to, kept open
+
+
+def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
+    """The letter: the body's shared objects, then this supporter's own."""
+    objects = Objects(first=body.next_number)
+    numbers: dict[str, list[int]] = {face: nums for face, (_, nums) in body.faces.items()}
+    for face in part.glyphs:
+        if face not in numbers:
+            numbers[face] = [objects.reserve() for _ in range(5)]
+    objects.memo.update({key: numbers[face][0] for key, face in part.font_objgens.items()})
+    for face, nums in numbers.items():
+        shared = body.faces.get(face)
+        own = part.faces.get(face)
+        base = shared[0] if shared else own
+        assert base is not None
+        widths = dict(shared[0].widths) if shared else {}
+        to_unicode = dict(shared[0].to_unicode) if shared else {}
+        for gid in part.glyphs.get(face, ()):
+            if own is None or gid not in own.widths:
+                raise CannotAssemble(f"glyph {gid} of {face} has no width")
+            widths.setdefault(gid, own.widths[gid])
+            if gid in own.to_unicode:
+                to_unicode.setdefault(gid, own.to_unicode[gid])
+        program = font_program(face, frozenset(widths))
+        name = bytes(Name("/" + program.base_font).unparse())
+        type0, cid, descriptor, file, cmap = nums
+        objects.put(
+            type0,
+            base.type0[:-2]
+            + b"/BaseFont %s\n/DescendantFonts [%d 0 R]\n/ToUnicode %d 0 R\n>>" % (name, cid, cmap),
+        )
+        objects.put(
+            cid,
+            base.cid_font[:-2]
+            + b"/BaseFont %s\n/FontDescriptor %d 0 R\n/W %s\n>>"
+            % (name, descriptor, widths_array(widths)),
+        )
+        objects.put(
+            descriptor, base.descriptor[:-2] + b"/FontName %s\n/FontFile2 %d 0 R\n>>" % (name, file)
+        )
+        objects.put(
+            file,
+            stream_object(
+                b"<< /Filter /FlateDecode /Length1 %d >>" % program.length, program.compressed
+            ),
+            stream=True,
+        )
+        objects.put(
+            cmap,
+            stream_object(
+                b"<< /Filter /FlateDecode >>", zlib.compress(to_unicode_cmap(to_unicode))
+            ),
+            stream=True,
+        )
+    for number, data, filter_, resources in (
+        (body.head, part.head, part.head_filter, part.resources[0]),
+        (body.signature, part.signature, part.signature_filter, part.resources[1]),
+    ):
+        dictionary = b"<< /Type /XObject /Subtype /Form /BBox %s %s/Resources %s >>" % (
+            body.bbox,
+            filter_,
+            objects.dump(resources),
+        )
+        objects.put(number, stream_object(dictionary, data), stream=True)
+    shift = (body.signer_y - part.signer_y) * 0.75
+    drawing = b"q /SupporterHead Do Q\nq 1 0 0 1 0 %.3f cm /SupporterSignature Do Q\n" % -shift
+    objects.put(body.drawing, stream_object(b"<<>>", drawing), stream=True)
+    author_string = bytes(pikepdf.String(author).unparse())
+    objects.put(body.info, b"<<" + body.info_entries + b"/Author " + author_string + b"\n>>")
+    xmp = body.xmp.replace(CREATOR_MARK.encode(), escape(author).encode("utf-8"))
+    objects.put(
+        body.metadata,
+        stream_object(b"<< /Type /Metadata /Subtype /XML >>", xmp),
+        stream=True,
+    )
+    return _finish(body, objects)
+
+
+def _finish(body: BodyTemplate, objects: Objects) -> bytes:
+    out = bytearray(body.prefix)
+    entries = dict(body.entries)
+    for number in sorted(objects.bodies):
+        entries[number] = (1, len(out), 0)
+        out += b"%d 0 obj\n" % number + objects.bodies[number] + b"\nendobj\n"
+    identifier = hashlib.md5(out, usedforsecurity=False).hexdigest().encode()
+    xref_number = objects.reserve()
+    entries[xref_number] = (1, len(out), 0)
+    size = xref_number + 1
+    table = b"".join(
+        struct.pack(">BIH", *entries.get(n, (0, 0, 65535 if n == 0 else 0))) for n in range(size)
+    )
+    packed = zlib.compress(table)
+    out += (
+        b"%d 0 obj\n" % xref_number
+        + stream_object(
+            b"<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] "
+            b"/Filter /FlateDecode >>" % (size, body.root, body.info, identifier, identifier),
+            packed,
+        )
+        + b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % entries[xref_number][1]
+    )
+    return bytes(out)

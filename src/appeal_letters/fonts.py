@@ -1,0 +1,158 @@
+"""Embedded fonts for letters assembled from parts: one subset per face for body and supporter.
+
+WeasyPrint subsets the bundled fonts keeping the glyph ids of the font files, so a body laid
+out once and a supporter's lines laid out apart use the same glyph ids for the same glyphs.
+One subset holding the glyphs of both serves the whole letter: a letter carries each face
+once, as a letter laid out in full does. Subsets are cut with HarfBuzz (uharfbuzz) from the
+bundled files stripped to the tables a PDF viewer reads, and cached: letters that need the
+same glyphs share the bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import re
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .compose import package_dir
+
+#: The bundled font files, by the name WeasyPrint gives their subsets (the CSS family and style).
+FONT_FILES = {
+    "Letter-Serif": "NotoSerif-Regular.ttf",
+    "Letter-Serif-Bold": "NotoSerif-Bold.ttf",
+    "Letter-Serif-Italic": "NotoSerif-Italic.ttf",
+    "Letter-Arabic": "NotoNaskhArabic-Regular.ttf",
+    "Letter-Arabic-Bold": "NotoNaskhArabic-Bold.ttf",
+}
+
+#: Tables a TrueType font embedded as a CIDFontType2 with an identity CID map needs.
+KEPT_TABLES = ("head", "hhea", "maxp", "OS/2", "hmtx", "loca", "glyf", "post")
+
+
+def face_of(base_font: str) -> str:
+    """``/ABCDEF+Letter-Serif`` -> ``Letter-Serif``."""
+    return base_font.lstrip("/").split("+", 1)[-1]
+
+
+def subset_tag(data: bytes) -> str:
+    """Six capital letters from the font's bytes, so different subsets get different names."""
+    return "".join(chr(65 + b % 26) for b in hashlib.sha256(data).digest()[:6])
+
+
+def parse_widths(array: Iterable[Any]) -> dict[int, float] | None:
+    """A CIDFont /W array as {cid: width}; None if it is malformed."""
+    found: dict[int, float] = {}
+    items = list(array)
+    index = 0
+    try:
+        while index < len(items):
+            first = int(items[index])
+            following = items[index + 1]
+            if isinstance(following, int):
+                for cid in range(first, following + 1):
+                    found[cid] = float(items[index + 2])
+                index += 3
+            else:
+                for offset, width in enumerate(following):
+                    found[first + offset] = float(width)
+                index += 2
+    except (IndexError, TypeError, ValueError):
+        return None
+    return found
+
+
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
+
+
+def parse_to_unicode(cmap: bytes) -> dict[int, str] | None:
+    """A ToUnicode CMap's single-code entries as {cid: hex UTF-16}; None if it has ranges."""
+    if b"beginbfrange" in cmap:
+        return None
+    found: dict[int, str] = {}
+    for block in _BFCHAR.findall(cmap):
+        for code, value in _PAIR.findall(block):
+            found.setdefault(int(code, 16), value.decode("ascii").lower())
+    return found
+
+
+def to_unicode_cmap(entries: Mapping[int, str]) -> bytes:
+    """A ToUnicode CMap for 2-byte CIDs (at most 100 entries per block, as the spec asks)."""
+    items = sorted(entries.items())
+    blocks = []
+    for start in range(0, len(items), 100):
+        chunk = items[start : start + 100]
+        lines = "\n".join(f"<{cid:04x}> <{value}>" for cid, value in chunk)
+        blocks.append(f"{len(chunk)} beginbfchar\n{lines}\nendbfchar\n")
+    return (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
+        + "".join(blocks)
+        + "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    ).encode("ascii")
+
+
+def widths_array(widths: Mapping[int, float]) -> bytes:
+    """{cid: width} as a /W array, runs of consecutive CIDs grouped."""
+    parts: list[str] = []
+    run: list[str] = []
+    first = previous = -2
+    for cid in sorted(widths):
+        if cid != previous + 1 and run:
+            parts.append(f"{first} [{' '.join(run)}]")
+            run = []
+        if not run:
+            first = cid
+        run.append(_number(widths[cid]))
+        previous = cid
+    if run:
+        parts.append(f"{first} [{' '.join(run)}]")
+    return ("[" + " ".join(parts) + "]").encode("ascii")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.4f}".rstrip("0")
+
+
+@functools.cache
+def _stripped_face(face: str) -> Any:
+    """The bundled font as a HarfBuzz face, cut down to the tables a PDF needs (once)."""
+    import uharfbuzz as hb
+    from fontTools.ttLib import TTFont
+
+    program = TTFont(str(package_dir("fonts") / FONT_FILES[face]), recalcTimestamp=False)
+    for tag in list(program.keys()):
+        if tag != "GlyphOrder" and tag not in KEPT_TABLES:
+            del program[tag]
+    data = io.BytesIO()
+    program.save(data)
+    return hb.Face(hb.Blob(data.getvalue()))
+
+
+@dataclass(frozen=True)
+class FontProgram:
+    """A subset ready to embed: compressed bytes, uncompressed length, the name to give it."""
+
+    compressed: bytes
+    length: int
+    base_font: str
+
+
+@functools.lru_cache(maxsize=256)
+def font_program(face: str, gids: frozenset[int]) -> FontProgram:
+    """``face`` cut down to ``gids`` (and the glyphs they are built from), ids kept."""
+    import uharfbuzz as hb
+
+    plan = hb.SubsetInput()
+    for gid in gids:
+        plan.glyph_set.add(gid)
+    plan.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.NO_HINTING
+    data = hb.subset(_stripped_face(face), plan).blob.data
+    return FontProgram(zlib.compress(data, 6), len(data), f"{subset_tag(data)}+{face}")
