@@ -25,23 +25,102 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CITIES = [("Lisboa", "PT"), ("Paris", "FR"), ("London", "GB"), ("Praha", "CZ"), ("Genève", "CH"),
-          ("Berlin", "DE"), ("Madrid", "ES"), ("Roma", "IT"), ("Oslo", "NO"), ("Dublin", "IE")]
+CITIES = [
+    ("Lisboa", "PT"),
+    ("Paris", "FR"),
+    ("London", "GB"),
+    ("Praha", "CZ"),
+    ("Genève", "CH"),
+    ("Berlin", "DE"),
+    ("Madrid", "ES"),
+    ("Roma", "IT"),
+    ("Oslo", "NO"),
+    ("Dublin", "IE"),
+]
+# Names and streets as supporters across Europe write them, so that letters differ in their
+# glyphs as real ones do (accents, capitals, digits), not only in a number.
+FIRST = [
+    "José",
+    "Zoë",
+    "Łukasz",
+    "Anaïs",
+    "Søren",
+    "Mária",
+    "Jürgen",
+    "Siobhán",
+    "Çağla",
+    "Dimitrios",
+    "Ewa",
+    "François",
+    "Núria",
+    "Oğuz",
+    "Pål",
+    "Radka",
+    "Teodor",
+    "Ines",
+]
+LAST = [
+    "Fernández",
+    "Ünal-Øster",
+    "Kowalczyk",
+    "Lefèvre",
+    "Ødegård",
+    "Horváthová",
+    "Müller",
+    "Ó Briain",
+    "Yılmaz",
+    "Papadopoulos",
+    "Wiśniewska",
+    "Dubois",
+    "Puigdemont",
+    "Šimková",
+    "Almeida",
+    "Novák",
+    "Grünewald",
+    "Quinn",
+    "Rossi",
+    "Jansen",
+]
+STREETS = [
+    "Rua das Flores",
+    "Rue de la Paix",
+    "Baker Street",
+    "Na Příkopě",
+    "Quai du Mont-Blanc",
+    "Kastanienallee",
+    "Calle de Alcalá",
+    "Via del Corso",
+    "Karl Johans gate",
+    "Grafton Street",
+]
 
 
 def make_supporters(path: Path, count: int, paragraph: bool) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "name", "address", "postcode", "city", "country", "email",
-                         "paragraph"])
+        writer.writerow(
+            ["id", "name", "address", "postcode", "city", "country", "email", "paragraph"]
+        )
         for i in range(count):
             city, country = CITIES[i % len(CITIES)]
-            writer.writerow([
-                f"S{i:06d}", f"Supporter Number {i}", f"{i % 200 + 1} Example Street",
-                f"{10000 + i}", city, country, f"supporter{i}@example.org",
-                (f"As a member of our local group since {1990 + i % 30}, I follow this case "
-                 "closely.") if paragraph else "",
-            ])
+            first, last = FIRST[i % len(FIRST)], LAST[(i * 7 + i // 20) % len(LAST)]
+            writer.writerow(
+                [
+                    f"S{i:06d}",
+                    f"{first} {last}",
+                    f"{STREETS[i % len(STREETS)]} {i % 200 + 1}",
+                    f"{10000 + (i * 37) % 89999}",
+                    city,
+                    country,
+                    f"supporter{i}@example.org",
+                    (
+                        f"As a member of our local group since {1990 + i % 30}, I follow this "
+                        "case closely."
+                    )
+                    if paragraph
+                    else "",
+                ]
+            )
 
 
 def rss_mb() -> float:
@@ -76,8 +155,17 @@ def naive(workspace: Path, source: str, sample: int) -> tuple[float, float]:
 
 def run_batch(workspace: Path, source: str, out: str, *extra: str) -> tuple[float, int, float]:
     """`appeal-letters batch` as a fresh process: seconds, letters, peak RSS of the child."""
-    command = [str(Path(sys.executable).with_name("appeal-letters")), "batch", "--supporters",
-               source, "--out", out, "--date", "2026-11-26", *extra]
+    command = [
+        str(Path(sys.executable).with_name("appeal-letters")),
+        "batch",
+        "--supporters",
+        source,
+        "--out",
+        out,
+        "--date",
+        "2026-11-26",
+        *extra,
+    ]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=workspace, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -95,8 +183,9 @@ def folder_bytes(folder: Path, pattern: str) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--supporters", type=int, default=1000)
-    parser.add_argument("--naive-sample", type=int, default=100,
-                        help="letters timed in the naive loop (it is slow)")
+    parser.add_argument(
+        "--naive-sample", type=int, default=100, help="letters timed in the naive loop (it is slow)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp)
@@ -108,25 +197,37 @@ def main() -> None:
         rates = {}
         for source in ("plain.csv", "personal.csv"):
             rates[source], leak = naive(workspace, source, args.naive_sample)
-            print(f"naive loop, {source} (one document per letter, one process): "
-                  f"{rates[source]:.1f} letters/s over {args.naive_sample} letters; RSS grows "
-                  f"{leak:.2f} MB per letter")
+            print(
+                f"naive loop, {source} (one document per letter, one process): "
+                f"{rates[source]:.1f} letters/s over {args.naive_sample} letters; RSS grows "
+                f"{leak:.2f} MB per letter"
+            )
         runs = (
             ("shared bodies, letters + bundles", "plain.csv", "shared", ()),
-            ("full layout of every letter (--full-layout)", "plain.csv", "full",
-             ("--full-layout",)),
-            ("every letter with a personal paragraph (full layout)", "personal.csv", "personal",
-             ()),
+            (
+                "full layout of every letter (--full-layout)",
+                "plain.csv",
+                "full",
+                ("--full-layout",),
+            ),
+            (
+                "every letter with a personal paragraph (full layout)",
+                "personal.csv",
+                "personal",
+                (),
+            ),
         )
         for label, source, out, extra in runs:
             seconds, letters, peak = run_batch(workspace, source, out, *extra)
             rate = letters / seconds
             sizes = folder_bytes(workspace / out / "supporters", "*.pdf")
             bundles = folder_bytes(workspace / out / "bundles", "*.pdf")
-            print(f"batch, {label}: {letters} letters in {seconds:.1f} s = {rate:.1f} "
-                  f"letters/s, {rate / rates[source]:.2f}x the naive loop; peak RSS "
-                  f"{peak:.0f} MB; {sum(sizes) / len(sizes) / 1024:.1f} KB per letter; largest "
-                  f"bundle {max(bundles) / 1024 / 1024:.1f} MB")
+            print(
+                f"batch, {label}: {letters} letters in {seconds:.1f} s = {rate:.1f} "
+                f"letters/s, {rate / rates[source]:.2f}x the naive loop; peak RSS "
+                f"{peak:.0f} MB; {sum(sizes) / len(sizes) / 1024:.1f} KB per letter; largest "
+                f"bundle {max(bundles) / 1024 / 1024:.1f} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@ cross-reference stream. The result is an ordinary PDF 1.7 file that any reader o
 from __future__ import annotations
 
 import decimal
+import functools
 import hashlib
 import re
 import struct
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -321,6 +322,7 @@ class Part:
     font_objgens: dict[tuple[int, int], str]  # font dictionaries in the source -> face
     signer_y: float
     source: Any = None  # the pikepdf.Pdf the resources belong to, kept open
+    cache: dict[Any, bytes] = field(default_factory=dict)
 
 
 def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
@@ -345,6 +347,9 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
             if gid in own.to_unicode:
                 to_unicode.setdefault(gid, own.to_unicode[gid])
         program = font_program(face, frozenset(widths))
+        width_array, cmap_stream = _font_tables(
+            tuple(sorted(widths.items())), tuple(sorted(to_unicode.items()))
+        )
         name = bytes(Name("/" + program.base_font).unparse())
         type0, cid, descriptor, file, cmap = nums
         objects.put(
@@ -355,26 +360,13 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
         objects.put(
             cid,
             base.cid_font[:-2]
-            + b"/BaseFont %s\n/FontDescriptor %d 0 R\n/W %s\n>>"
-            % (name, descriptor, widths_array(widths)),
+            + b"/BaseFont %s\n/FontDescriptor %d 0 R\n/W %s\n>>" % (name, descriptor, width_array),
         )
         objects.put(
             descriptor, base.descriptor[:-2] + b"/FontName %s\n/FontFile2 %d 0 R\n>>" % (name, file)
         )
-        objects.put(
-            file,
-            stream_object(
-                b"<< /Filter /FlateDecode /Length1 %d >>" % program.length, program.compressed
-            ),
-            stream=True,
-        )
-        objects.put(
-            cmap,
-            stream_object(
-                b"<< /Filter /FlateDecode >>", zlib.compress(to_unicode_cmap(to_unicode))
-            ),
-            stream=True,
-        )
+        objects.put(file, program.stream, stream=True)
+        objects.put(cmap, cmap_stream, stream=True)
     for number, data, filter_, resources in (
         (body.head, part.head, part.head_filter, part.resources[0]),
         (body.signature, part.signature, part.signature_filter, part.resources[1]),
@@ -397,6 +389,15 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
         stream=True,
     )
     return _finish(body, objects)
+
+
+@functools.lru_cache(maxsize=1024)
+def _font_tables(
+    widths: tuple[tuple[int, float], ...], to_unicode: tuple[tuple[int, str], ...]
+) -> tuple[bytes, bytes]:
+    """A font's /W array and its ToUnicode stream (letters of one supporter share them)."""
+    cmap = zlib.compress(to_unicode_cmap(dict(to_unicode)))
+    return widths_array(dict(widths)), stream_object(b"<< /Filter /FlateDecode >>", cmap)
 
 
 def _finish(body: BodyTemplate, objects: Objects) -> bytes:

@@ -103,22 +103,13 @@ def _templates_digest(composer: Composer) -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(
-    common: str, supporter: Supporter, recipient: Recipient, layout: Layout, language: str | None
-) -> str:
-    data = json.dumps(
-        [
-            common,
-            supporter.sender.model_dump(),
-            supporter.language,
-            recipient.model_dump(),
-            layout,
-            language,
-        ],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, default=str).encode("utf-8")
+
+
+def _fingerprint(common: bytes, supporter: bytes, recipient: bytes, layout: str) -> str:
+    """What a letter is made from (each part already in canonical JSON), as one digest."""
+    return hashlib.sha256(b"\0".join((common, supporter, recipient, layout.encode()))).hexdigest()
 
 
 @contextlib.contextmanager
@@ -315,24 +306,31 @@ def run_batch(
     recipients = select_recipients(campaign, options.recipient_ids)
     positions = {r.id: i for i, r in enumerate(campaign.recipients, start=1)}
     composer = Composer(user_templates)
-    common = json.dumps(
+    common = _canonical(
         [
             __version__,
             campaign.appeal.model_dump(mode="json"),
             options.date.isoformat(),
             options.shared_body,
+            options.language,
             _templates_digest(composer),
         ]
     )
+    recipient_json = {r.id: _canonical(r.model_dump()) for r in recipients}
     result = BatchResult()
     with _lock(folder):
+        for stale in folder.rglob(".*.tmp"):  # left by a run that was killed while writing
+            stale.unlink(missing_ok=True)
         previous = _read_progress(folder)
         jobs: list[Job] = []
         finished: dict[tuple[str, str], Done] = {}
         for supporter in supporters:
             layout = options.layout or default_layout(supporter.sender.country)
+            supporter_json = _canonical([supporter.sender.model_dump(), supporter.language])
             for recipient in recipients:
-                fingerprint = _fingerprint(common, supporter, recipient, layout, options.language)
+                fingerprint = _fingerprint(
+                    common, supporter_json, recipient_json[recipient.id], layout
+                )
                 done = previous.get((supporter.key, recipient.id))
                 if _still_good(folder, done, fingerprint):
                     assert done is not None

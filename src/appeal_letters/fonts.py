@@ -144,6 +144,16 @@ class FontProgram:
     length: int
     base_font: str
 
+    @property
+    def stream(self) -> bytes:
+        """The body of a FontFile2 stream object holding it."""
+        return (
+            b"<< /Filter /FlateDecode /Length1 %d /Length %d >>\nstream\n"
+            % (self.length, len(self.compressed))
+            + self.compressed
+            + b"\nendstream"
+        )
+
 
 @functools.lru_cache(maxsize=256)
 def font_program(face: str, gids: frozenset[int]) -> FontProgram:

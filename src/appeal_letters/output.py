@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,28 +36,28 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot write there: {exc.strerror}") from exc
+    # A name of our own (process and thread), created exclusively: no one else writes to it.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, 0o666)
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)  # left by a killed process that had this pid
+        return atomic_write(path, data, durable=durable)
     except OSError as exc:
         raise OutputError(f"{path.parent}: cannot write there: {exc.strerror}") from exc
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        Path(tmp).replace(path)
+        tmp.replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):
-            Path(tmp).unlink()
+            tmp.unlink()
         raise OutputError(f"{path}: cannot write the file: {exc.strerror}") from exc
-
-
-def _umask() -> int:
-    """The process umask (read by setting it, then restoring it at once)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def safe_child(folder: Path, name: str) -> Path:

@@ -241,7 +241,13 @@ class _FaceUnion:
     to_unicode: dict[int, str]
 
 
-def _placeholders(merged: pikepdf.Pdf, resources: Any, unions: dict[str, _FaceUnion]) -> None:
+@dataclass
+class _Unions:
+    faces: dict[str, _FaceUnion]
+    seen: dict[str, str]  # subset names already read -> face (a subset's name is its glyphs' hash)
+
+
+def _placeholders(merged: pikepdf.Pdf, resources: Any, unions: _Unions) -> None:
     """Take a resource dictionary's bundled fonts out (to be replaced by one font per face).
 
     The font's glyphs join its face's union, and the entry becomes the face's name until the
@@ -251,16 +257,20 @@ def _placeholders(merged: pikepdf.Pdf, resources: Any, unions: dict[str, _FaceUn
     if fonts is None:
         return
     for name, font in list(fonts.items()):
-        try:
-            face, widths, to_unicode = font_glyphs(font)
-        except CannotAssemble:
-            continue
-        if face not in unions:
-            unions[face] = _FaceUnion(merged.copy_foreign(font), {}, {})
-        union = unions[face]
-        union.widths.update(widths)
-        for gid, text in to_unicode.items():
-            union.to_unicode.setdefault(gid, text)
+        base = str(font.get(Name.BaseFont, ""))
+        face = unions.seen.get(base)
+        if face is None:
+            try:
+                face, widths, to_unicode = font_glyphs(font)
+            except CannotAssemble:
+                continue
+            if face not in unions.faces:
+                unions.faces[face] = _FaceUnion(merged.copy_foreign(font), {}, {})
+            union = unions.faces[face]
+            union.widths.update(widths)
+            for gid, text in to_unicode.items():
+                union.to_unicode.setdefault(gid, text)
+            unions.seen[base] = face
         fonts[name] = Name("/" + face)
 
 
@@ -286,7 +296,7 @@ def bundle(parts: Sequence[bytes | Path]) -> bytes:
     """
     merged = pikepdf.new()
     bodies: dict[bytes, pikepdf.Object] = {}
-    unions: dict[str, _FaceUnion] = {}
+    unions = _Unions({}, {})
     later: list[Any] = []
     for part in parts:
         with pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part) as source:
@@ -340,7 +350,7 @@ def bundle(parts: Sequence[bytes | Path]) -> bytes:
                     Contents=merged.make_stream(b"q /Body Do Q\n" + streams[-1].read_bytes()),
                 )
                 merged.pages.append(pikepdf.Page(new_page))
-    shared = {face: _shared_font(merged, face, union) for face, union in unions.items()}
+    shared = {face: _shared_font(merged, face, union) for face, union in unions.faces.items()}
     for fonts, name, face in later:
         fonts[name] = shared[face]
     buffer = io.BytesIO()
