@@ -195,6 +195,12 @@ class BodyTemplate:
     xmp: bytes  # XMP metadata with CREATOR_MARK where the supporter's name goes
     bbox: bytes
     signer_y: float
+    marker: bytes  # after the shared objects: lets a bundle recognise the body (see MARK)
+
+
+#: A comment written after a body's shared objects: their length and SHA-256. A bundle that
+#: finds it (and the digest matches) knows the letter's layout without parsing it in full.
+MARK = b"%appeal-letters body "
 
 
 def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
@@ -262,6 +268,7 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
         xmp = root.Metadata.read_bytes()
         bbox = objects.dump(pikepdf.Array([float(v) for v in page.mediabox]))
     prefix, entries = _write_shared(objects)
+    marker = MARK + b"%d %s\n" % (len(prefix), hashlib.sha256(prefix).hexdigest().encode())
     return BodyTemplate(
         prefix,
         entries,
@@ -277,6 +284,7 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
         xmp,
         bbox,
         signer_y,
+        marker,
     )
 
 
@@ -346,27 +354,7 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
             widths.setdefault(gid, own.widths[gid])
             if gid in own.to_unicode:
                 to_unicode.setdefault(gid, own.to_unicode[gid])
-        program = font_program(face, frozenset(widths))
-        width_array, cmap_stream = _font_tables(
-            tuple(sorted(widths.items())), tuple(sorted(to_unicode.items()))
-        )
-        name = bytes(Name("/" + program.base_font).unparse())
-        type0, cid, descriptor, file, cmap = nums
-        objects.put(
-            type0,
-            base.type0[:-2]
-            + b"/BaseFont %s\n/DescendantFonts [%d 0 R]\n/ToUnicode %d 0 R\n>>" % (name, cid, cmap),
-        )
-        objects.put(
-            cid,
-            base.cid_font[:-2]
-            + b"/BaseFont %s\n/FontDescriptor %d 0 R\n/W %s\n>>" % (name, descriptor, width_array),
-        )
-        objects.put(
-            descriptor, base.descriptor[:-2] + b"/FontName %s\n/FontFile2 %d 0 R\n>>" % (name, file)
-        )
-        objects.put(file, program.stream, stream=True)
-        objects.put(cmap, cmap_stream, stream=True)
+        write_font(objects, nums, face, base, widths, to_unicode)
     for number, data, filter_, resources in (
         (body.head, part.head, part.head_filter, part.resources[0]),
         (body.signature, part.signature, part.signature_filter, part.resources[1]),
@@ -391,6 +379,38 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
     return _finish(body, objects)
 
 
+def write_font(
+    objects: Objects,
+    numbers: list[int],
+    face: str,
+    base: Face,
+    widths: dict[int, float],
+    to_unicode: dict[int, str],
+) -> None:
+    """A Type0 font and its four objects at ``numbers``: a subset holding exactly ``widths``."""
+    program = font_program(face, frozenset(widths))
+    width_array, cmap_stream = _font_tables(
+        tuple(sorted(widths.items())), tuple(sorted(to_unicode.items()))
+    )
+    name = bytes(Name("/" + program.base_font).unparse())
+    type0, cid, descriptor, file, cmap = numbers
+    objects.put(
+        type0,
+        base.type0[:-2]
+        + b"/BaseFont %s\n/DescendantFonts [%d 0 R]\n/ToUnicode %d 0 R\n>>" % (name, cid, cmap),
+    )
+    objects.put(
+        cid,
+        base.cid_font[:-2]
+        + b"/BaseFont %s\n/FontDescriptor %d 0 R\n/W %s\n>>" % (name, descriptor, width_array),
+    )
+    objects.put(
+        descriptor, base.descriptor[:-2] + b"/FontName %s\n/FontFile2 %d 0 R\n>>" % (name, file)
+    )
+    objects.put(file, program.stream, stream=True)
+    objects.put(cmap, cmap_stream, stream=True)
+
+
 @functools.lru_cache(maxsize=1024)
 def _font_tables(
     widths: tuple[tuple[int, float], ...], to_unicode: tuple[tuple[int, str], ...]
@@ -401,7 +421,7 @@ def _font_tables(
 
 
 def _finish(body: BodyTemplate, objects: Objects) -> bytes:
-    out = bytearray(body.prefix)
+    out = bytearray(body.prefix + body.marker)
     entries = dict(body.entries)
     for number in sorted(objects.bodies):
         entries[number] = (1, len(out), 0)

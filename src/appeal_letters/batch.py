@@ -26,6 +26,7 @@ from typing import Any
 
 from . import __version__
 from .assemble import Part
+from .bundles import write_bundle
 from .compose import Composer, Layout, default_layout, package_dir
 from .errors import AppealLettersError, OutputError
 from .letters import RenderOptions, render_letter, select_recipients
@@ -33,7 +34,7 @@ from .models import Campaign, Recipient
 from .output import atomic_write, safe_child, slugify
 from .parallel import STATE, fork_map
 from .pdf import PdfRenderer
-from .shared import Body, NeedsFullLayout, bundle, layout_body, layout_personal
+from .shared import Body, NeedsFullLayout, layout_body, layout_personal
 from .shared import compose as compose_shared
 from .supporters import Supporter
 
@@ -461,7 +462,7 @@ def _write_bundles(
 def _write_bundle(item: tuple[Recipient, list[Path], Path]) -> Path:
     recipient, letters, path = item
     cover = _cover(STATE["campaign"], recipient, len(letters), STATE["date"])
-    atomic_write(path, bundle([cover, *letters]))
+    write_bundle(path, [cover, *letters])
     return path
 
 
@@ -471,4 +472,4 @@ def _write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> None:
         by_supporter.setdefault(d.supporter_key, []).append(folder / d.file)
     for key, letters in by_supporter.items():
         target = folder / "supporters" / supporter_folder(key) / "all-letters.pdf"
-        atomic_write(target, bundle(letters))
+        write_bundle(target, letters)

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import io
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -30,14 +28,12 @@ from .assemble import (
     Objects,
     Part,
     body_template,
-    font_glyphs,
     glyphs_used,
     letter_pdf,
     read_face,
 )
 from .compose import Composer, Layout
 from .errors import RenderError
-from .fonts import font_program, to_unicode_cmap
 from .letters import RenderOptions, fit_on_one_page
 from .models import Campaign, Recipient, Sender
 from .pdf import PdfRenderer
@@ -227,162 +223,3 @@ def compose(body: Body, part: Part, sender: Sender) -> bytes:
         return letter_pdf(_template(body.pdf, body.signer_y), part, sender.name)
     except CannotAssemble as exc:
         raise NeedsFullLayout(str(exc)) from exc
-
-
-SUPPORTER_FORMS = (Name.SupporterHead, Name.SupporterSignature)
-
-
-@dataclass
-class _FaceUnion:
-    """Every glyph that a bundle's letters show in one face, and one font dictionary to copy."""
-
-    sample: Any  # a copy of one of the letters' font dictionaries for this face
-    widths: dict[int, float]
-    to_unicode: dict[int, str]
-
-
-@dataclass
-class _Unions:
-    faces: dict[str, _FaceUnion]
-    seen: dict[str, str]  # subset names already read -> face (a subset's name is its glyphs' hash)
-
-
-def _placeholders(merged: pikepdf.Pdf, resources: Any, unions: _Unions) -> None:
-    """Take a resource dictionary's bundled fonts out (to be replaced by one font per face).
-
-    The font's glyphs join its face's union, and the entry becomes the face's name until the
-    shared font exists (:func:`_fill_placeholders`). Fonts that are not ours stay as they are.
-    """
-    fonts = resources.get(Name.Font)
-    if fonts is None:
-        return
-    for name, font in list(fonts.items()):
-        base = str(font.get(Name.BaseFont, ""))
-        face = unions.seen.get(base)
-        if face is None:
-            try:
-                face, widths, to_unicode = font_glyphs(font)
-            except CannotAssemble:
-                continue
-            if face not in unions.faces:
-                unions.faces[face] = _FaceUnion(merged.copy_foreign(font), {}, {})
-            union = unions.faces[face]
-            union.widths.update(widths)
-            for gid, text in to_unicode.items():
-                union.to_unicode.setdefault(gid, text)
-            unions.seen[base] = face
-        fonts[name] = Name("/" + face)
-
-
-def _fill_placeholders(resources: Any, later: list[tuple[Any, Any, str]]) -> None:
-    fonts = resources.get(Name.Font)
-    if fonts is not None:
-        later.extend(
-            (fonts, name, str(value)[1:])
-            for name, value in fonts.items()
-            if isinstance(value, pikepdf.Name)
-        )
-
-
-def bundle(parts: Sequence[bytes | Path]) -> bytes:
-    """Pages of many letters in one PDF, each distinct shared body stored once.
-
-    A letter made from a shared body is the body's drawing, then the supporter's two Form
-    XObjects (see :mod:`.assemble`). Here the body's drawing becomes one Form XObject per
-    distinct body, each page draws it and its supporter's lines, and every bundled font face is
-    embedded once for all letters: a bundle of a thousand letters to one authority holds that
-    authority's text once. Other PDFs (a cover sheet, a letter laid out in full) are copied as
-    they are.
-    """
-    merged = pikepdf.new()
-    bodies: dict[bytes, pikepdf.Object] = {}
-    unions = _Unions({}, {})
-    later: list[Any] = []
-    for part in parts:
-        with pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part) as source:
-            for page in source.pages:
-                xobjects: Any = page.resources.get(Name.XObject, {})
-                streams = page.obj.Contents
-                if (
-                    not all(name in xobjects for name in SUPPORTER_FORMS)
-                    or not isinstance(streams, pikepdf.Array)
-                    or len(streams) < 4
-                ):
-                    merged.pages.append(page)
-                    continue
-                # [q] + the body's own streams + [Q] + [the supporter's drawing]
-                drawing = b"\n".join(s.read_bytes() for s in list(streams)[1:-2])
-                forms = [xobjects[name] for name in SUPPORTER_FORMS]
-                for form in forms:
-                    _placeholders(merged, form.Resources, unions)
-                resources = pikepdf.Dictionary(
-                    {k: v for k, v in page.resources.items() if k != Name.XObject}
-                )
-                if Name.Font in resources:
-                    resources.Font = pikepdf.Dictionary(dict(resources.Font.items()))
-                    _placeholders(merged, resources, unions)
-                others = {k: v for k, v in xobjects.items() if k not in SUPPORTER_FORMS}
-                if others:
-                    resources[Name.XObject] = pikepdf.Dictionary(others)
-                key = hashlib.sha256(
-                    drawing + repr(sorted((str(k), repr(v)) for k, v in resources.items())).encode()
-                ).digest()
-                copied = [merged.copy_foreign(form) for form in forms]
-                for form in copied:
-                    _fill_placeholders(form.Resources, later)
-                if key not in bodies:
-                    form = source.make_stream(drawing)
-                    form.Type, form.Subtype = Name.XObject, Name.Form
-                    form.BBox = page.mediabox
-                    form.Resources = resources
-                    bodies[key] = merged.copy_foreign(form)
-                    _fill_placeholders(bodies[key].Resources, later)
-                new_page = pikepdf.Dictionary(
-                    Type=Name.Page,
-                    MediaBox=pikepdf.Array([float(v) for v in page.mediabox]),
-                    Resources=pikepdf.Dictionary(
-                        XObject=pikepdf.Dictionary(
-                            Body=bodies[key],
-                            SupporterHead=copied[0],
-                            SupporterSignature=copied[1],
-                        )
-                    ),
-                    Contents=merged.make_stream(b"q /Body Do Q\n" + streams[-1].read_bytes()),
-                )
-                merged.pages.append(pikepdf.Page(new_page))
-    shared = {face: _shared_font(merged, face, union) for face, union in unions.faces.items()}
-    for fonts, name, face in later:
-        fonts[name] = shared[face]
-    buffer = io.BytesIO()
-    merged.save(
-        buffer,
-        deterministic_id=True,
-        compress_streams=True,
-        object_stream_mode=pikepdf.ObjectStreamMode.generate,
-    )
-    return buffer.getvalue()
-
-
-def _shared_font(pdf: pikepdf.Pdf, face: str, union: _FaceUnion) -> Any:
-    """One font for a face, covering the glyphs of every letter in the bundle."""
-    program = font_program(face, frozenset(union.widths))
-    name = Name("/" + program.base_font)
-    font = union.sample
-    cid_font = font.DescendantFonts[0]
-    descriptor = cid_font.FontDescriptor
-    stream = pdf.make_stream(b"")
-    stream.write(program.compressed, filter=Name.FlateDecode)
-    stream.Length1 = program.length
-    descriptor.FontFile2 = stream
-    descriptor.FontName = name
-    if Name.CIDSet in descriptor:
-        del descriptor[Name.CIDSet]
-    cid_font.BaseFont = name
-    cid_font.W = pikepdf.Array(
-        [x for gid in sorted(union.widths) for x in (gid, pikepdf.Array([union.widths[gid]]))]
-    )
-    font.BaseFont = name
-    cmap = pdf.make_stream(b"")
-    cmap.write(zlib.compress(to_unicode_cmap(union.to_unicode)), filter=Name.FlateDecode)
-    font.ToUnicode = cmap
-    return font

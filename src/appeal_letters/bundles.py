@@ -1,0 +1,406 @@
+"""Delivery bundles: many letters in one PDF, each shared body and each font face stored once.
+
+A letter made from a shared body (:mod:`.assemble`) is the body's objects, a comment naming
+them by digest, then the supporter's own objects. A bundle keeps one Form XObject per distinct
+body and, per letter, a page that draws it and the supporter's two forms, copied as they are
+but pointed at one font per face that holds the glyphs of every letter in the bundle. Such
+letters are read straight from their bytes; anything else (a cover sheet, a letter laid out in
+full) is copied page by page through pikepdf. The bundle is written to disk as it goes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import re
+import struct
+import threading
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pikepdf
+from pikepdf import Name
+
+from .assemble import (
+    HEADER,
+    MARK,
+    CannotAssemble,
+    Face,
+    Objects,
+    read_face,
+    stream_object,
+    write_font,
+)
+from .errors import OutputError
+from .fonts import face_of, parse_to_unicode
+
+_REF = re.compile(rb"(\d+) 0 R")
+_W_RUN = re.compile(rb"(\d+) \[([^\]]*)\]")
+
+
+class _Writer(Objects):
+    """Objects written to a file as soon as they are complete; offsets kept for the xref."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        super().__init__()
+        self.handle = handle
+        self.offsets: dict[int, int] = {}
+        self.position = 0
+        self.digest = hashlib.md5(usedforsecurity=False)
+        self._write(HEADER)
+
+    def _write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.digest.update(data)
+        self.position += len(data)
+
+    def put(self, number: int, body: bytes, *, stream: bool = False) -> int:
+        self.offsets[number] = self.position
+        self._write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+        return number
+
+    def finish(self, root: int) -> None:
+        identifier = self.digest.hexdigest().encode()
+        xref = self.reserve()
+        self.offsets[xref] = self.position
+        size = xref + 1
+        table = b"".join(
+            struct.pack(">BIH", 1, self.offsets[n], 0)
+            if n in self.offsets
+            else struct.pack(">BIH", 0, 0, 65535 if n == 0 else 0)
+            for n in range(size)
+        )
+        self._write(
+            b"%d 0 obj\n" % xref
+            + stream_object(
+                b"<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /ID [<%s> <%s>] "
+                b"/Filter /FlateDecode >>" % (size, root, identifier, identifier),
+                zlib.compress(table),
+            )
+            + b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % self.offsets[xref]
+        )
+
+
+@dataclass
+class _Union:
+    """One face for the whole bundle: its dictionaries, numbers and every glyph shown in it."""
+
+    base: Face
+    numbers: list[int]
+    widths: dict[int, float] = field(default_factory=dict)
+    to_unicode: dict[int, str] = field(default_factory=dict)
+
+    def add(self, widths: dict[int, float], to_unicode: dict[int, str]) -> None:
+        self.widths.update(widths)
+        for gid, text in to_unicode.items():
+            self.to_unicode.setdefault(gid, text)
+
+
+@dataclass
+class _Body:
+    """What the bundle learnt from the first letter of one body."""
+
+    form: int  # the body's Form XObject in the bundle
+    head: int  # object numbers in the letters
+    signature: int
+    drawing: int
+    mediabox: bytes
+
+
+class _Bundle:
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.out = _Writer(handle)
+        self.pages_number = self.out.reserve()
+        self.pages: list[int] = []
+        self.bodies: dict[bytes, _Body] = {}
+        self.faces: dict[str, _Union] = {}
+        self.seen: set[bytes] = set()  # subset names read (a name is a hash of its glyphs)
+        self.resources: dict[bytes, int] = {}
+
+    def add(self, data: bytes) -> None:
+        try:
+            self._add_assembled(data)
+        except (CannotAssemble, ValueError, KeyError, zlib.error):
+            # Not one of ours after all, or not in the form expected: copy it as any PDF.
+            self._add_pages(data)
+
+    @contextlib.contextmanager
+    def _source(self) -> Iterator[None]:
+        """Object numbers of one source file are remembered only while it is read."""
+        self.out.memo = {}
+        try:
+            yield
+        finally:
+            self.out.memo = {}
+
+    # Letters from a shared body, read from their own bytes.
+
+    def _add_assembled(self, data: bytes) -> None:
+        start = data.find(MARK)
+        if start < 0:
+            raise CannotAssemble("not made from a shared body")
+        end = data.index(b"\n", start)
+        length, digest = data[start + len(MARK) : end].split()
+        if int(length) != start or hashlib.sha256(data[:start]).hexdigest().encode() != digest:
+            raise CannotAssemble("the shared part does not match its digest")
+        body = self.bodies.get(digest)
+        if body is None:
+            body = self.bodies[digest] = self._learn_body(data)
+        objects = _own_objects(data, end + 1)
+        forms = []
+        for number in (body.head, body.signature):
+            dictionary, stream = _split_stream(objects[number])
+            forms.append(self._copy_form(dictionary, stream, objects, data))
+        _, drawing = _split_stream(objects[body.drawing])
+        contents = self.out.add(stream_object(b"<<>>", b"q /Body Do Q\n" + drawing), stream=True)
+        self._page(body.mediabox, body.form, forms, contents)
+
+    def _learn_body(self, data: bytes) -> _Body:
+        """The body's drawing becomes a Form XObject of the bundle (once per body)."""
+        with pikepdf.open(io.BytesIO(data)) as pdf, self._source():
+            page = pdf.pages[0]
+            xobjects: Any = page.resources.get(Name.XObject, {})
+            contents = page.obj.Contents
+            if (
+                Name.SupporterHead not in xobjects
+                or not isinstance(contents, pikepdf.Array)
+                or len(contents) < 4
+            ):
+                raise CannotAssemble("not laid out as a shared body")
+            memo: dict[tuple[int, int], int] = {}
+            for font in page.resources.get(Name.Font, {}).values():
+                memo[font.objgen] = self.faces[self._face(font)].numbers[0]
+            self.out.memo.update(memo)
+            resources = {k: v for k, v in page.resources.items() if k not in ("/XObject", "/Font")}
+            others = {
+                k: v
+                for k, v in xobjects.items()
+                if k not in ("/SupporterHead", "/SupporterSignature")
+            }
+            font_refs = b"".join(
+                bytes(Name(name).unparse()) + b" %d 0 R\n" % memo[font.objgen]
+                for name, font in page.resources.get(Name.Font, {}).items()
+            )
+            extra = b"/Font <<\n" + font_refs + b">>\n"
+            if others:
+                extra += b"/XObject " + self.out.dump_dict(others) + b"\n"
+            drawing = b"\n".join(s.read_bytes() for s in list(contents)[1:-2])
+            mediabox = self.out.dump(pikepdf.Array([float(v) for v in page.mediabox]))
+            form = self.out.add(
+                stream_object(
+                    b"<< /Type /XObject /Subtype /Form /BBox %s /Resources %s "
+                    b"/Filter /FlateDecode >>" % (mediabox, self.out.dump_dict(resources, extra)),
+                    zlib.compress(drawing),
+                ),
+                stream=True,
+            )
+            return _Body(
+                form,
+                xobjects.SupporterHead.objgen[0],
+                xobjects.SupporterSignature.objgen[0],
+                contents[-1].objgen[0],
+                mediabox,
+            )
+
+    def _face(self, font: Any) -> str:
+        """Read a font the first time its subset is met; its glyphs join its face's union."""
+        base = bytes(font.get(Name.BaseFont, Name("/unknown")).unparse())
+        face = face_of(base.decode("latin-1"))
+        if base in self.seen and face in self.faces:
+            return face
+        _, parsed = read_face(font, self.out)
+        if face not in self.faces:
+            self.faces[face] = _Union(parsed, [self.out.reserve() for _ in range(5)])
+        self.faces[face].add(parsed.widths, parsed.to_unicode)
+        self.seen.add(base)
+        return face
+
+    def _copy_form(
+        self, dictionary: bytes, stream: bytes, objects: dict[int, bytes], data: bytes
+    ) -> int:
+        """A supporter's form as it is, its fonts replaced by the bundle's, resources shared."""
+        start = dictionary.index(b"/Resources ") + len(b"/Resources ")
+        indirect = re.match(rb"(\d+) 0 R", dictionary[start:])
+        stop = start + indirect.end() if indirect else _dictionary_end(dictionary, start)
+        resources = self._inline(dictionary[start:stop], objects, data)
+        if resources not in self.resources:
+            self.resources[resources] = self.out.add(resources)
+        rewritten = dictionary[:start] + b"%d 0 R" % self.resources[resources] + dictionary[stop:]
+        return self.out.add(rewritten + b"\nstream\n" + stream + b"\nendstream", stream=True)
+
+    def _inline(self, text: bytes, objects: dict[int, bytes], data: bytes) -> bytes:
+        """``text`` with the letter's own objects written in place, fonts made the bundle's."""
+
+        def replace(match: re.Match[bytes]) -> bytes:
+            body = objects.get(int(match.group(1)))
+            if body is None:
+                raise CannotAssemble("a form refers to an object outside the letter's own")
+            if b"/Subtype /Type0" in body:
+                face = self._letter_font(int(match.group(1)), body, objects, data)
+                return b"%d 0 R" % self.faces[face].numbers[0]
+            if b">>\nstream\n" in body:
+                raise CannotAssemble("a stream among a form's resources")
+            return self._inline(body, objects, data)
+
+        return _REF.sub(replace, text)
+
+    def _letter_font(
+        self, number: int, type0: bytes, objects: dict[int, bytes], data: bytes
+    ) -> str:
+        """The face of one of the letter's fonts; its glyphs join the union (once per subset)."""
+        base = re.search(rb"/BaseFont (/\S+)", type0)
+        if base is None:
+            raise CannotAssemble("a font without a name")
+        face = face_of(base.group(1).decode("latin-1"))
+        if face not in self.faces:  # a face the body does not use (another script, say)
+            with pikepdf.open(io.BytesIO(data)) as pdf, self._source():
+                return self._face(pdf.get_object(number, 0))
+        self._letter_glyphs(type0, face, objects)
+        return face
+
+    def _letter_glyphs(self, type0: bytes, face: str, objects: dict[int, bytes]) -> None:
+        base = re.search(rb"/BaseFont (/\S+)", type0)
+        refs = re.search(rb"/DescendantFonts \[(\d+) 0 R\]", type0)
+        cmap_ref = re.search(rb"/ToUnicode (\d+) 0 R", type0)
+        if base is None or refs is None or cmap_ref is None:
+            raise CannotAssemble("a font dictionary in an unexpected form")
+        if base.group(1) in self.seen:
+            return
+        cid_font = objects[int(refs.group(1))]
+        found = re.search(rb"/W \[(.*?)\]\n>>", cid_font, re.S)
+        _, cmap = _split_stream(objects[int(cmap_ref.group(1))])
+        to_unicode = parse_to_unicode(zlib.decompress(cmap))
+        if found is None or to_unicode is None:
+            raise CannotAssemble("a font's widths in an unexpected form")
+        widths = {
+            int(first) + offset: float(width)
+            for first, run in _W_RUN.findall(found.group(1))
+            for offset, width in enumerate(run.split())
+        }
+        self.faces[face].add(widths, to_unicode)
+        self.seen.add(base.group(1))
+
+    # Anything else: pages copied object by object.
+
+    def _add_pages(self, data: bytes) -> None:
+        with pikepdf.open(io.BytesIO(data)) as pdf, self._source():
+            for page in pdf.pages:
+                entries = {
+                    k: v
+                    for k, v in page.obj.items()
+                    if k not in ("/Parent", "/StructParents", "/Annots")
+                }
+                number = self.out.add(
+                    self.out.dump_dict(entries, b"/Parent %d 0 R\n" % self.pages_number)
+                )
+                self.pages.append(number)
+
+    def _page(self, mediabox: bytes, body: int, forms: list[int], contents: int) -> None:
+        self.pages.append(
+            self.out.add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << /XObject << "
+                b"/Body %d 0 R /SupporterHead %d 0 R /SupporterSignature %d 0 R >> >> "
+                b"/Contents %d 0 R >>"
+                % (self.pages_number, mediabox, body, forms[0], forms[1], contents)
+            )
+        )
+
+    def finish(self) -> None:
+        for face, union in self.faces.items():
+            write_font(self.out, union.numbers, face, union.base, union.widths, union.to_unicode)
+        kids = b" ".join(b"%d 0 R" % n for n in self.pages)
+        self.out.put(
+            self.pages_number,
+            b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(self.pages), kids),
+        )
+        root = self.out.add(b"<< /Type /Catalog /Pages %d 0 R >>" % self.pages_number)
+        self.out.finish(root)
+
+
+def _own_objects(data: bytes, start: int) -> dict[int, bytes]:
+    """The objects a letter adds after its shared part, by number, from its xref stream."""
+    tail = data.rindex(b"startxref")
+    xref_at = int(data[tail + len(b"startxref") : data.index(b"%%EOF", tail)])
+    dictionary, table = _split_stream(data[data.index(b" obj\n", xref_at) + 5 :])
+    if b"/W [1 4 2]" not in dictionary:
+        raise CannotAssemble("an unexpected cross-reference stream")
+    rows = zlib.decompress(table)
+    positions = sorted(
+        (offset, number)
+        for number, (kind, offset, _) in enumerate(struct.iter_unpack(">BIH", rows))
+        if kind == 1 and start <= offset < xref_at
+    )
+    found = {}
+    for (offset, number), (following, _) in zip(
+        positions, [*positions[1:], (xref_at, 0)], strict=True
+    ):
+        header = b"%d 0 obj\n" % number
+        if not data.startswith(header, offset) or not data.startswith(b"\nendobj\n", following - 8):
+            raise CannotAssemble("an object where the cross-reference does not expect it")
+        found[number] = data[offset + len(header) : following - 8]
+    return found
+
+
+def _split_stream(body: bytes) -> tuple[bytes, bytes]:
+    """A stream object's dictionary and data (the data by its /Length)."""
+    end = body.index(b">>\nstream\n") + 2
+    dictionary = body[:end]
+    lengths = re.findall(rb"/Length (\d+)", dictionary)
+    if len(lengths) != 1:
+        raise CannotAssemble("a stream without a plain /Length")
+    start = end + len(b"\nstream\n")
+    return dictionary, body[start : start + int(lengths[0])]
+
+
+def _dictionary_end(data: bytes, start: int) -> int:
+    """Where the dictionary opening at ``start`` closes (names and numbers only inside)."""
+    depth = 0
+    index = start
+    while index < len(data):
+        if data.startswith(b"<<", index):
+            depth += 1
+            index += 2
+        elif data.startswith(b">>", index):
+            depth -= 1
+            index += 2
+            if depth == 0:
+                return index
+        elif data[index : index + 1] in (b"(", b"<"):
+            raise CannotAssemble("a string inside a form's resources")
+        else:
+            index += 1
+    raise CannotAssemble("an unterminated dictionary")
+
+
+def _write(handle: IO[bytes], parts: Iterable[bytes | Path]) -> None:
+    bundle = _Bundle(handle)
+    for part in parts:
+        bundle.add(part if isinstance(part, bytes) else part.read_bytes())
+    bundle.finish()
+
+
+def bundle(parts: Sequence[bytes | Path]) -> bytes:
+    """The pages of ``parts`` in one PDF (in memory; see :func:`write_bundle` for big ones)."""
+    buffer = io.BytesIO()
+    _write(buffer, parts)
+    return buffer.getvalue()
+
+
+def write_bundle(path: Path, parts: Iterable[bytes | Path]) -> None:
+    """The pages of ``parts`` in one PDF at ``path``, written as it goes and renamed at the end."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as handle:
+            _write(handle, parts)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write the bundle: {exc.strerror}") from exc
