@@ -324,7 +324,7 @@ class Part:
     head_filter: bytes
     signature: bytes
     signature_filter: bytes
-    resources: list[Any]  # the two pages' /Resources (pikepdf objects)
+    resources: list[Any]  # the two pages' /Resources, only what their drawing names
     glyphs: dict[str, set[int]]
     faces: dict[str, Face]
     font_objgens: dict[tuple[int, int], str]  # font dictionaries in the source -> face

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -164,14 +165,20 @@ def layout_personal(
         try:
             streams = [_content(page) for page in pages]
             glyphs: dict[str, set[int]] = {}
+            own_fonts: dict[tuple[int, int], str] = {}
+            resources = []
             for page, (data, _, _) in zip(pages, streams, strict=True):
+                # Only what this supporter's drawing names: the document's resources are shared
+                # by everyone in it, and a letter must not depend on who else was laid out.
+                page_resources = _used_resources(page.resources, data)
+                resources.append(page_resources)
                 names = {}
-                for name, font in page.resources.get(Name.Font, {}).items():
+                for name, font in page_resources.get(Name.Font, {}).items():
                     if font.objgen not in font_objgens:
                         face, found = read_face(font, Objects())
                         faces.setdefault(face, found)
                         font_objgens[font.objgen] = face
-                    names[name] = font_objgens[font.objgen]
+                    names[name] = own_fonts[font.objgen] = font_objgens[font.objgen]
                 for face, gids in glyphs_used(data, names).items():
                     glyphs.setdefault(face, set()).update(gids)
         except CannotAssemble:
@@ -183,15 +190,32 @@ def layout_personal(
                 head_filter=streams[0][2],
                 signature=streams[1][1],
                 signature_filter=streams[1][2],
-                resources=[page.resources for page in pages],
+                resources=resources,
                 glyphs=glyphs,
                 faces=faces,
-                font_objgens=font_objgens,
+                font_objgens=own_fonts,
                 signer_y=_box_of(document, "signer-zone", 2 * index + 1).position_y,
                 source=source,
             )
         )
     return parts
+
+
+_NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
+
+
+def _used_resources(resources: Any, content: bytes) -> Any:
+    """``resources`` cut down to the entries that ``content`` names."""
+    used = {"/" + name.decode("latin-1") for name in _NAME.findall(content)}
+    kept = pikepdf.Dictionary()
+    for category, entries in resources.items():
+        if isinstance(entries, pikepdf.Dictionary):
+            chosen = {name: value for name, value in entries.items() if name in used}
+            if chosen:
+                kept[category] = pikepdf.Dictionary(chosen)
+        else:
+            kept[category] = entries  # ProcSet and the like
+    return kept
 
 
 def _content(page: Any) -> tuple[bytes, bytes, bytes]:

@@ -1,0 +1,208 @@
+"""Letters written as bytes from a body template, and bundles read back from those bytes."""
+
+from __future__ import annotations
+
+import subprocess
+import warnings
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from appeal_letters.assemble import MARK
+from appeal_letters.bundles import bundle, write_bundle
+from appeal_letters.compose import Composer
+from appeal_letters.letters import RenderOptions, render_letter
+from appeal_letters.load import sender_from_options
+from appeal_letters.models import Campaign, Sender
+from appeal_letters.pdf import PdfRenderer
+from appeal_letters.shared import Body, compose, layout_body, layout_personal
+
+from .conftest import LETTER_DATE
+
+PEOPLE = [
+    sender_from_options("Ana Lima", ["Rua A 1", "1000 Lisboa"], "ana@example.org"),
+    sender_from_options("Zoë Ünal-Øster", ["Rue du Lac 1", "1200 Genève", "Suisse"], None),
+    sender_from_options("Łukasz Wiśniewski", ["ul. Długa 5", "00-001 Warszawa"], None),
+]
+#: A name in Arabic script in an English letter: the supporter's lines use a face (Noto Naskh
+#: Arabic) that the body does not.
+LAYLA = sender_from_options("ليلى حسن", ["12 Example Street", "London"], None)
+
+
+@pytest.fixture(scope="module")
+def tools() -> tuple[Composer, PdfRenderer]:
+    return Composer(), PdfRenderer()
+
+
+def _body(campaign: Campaign, tools: tuple[Composer, PdfRenderer], index: int = 0) -> Body:
+    composer, renderer = tools
+    return layout_body(
+        composer,
+        renderer,
+        campaign,
+        campaign.recipients[index],
+        date=LETTER_DATE,
+        layout="din",
+        language="en",
+    )
+
+
+def _letters(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer], body: Body, senders: list[Sender]
+) -> list[bytes]:
+    composer, renderer = tools
+    parts = layout_personal(
+        composer,
+        renderer,
+        campaign,
+        campaign.recipients[0],
+        senders,
+        date=LETTER_DATE,
+        layout="din",
+        language=body.language,
+        font_scale=body.font_scale,
+    )
+    letters = []
+    for part, sender in zip(parts, senders, strict=True):
+        assert part is not None
+        letters.append(compose(body, part, sender))
+    return letters
+
+
+def _full(campaign: Campaign, tools: tuple[Composer, PdfRenderer], sender: Sender) -> bytes:
+    composer, renderer = tools
+    options = RenderOptions(date=LETTER_DATE, layout="din", language="en")
+    return render_letter(composer, renderer, campaign, campaign.recipients[0], sender, options).pdf
+
+
+def _page(path: Path, number: int | None = None) -> tuple[bytes, bytes]:
+    """What a reader gets from one page: text (pdftotext) and pixels (pdftoppm)."""
+    pages = ["-f", str(number), "-l", str(number)] if number else []
+    text = subprocess.run(
+        ["pdftotext", "-layout", *pages, str(path), "-"], capture_output=True, check=True
+    ).stdout
+    pixels = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "50", *pages, str(path)], capture_output=True, check=True
+    ).stdout
+    return text.rstrip(b"\f\n"), pixels
+
+
+def _clean(path: Path) -> None:
+    """The file reads without a single complaint from qpdf (through pikepdf) or pypdf."""
+    with pikepdf.open(path) as pdf:
+        assert pdf.check_pdf_syntax() == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reader = pypdf.PdfReader(path, strict=True)
+        for page in reader.pages:
+            page.extract_text()
+
+
+def test_a_letter_does_not_depend_on_who_else_was_laid_out_with_it(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    # A batch resumed after a crash lays out other groups of supporters: the same letter must
+    # come out byte for byte.
+    body = _body(campaign, tools)
+    together = _letters(campaign, tools, body, PEOPLE)
+    reordered = _letters(campaign, tools, body, [PEOPLE[2], PEOPLE[1]])
+    alone = _letters(campaign, tools, body, [PEOPLE[1]])
+    assert together[1] == reordered[1] == alone[0]
+    assert together[2] == reordered[0]
+    assert len({*together}) == 3
+
+
+def test_letters_are_valid_pdfs_with_one_subset_per_face(
+    tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    body = _body(campaign, tools)
+    for number, letter in enumerate(_letters(campaign, tools, body, PEOPLE)):
+        path = tmp_path / f"{number}.pdf"
+        path.write_bytes(letter)
+        _clean(path)
+        fonts = subprocess.run(
+            ["pdffonts", str(path)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
+        faces = [line.split()[0].split("+")[1] for line in fonts]
+        # One subset per face for body and supporter together, as in a letter laid out in full.
+        assert sorted(faces) == ["Letter-Serif", "Letter-Serif-Bold"]
+        assert len(letter) <= 25 * 1024
+
+
+def test_a_name_in_another_script_adds_its_face(
+    tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    body = _body(campaign, tools)
+    [shared] = _letters(campaign, tools, body, [LAYLA])
+    (tmp_path / "shared.pdf").write_bytes(shared)
+    (tmp_path / "full.pdf").write_bytes(_full(campaign, tools, LAYLA))
+    assert _page(tmp_path / "shared.pdf") == _page(tmp_path / "full.pdf")
+    assert "ليلى حسن" in pypdf.PdfReader(tmp_path / "shared.pdf").pages[0].extract_text()
+    _clean(tmp_path / "shared.pdf")
+    fonts = subprocess.run(
+        ["pdffonts", str(tmp_path / "shared.pdf")], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Letter-Arabic-Bold" in fonts  # the name in the letterhead and signature
+    assert "Letter-Arabic " in fonts  # and in the return address
+
+
+def test_a_bundle_mixes_shared_and_full_letters_page_for_page(
+    tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    body = _body(campaign, tools)
+    other = _body(campaign, tools, 1)
+    letters = _letters(campaign, tools, body, [*PEOPLE, LAYLA])
+    parts: list[bytes | Path] = [
+        letters[0],
+        _full(campaign, tools, PEOPLE[1]),  # laid out in full: copied page by page
+        *_letters(campaign, tools, other, PEOPLE[:1]),  # another body
+        letters[3],  # a face the first letters do not use
+        letters[2],
+    ]
+    for number, part in enumerate(parts):
+        assert isinstance(part, bytes)
+        (tmp_path / f"{number}.pdf").write_bytes(part)
+    path = tmp_path / "bundles" / "bundle.pdf"
+    write_bundle(path, [tmp_path / f"{n}.pdf" for n in range(len(parts))])
+    assert path.read_bytes() == bundle(parts)  # from files or bytes: the same
+    _clean(path)
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) == len(parts)
+    for number in range(len(parts)):
+        assert _page(path, number + 1) == _page(tmp_path / f"{number}.pdf"), number
+    bodies = {
+        page["/Resources"]["/XObject"].raw_get("/Body").idnum
+        for page in reader.pages
+        if "/Body" in page["/Resources"].get("/XObject", {})
+    }
+    assert len(bodies) == 2  # the two authorities' texts, each once
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    # One font per face for every shared letter; the letter laid out in full keeps its own.
+    assert sorted(line.split()[0].split("+")[1] for line in fonts) == [
+        "Letter-Arabic",
+        "Letter-Arabic-Bold",
+        "Letter-Serif",
+        "Letter-Serif",
+        "Letter-Serif-Bold",
+        "Letter-Serif-Bold",
+    ]
+
+
+def test_a_letter_whose_shared_part_does_not_match_is_copied_as_any_pdf(
+    tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    [letter] = _letters(campaign, tools, _body(campaign, tools), PEOPLE[:1])
+    start = letter.index(MARK)
+    digest_at = letter.index(b" ", start + len(MARK)) + 1
+    altered = letter[:digest_at] + b"0" * 64 + letter[digest_at + 64 :]
+    (tmp_path / "letter.pdf").write_bytes(letter)
+    path = tmp_path / "bundle.pdf"
+    path.write_bytes(bundle([altered]))
+    _clean(path)
+    assert _page(path, 1) == _page(tmp_path / "letter.pdf")
+    page = pypdf.PdfReader(path).pages[0]
+    assert "/Body" not in page["/Resources"].get("/XObject", {})  # not read as a shared letter
