@@ -5,7 +5,8 @@ memory, bytes per letter and bundle size for:
 - the naive loop: one WeasyPrint document per letter, one after the other, in one process;
 - `appeal-letters batch` end to end as a fresh process (letters, bundles, manifest), from
   shared bodies (the default) and with --full-layout;
-- the same with a personal paragraph for every supporter (such letters are laid out in full).
+- the same with a personal paragraph for every supporter (such letters are laid out in full);
+- one authority's bundle of 2,000 letters (its size).
 
     python bench/batch.py [--supporters 1000] [--naive-sample 100]
 """
@@ -186,6 +187,9 @@ def main() -> None:
     parser.add_argument(
         "--naive-sample", type=int, default=100, help="letters timed in the naive loop (it is slow)"
     )
+    parser.add_argument(
+        "--bundle-letters", type=int, default=2000, help="size of the one-authority bundle measured"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp)
@@ -228,6 +232,14 @@ def main() -> None:
                 f"{peak:.0f} MB; {sum(sizes) / len(sizes) / 1024:.1f} KB per letter; largest "
                 f"bundle {max(bundles) / 1024 / 1024:.1f} MB"
             )
+        # One authority's bundle of many letters: the body is stored once, fonts once per face.
+        make_supporters(workspace / "many.csv", args.bundle_letters, paragraph=False)
+        seconds, letters, _ = run_batch(workspace, "many.csv", "many", "--recipient", "president")
+        [size] = folder_bytes(workspace / "many" / "bundles", "*.pdf")
+        print(
+            f"bundle of {letters} letters to one authority: {size / 1024 / 1024:.2f} MB "
+            f"({size / letters / 1024:.2f} KB a letter; batch run {seconds:.1f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any
 
 import pypdf
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from appeal_letters.cli import main
@@ -314,3 +315,26 @@ def _fonts_of(page: Any) -> list[tuple[str, Any]]:
             if "/Resources" in xobject:
                 pending.append(xobject["/Resources"])
     return found
+
+
+def test_letters_that_fall_back_to_another_language_are_reported(workspace: Path) -> None:
+    appeal = yaml.safe_load((workspace / "appeal.yaml").read_text(encoding="utf-8"))
+    del appeal["translations"]["es"]["summary"]
+    (workspace / "appeal.yaml").write_text(yaml.safe_dump(appeal, allow_unicode=True))
+    source = workspace / "supporters.csv"
+    source.write_text(
+        "Name,Address,City,Country,Language\n"
+        "Ana Lima,Rua A 1,Lisboa,PT,es\nJan Novák,Na Příkopě 3,Praha,CZ,fr\n",
+        encoding="utf-8",
+    )
+    code, out, _ = batch(
+        "--supporters", str(source), "--out", "out", "--recipient", "president", "--no-bundles"
+    )
+    assert code == 0, out
+    assert (
+        "warning: 1 letter to Mr Vladimir Putin in 'en', not 'es': the appeal lacks "
+        "translations.es.summary" in out
+    )
+    assert "not 'fr'" not in out
+    languages = {r["language"] for r in manifest(workspace / "out")}
+    assert languages == {"en", "fr"}

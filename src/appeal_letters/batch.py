@@ -39,8 +39,9 @@ from .shared import compose as compose_shared
 from .supporters import Supporter
 
 PROGRESS = "progress.jsonl"
-#: A worker process is replaced after this many letters: WeasyPrint keeps memory per document.
-LETTERS_PER_WORKER = 2000
+#: A worker process is replaced after laying out about this many documents: WeasyPrint keeps
+#: some memory per document (about 0.2 MB), so a long-lived worker would grow without end.
+DOCUMENTS_PER_WORKER = 250
 #: At most this many supporters' personal lines are laid out in one document (one task).
 SUPPORTERS_PER_CHUNK = 25
 
@@ -83,6 +84,9 @@ class BatchResult:
     skipped: int = 0
     failed: list[tuple[int, str, str]] = field(default_factory=list)  # row, recipient, reason
     per_authority: Counter[str] = field(default_factory=Counter)
+    #: (recipient, language asked for, language used) -> letters that fell back to another
+    #: language because the appeal lacks a translation
+    fallbacks: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     bundles: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -363,12 +367,20 @@ def run_batch(
                 [job for group in groups[i : i + size] for job in group]
                 for i in range(0, len(groups), size)
             ]
+            # A letter laid out in full is a document; a shared-body letter shares a few per chunk.
+            full = sum(
+                1
+                for job in jobs
+                if (job.recipient.id, *_layout_and_language(job, options)) not in state["bodies"]
+                or job.supporter.sender.paragraph
+            )
+            documents_per_chunk = 2 + full * len(chunks[0]) / max(1, len(jobs)) if chunks else 1
             batches = fork_map(
                 _render_chunk,
                 chunks,
                 state,
                 workers=options.workers,
-                tasks_per_worker=max(1, LETTERS_PER_WORKER // (len(recipients) * size)),
+                tasks_per_worker=max(1, int(DOCUMENTS_PER_WORKER // documents_per_chunk)),
             )
             letters = (o for outcomes in batches for o in outcomes)
             for count, outcome in enumerate(letters, start=1):
@@ -389,6 +401,12 @@ def run_batch(
             if (s.key, r.id) in finished
         ]
         result.per_authority = Counter(d.recipient_id for d in ordered)
+        by_id = {r.id: r for r in recipients}
+        asked = {s.key: options.language or s.language for s in supporters}
+        for d in ordered:
+            wanted = asked[d.supporter_key] or by_id[d.recipient_id].language
+            if d.language != wanted:
+                result.fallbacks[d.recipient_id, wanted, d.language] += 1
         _write_manifest(folder, campaign.appeal.code, ordered)
         if options.bundles:
             result.bundles = _write_bundles(

@@ -145,6 +145,11 @@ def batch(
     ]
     lines += [f"  {names.get(rid, rid)}: {n} letters" for rid, n in result.per_authority.items()]
     lines += [f"  failed: row {row}, {rid}: {reason}" for row, rid, reason in result.failed]
+    lines += [
+        f"  warning: {n} letter{'s' if n != 1 else ''} to {names.get(rid, rid)} in '{used}', not "
+        f"'{wanted}': the appeal lacks {', '.join(campaign.appeal.missing_in(wanted))}"
+        for (rid, wanted, used), n in sorted(result.fallbacks.items())
+    ]
     if read.rejected:
         lines.append(f"  rejected rows are in {rejected_file}: fix them and run again")
     summary = "\n".join(lines) + "\n"
