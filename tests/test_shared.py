@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import pikepdf
 import pypdf
 import pytest
 
@@ -98,6 +102,7 @@ def test_shared_body_letter_equals_the_full_letter(
             assert len(reader.pages) == 1
             assert reader.metadata is not None and reader.metadata.author == who.name
             assert reader.trailer["/Root"]["/Lang"] == body.language
+            assert structure(shared) == structure(full.pdf), (recipient.id, who.name)
 
 
 def test_a_long_address_needs_the_full_layout(
@@ -126,7 +131,31 @@ def test_a_long_address_needs_the_full_layout(
     assert [part is None for part in parts] == [False, True, False]
 
 
-def test_shared_letter_is_tagged_but_does_not_claim_pdf_ua(
+def structure(pdf: bytes) -> list[str]:
+    """The structure tree in reading order: each element's tag, depth and marked-content count."""
+    found: list[str] = []
+
+    def walk(element: Any, depth: int) -> None:
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+        marked = sum(
+            1
+            for k in kids
+            if isinstance(k, int) or (isinstance(k, pikepdf.Dictionary) and "/MCID" in k)
+        )
+        found.append(f"{'  ' * depth}{element.S} {marked}")
+        for kid in kids:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                walk(kid, depth + 1)
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        top = document.Root.StructTreeRoot.K
+        for element in top if isinstance(top, pikepdf.Array) else [top]:
+            walk(element, 0)
+    return found
+
+
+def test_shared_letter_is_tagged_throughout_and_claims_pdf_ua(
     tmp_path: Path, campaign: Campaign, sender: Sender, tools: tuple[Composer, PdfRenderer]
 ) -> None:
     composer, renderer = tools
@@ -145,19 +174,32 @@ def test_shared_letter_is_tagged_but_does_not_claim_pdf_ua(
         language="en",
         font_scale=body.font_scale,
     )
-    path = tmp_path / "letter.pdf"
-    path.write_bytes(compose(body, part, sender))
-    reader = pypdf.PdfReader(path)
-    root = reader.trailer["/Root"]
-    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
-    xmp = root["/Metadata"].get_object().get_data()
-    assert b"pdfuaid:part" not in xmp and b"Jane Doe" in xmp
+    letter = compose(body, part, sender)
+    with pikepdf.open(io.BytesIO(letter)) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        root = pdf.Root
+        assert bool(root.MarkInfo.Marked)
+        xmp = root.Metadata.read_bytes()
+        assert b"pdfuaid:part" in xmp and b"Jane Doe" in xmp
+        # Every marked-content id drawn by the supporter's forms leads, through the parent tree,
+        # to the element that refers to it with that form and id, and back.
+        nums = list(root.StructTreeRoot.ParentTree.Nums)
+        tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        page = pdf.pages[0]
+        for name in ("/SupporterHead", "/SupporterSignature"):
+            form = page.resources.XObject[name]
+            drawn = [int(m) for m in re.findall(rb"/MCID (\d+)", form.read_bytes())]
+            assert drawn, name
+            owners = tree[int(form.StructParents)]
+            assert len(owners) == len(drawn)
+            for mcid in drawn:
+                refs = [
+                    k
+                    for k in owners[mcid].K
+                    if isinstance(k, pikepdf.Dictionary) and k.get("/MCID") == mcid
+                ]
+                assert len(refs) == 1 and refs[0].Stm.objgen == form.objgen
     full = render_letter(
         composer, renderer, campaign, recipient, sender, RenderOptions(date=LETTER_DATE)
     )
-    full_path = tmp_path / "full.pdf"
-    full_path.write_bytes(full.pdf)
-    assert (
-        b"pdfuaid:part"
-        in pypdf.PdfReader(full_path).trailer["/Root"]["/Metadata"].get_object().get_data()
-    )
+    assert structure(letter) == structure(full.pdf)

@@ -34,6 +34,7 @@ from .fonts import (
     to_unicode_cmap,
     widths_array,
 )
+from .tagging import BodyTags, PartTags, body_tags, write_tags, write_untagged
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 CREATOR_MARK = "APPEAL-LETTERS-SUPPORTER-NAME"
@@ -193,6 +194,8 @@ class BodyTemplate:
     faces: dict[str, tuple[Face, list[int]]]  # face -> widths etc., its five object numbers
     info_entries: bytes  # the document information without /Author
     xmp: bytes  # XMP metadata with CREATOR_MARK where the supporter's name goes
+    xmp_tagged: bytes  # the same, still claiming PDF/UA (for letters tagged throughout)
+    tags: BodyTags | None  # where the supporter's struct elements go
     bbox: bytes
     signer_y: float
     marker: bytes  # after the shared objects: lets a bundle recognise the body (see MARK)
@@ -231,6 +234,7 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
             overrides[font.objgen] = numbers[0]
             font_refs.append(bytes(Name(name).unparse()) + b" %d 0 R\n" % numbers[0])
         objects.memo.update(overrides)
+        tags = body_tags(pdf, objects, page_number)
         root_number = objects.dump(root).split()[0]
         # The page: its own resources plus the supporter's forms, its drawing kept to itself.
         resources = {k: v for k, v in page.resources.items() if k not in ("/Font", "/XObject")}
@@ -263,6 +267,8 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
         ]
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["dc:creator"] = [CREATOR_MARK]
+        xmp_tagged = root.Metadata.read_bytes()
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             if "pdfuaid:part" in meta:
                 del meta["pdfuaid:part"]
         xmp = root.Metadata.read_bytes()
@@ -282,6 +288,8 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
         faces,
         info_entries,
         xmp,
+        xmp_tagged if tags else xmp,
+        tags,
         bbox,
         signer_y,
         marker,
@@ -329,6 +337,7 @@ class Part:
     faces: dict[str, Face]
     font_objgens: dict[tuple[int, int], str]  # font dictionaries in the source -> face
     signer_y: float
+    tags: PartTags | None = None  # the supporter's struct elements
     source: Any = None  # the pikepdf.Pdf the resources belong to, kept open
     cache: dict[Any, bytes] = field(default_factory=dict)
 
@@ -355,14 +364,34 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
             if gid in own.to_unicode:
                 to_unicode.setdefault(gid, own.to_unicode[gid])
         write_font(objects, nums, face, base, widths, to_unicode)
-    for number, data, filter_, resources in (
-        (body.head, part.head, part.head_filter, part.resources[0]),
-        (body.signature, part.signature, part.signature_filter, part.resources[1]),
+    tagged = body.tags is not None and part.tags is not None
+    keys: tuple[int, int] | tuple[None, None] = (None, None)
+    if body.tags is not None:
+        if part.tags is not None:
+            try:
+                keys = write_tags(objects, body.tags, part.tags, body.head, body.signature)
+            except ValueError:
+                tagged = False
+        if not tagged:
+            write_untagged(objects, body.tags)
+    for number, data, filter_, resources, key in (
+        (body.head, part.head, part.head_filter, part.resources[0], keys[0]),
+        (body.signature, part.signature, part.signature_filter, part.resources[1], keys[1]),
     ):
-        dictionary = b"<< /Type /XObject /Subtype /Form /BBox %s %s/Resources %s >>" % (
+        # The same supporter's resources come back with the same font numbers in many letters.
+        cache_key = (number == body.head, tuple(sorted(objects.memo.items())))
+        dumped = part.cache.get(cache_key)
+        if dumped is None:
+            before = objects.next
+            dumped = objects.dump(resources)
+            if objects.next == before:  # nothing of its own to write: the bytes can be reused
+                part.cache[cache_key] = dumped
+        parents = b"/StructParents %d " % key if key is not None else b""
+        dictionary = b"<< /Type /XObject /Subtype /Form /BBox %s %s%s/Resources %s >>" % (
             body.bbox,
             filter_,
-            objects.dump(resources),
+            parents,
+            dumped,
         )
         objects.put(number, stream_object(dictionary, data), stream=True)
     shift = (body.signer_y - part.signer_y) * 0.75
@@ -370,7 +399,9 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
     objects.put(body.drawing, stream_object(b"<<>>", drawing), stream=True)
     author_string = bytes(pikepdf.String(author).unparse())
     objects.put(body.info, b"<<" + body.info_entries + b"/Author " + author_string + b"\n>>")
-    xmp = body.xmp.replace(CREATOR_MARK.encode(), escape(author).encode("utf-8"))
+    xmp = (body.xmp_tagged if tagged else body.xmp).replace(
+        CREATOR_MARK.encode(), escape(author).encode("utf-8")
+    )
     objects.put(
         body.metadata,
         stream_object(b"<< /Type /Metadata /Subtype /XML >>", xmp),

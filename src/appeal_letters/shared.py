@@ -38,6 +38,7 @@ from .errors import RenderError
 from .letters import RenderOptions, fit_on_one_page
 from .models import Campaign, Recipient, Sender
 from .pdf import PdfRenderer
+from .tagging import part_tags
 
 SIGNATURE_ZONE = "signature"
 PX_TO_PT = 0.75
@@ -195,6 +196,7 @@ def layout_personal(
                 faces=faces,
                 font_objgens=own_fonts,
                 signer_y=_box_of(document, "signer-zone", 2 * index + 1).position_y,
+                tags=part_tags(source, index),
                 source=source,
             )
         )

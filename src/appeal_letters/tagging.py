@@ -1,0 +1,206 @@
+"""Keep letters made from a shared body fully tagged (PDF/UA): the supporter's lines join the
+body's structure tree where a letter laid out in full has them.
+
+WeasyPrint tags the body and each document of supporters' lines. The supporter's letterhead
+becomes the first element of the letter's document element (as the ``<header>`` is in a whole
+letter), the return address goes into the body's empty return-line paragraph, and the signature
+lines into the body's empty signature zone. Their marked content lives in the two Form XObjects,
+so they are referred to with marked-content references (``/Stm``) and the forms get their own
+entries in the parent tree. When a template gives a tree of another shape, nothing is guessed:
+the letter is made without these tags and does not claim PDF/UA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pikepdf
+from pikepdf import Name
+
+if TYPE_CHECKING:
+    from .assemble import Objects
+
+
+def _kids(element: Any) -> list[Any]:
+    kids = element.get(Name.K)
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _elements(element: Any) -> Iterator[Any]:
+    """Struct elements below ``element`` in document order (itself first)."""
+    yield element
+    for kid in _kids(element):
+        if isinstance(kid, pikepdf.Dictionary) and Name.S in kid:
+            yield from _elements(kid)
+
+
+def _is_empty(element: Any) -> bool:
+    return not _kids(element)
+
+
+@dataclass(frozen=True)
+class BodyTags:
+    """Where a body's letters take their supporter's struct elements, numbered for the letter."""
+
+    document: int
+    document_entries: bytes  # the dictionary without /K, ready to close
+    document_kids: bytes
+    return_line: int
+    return_line_entries: bytes
+    signer_zone: int
+    signer_zone_entries: bytes
+    parent_tree: int
+    parent_tree_nums: bytes
+    next_key: int
+    page: int
+
+
+def body_tags(pdf: Any, objects: Objects, page_number: int) -> BodyTags | None:
+    """Find the body's document element, return-line paragraph and signature zone.
+
+    Their numbers are reserved in ``objects`` (they are written anew for every letter). None if
+    the tree is not the shape the letter template gives.
+    """
+    tree = pdf.Root.get(Name.StructTreeRoot)
+    if tree is None or Name.ParentTree not in tree:
+        return None
+    top = _kids(tree)
+    if len(top) != 1 or str(top[0].get(Name.S)) != "/Document":
+        return None
+    document = top[0]
+    order = list(_elements(document))
+    paragraphs = [e for e in order if str(e.S) == "/P"]
+    zones = [e for e in order if str(e.S) == "/Div" and _is_empty(e)]
+    if not paragraphs or not _is_empty(paragraphs[0]) or not zones:
+        return None
+    return_line, signer_zone = paragraphs[0], zones[-1]
+    nums = list(tree.ParentTree.get(Name.Nums, []))
+    if Name.Kids in tree.ParentTree or not nums:
+        return None
+    numbers = {}
+    for element in (document, return_line, signer_zone, tree.ParentTree):
+        numbers[element.objgen] = objects.memo[element.objgen] = objects.reserve()
+
+    def entries(element: Any) -> bytes:
+        return objects.dump_dict({k: v for k, v in element.items() if k != "/K"})
+
+    return BodyTags(
+        numbers[document.objgen],
+        entries(document),
+        b" ".join(objects.dump(kid) for kid in _kids(document)),
+        numbers[return_line.objgen],
+        entries(return_line),
+        numbers[signer_zone.objgen],
+        entries(signer_zone),
+        numbers[tree.ParentTree.objgen],
+        b" ".join(objects.dump(item) for item in nums),
+        max(int(nums[i]) for i in range(0, len(nums), 2)) + 1,
+        page_number,
+    )
+
+
+@dataclass(frozen=True)
+class PartTags:
+    """A supporter's struct elements in a document of supporters' lines."""
+
+    letterhead: Any
+    return_line: list[Any]
+    signer: list[Any]
+    pages: tuple[Any, Any]  # the supporter's two pages (for telling their MCIDs apart)
+
+
+def part_tags(pdf: Any, index: int) -> PartTags | None:
+    """The struct elements of the ``index``-th supporter's two pages, or None."""
+    tree = pdf.Root.get(Name.StructTreeRoot)
+    top = _kids(tree) if tree is not None else []
+    if len(top) != 1:
+        return None
+    sections = _kids(top[0])
+    if len(sections) < 2 * index + 2:
+        return None
+    sheet, main = sections[2 * index], sections[2 * index + 1]
+    parts = [k for k in _kids(sheet) if isinstance(k, pikepdf.Dictionary)]
+    zones = [e for e in _elements(main) if str(e.S) == "/Div" and not _is_empty(e)]
+    if len(parts) != 2 or not zones:
+        return None
+    paragraphs = [e for e in _elements(parts[1]) if str(e.S) == "/P"]
+    if not paragraphs:
+        return None
+    signer = [k for k in _kids(zones[-1]) if isinstance(k, pikepdf.Dictionary)]
+    return PartTags(
+        parts[0],
+        [k for k in _kids(paragraphs[0]) if isinstance(k, pikepdf.Dictionary)],
+        signer,
+        (pdf.pages[2 * index].obj, pdf.pages[2 * index + 1].obj),
+    )
+
+
+def write_tags(
+    objects: Objects, body: BodyTags, part: PartTags, head: int, signature: int
+) -> tuple[int, int]:
+    """Write this letter's document element, return line, signature zone and parent tree.
+
+    Returns the parent-tree keys of the head and signature forms (their /StructParents).
+    """
+    forms = {part.pages[0].objgen: head, part.pages[1].objgen: signature}
+    by_form: dict[int, dict[int, int]] = {head: {}, signature: {}}
+
+    def copy(element: Any, parent: int) -> bytes:
+        number = objects.reserve()
+        kids: list[bytes] = []
+        page = element.get(Name.Pg)
+        for kid in _kids(element):
+            if isinstance(kid, int):
+                if page is None or page.objgen not in forms:
+                    raise ValueError("marked content outside the supporter's pages")
+                form = forms[page.objgen]
+                by_form[form][kid] = number
+                kids.append(
+                    b"<< /Type /MCR /Pg %d 0 R /Stm %d 0 R /MCID %d >>" % (body.page, form, kid)
+                )
+            elif isinstance(kid, pikepdf.Dictionary) and Name.S in kid:
+                kids.append(copy(kid, number))
+            else:
+                raise ValueError("a struct element kid of an unexpected kind")
+        entries = {k: v for k, v in element.items() if k not in ("/K", "/P", "/Pg")}
+        objects.put(
+            number,
+            objects.dump_dict(
+                entries,
+                b"/P %d 0 R\n/Pg %d 0 R\n/K [%s]\n" % (parent, body.page, b" ".join(kids)),
+            ),
+        )
+        return b"%d 0 R" % number
+
+    letterhead = copy(part.letterhead, body.document)
+    returns = [copy(e, body.return_line) for e in part.return_line]
+    signers = [copy(e, body.signer_zone) for e in part.signer]
+    for number, entries, kids in (
+        (body.document, body.document_entries, [letterhead, body.document_kids]),
+        (body.return_line, body.return_line_entries, returns),
+        (body.signer_zone, body.signer_zone_entries, signers),
+    ):
+        objects.put(number, entries[:-2] + b"/K [%s]\n>>" % b" ".join(kids))
+    nums = [body.parent_tree_nums]
+    for key, form in ((body.next_key, head), (body.next_key + 1, signature)):
+        mcids = by_form[form]
+        if sorted(mcids) != list(range(len(mcids))):
+            raise ValueError("the marked-content ids of a form are not 0, 1, 2...")
+        nums.append(b"%d [%s]" % (key, b" ".join(b"%d 0 R" % mcids[i] for i in sorted(mcids))))
+    objects.put(body.parent_tree, b"<< /Nums [%s] >>" % b" ".join(nums))
+    return body.next_key, body.next_key + 1
+
+
+def write_untagged(objects: Objects, body: BodyTags) -> None:
+    """The body's own elements unchanged, for a letter whose supporter's lines are not tagged."""
+    for number, entries, kids in (
+        (body.document, body.document_entries, body.document_kids),
+        (body.return_line, body.return_line_entries, b""),
+        (body.signer_zone, body.signer_zone_entries, b""),
+    ):
+        objects.put(number, entries[:-2] + b"/K [%s]\n>>" % kids)
+    objects.put(body.parent_tree, b"<< /Nums [%s] >>" % body.parent_tree_nums)
