@@ -454,9 +454,31 @@ def _font_tables(
 def _finish(body: BodyTemplate, objects: Objects) -> bytes:
     out = bytearray(body.prefix + body.marker)
     entries = dict(body.entries)
+    plain = []
     for number in sorted(objects.bodies):
-        entries[number] = (1, len(out), 0)
-        out += b"%d 0 obj\n" % number + objects.bodies[number] + b"\nendobj\n"
+        if number in objects.streams:
+            entries[number] = (1, len(out), 0)
+            out += b"%d 0 obj\n" % number + objects.bodies[number] + b"\nendobj\n"
+        else:
+            plain.append(number)
+    if plain:  # the letter's own dictionaries, compressed together
+        holder = objects.reserve()
+        offsets, data = [], bytearray()
+        for index, number in enumerate(plain):
+            offsets.append(b"%d %d" % (number, len(data)))
+            data += objects.bodies[number] + b"\n"
+            entries[number] = (2, holder, index)
+        head = b" ".join(offsets) + b"\n"
+        entries[holder] = (1, len(out), 0)
+        out += (
+            b"%d 0 obj\n" % holder
+            + stream_object(
+                b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode >>"
+                % (len(plain), len(head)),
+                zlib.compress(head + bytes(data)),
+            )
+            + b"\nendobj\n"
+        )
     identifier = hashlib.md5(out, usedforsecurity=False).hexdigest().encode()
     xref_number = objects.reserve()
     entries[xref_number] = (1, len(out), 0)

@@ -323,16 +323,19 @@ class _Bundle:
 
 
 def _own_objects(data: bytes, start: int) -> dict[int, bytes]:
-    """The objects a letter adds after its shared part, by number, from its xref stream."""
+    """The objects a letter adds after its shared part, by number, from its xref stream.
+
+    Streams stand on their own; the letter's dictionaries sit in one object stream of its own.
+    """
     tail = data.rindex(b"startxref")
     xref_at = int(data[tail + len(b"startxref") : data.index(b"%%EOF", tail)])
     dictionary, table = _split_stream(data[data.index(b" obj\n", xref_at) + 5 :])
     if b"/W [1 4 2]" not in dictionary:
         raise CannotAssemble("an unexpected cross-reference stream")
-    rows = zlib.decompress(table)
+    rows = list(struct.iter_unpack(">BIH", zlib.decompress(table)))
     positions = sorted(
         (offset, number)
-        for number, (kind, offset, _) in enumerate(struct.iter_unpack(">BIH", rows))
+        for number, (kind, offset, _) in enumerate(rows)
         if kind == 1 and start <= offset < xref_at
     )
     found = {}
@@ -343,6 +346,19 @@ def _own_objects(data: bytes, start: int) -> dict[int, bytes]:
         if not data.startswith(header, offset) or not data.startswith(b"\nendobj\n", following - 8):
             raise CannotAssemble("an object where the cross-reference does not expect it")
         found[number] = data[offset + len(header) : following - 8]
+    holders = {container for kind, container, _ in rows if kind == 2 and container in found}
+    for holder in holders:
+        dictionary, packed = _split_stream(found.pop(holder))
+        first = re.search(rb"/First (\d+)", dictionary)
+        if b"/Type /ObjStm" not in dictionary or first is None:
+            raise CannotAssemble("an unexpected object stream")
+        content = zlib.decompress(packed)
+        pairs = [int(n) for n in content[: int(first.group(1))].split()]
+        starts = [int(first.group(1)) + o for o in pairs[1::2]]
+        for number, begin, end in zip(
+            pairs[0::2], starts, [*starts[1:], len(content)], strict=True
+        ):
+            found[number] = content[begin:end].rstrip(b"\n")
     return found
 
 
