@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pikepdf
@@ -206,3 +207,38 @@ def test_a_letter_whose_shared_part_does_not_match_is_copied_as_any_pdf(
     assert _page(path, 1) == _page(tmp_path / "letter.pdf")
     page = pypdf.PdfReader(path).pages[0]
     assert "/Body" not in page["/Resources"].get("/XObject", {})  # not read as a shared letter
+
+
+def test_untagged_supporter_lines_drop_the_pdf_ua_claim_only(
+    tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    # A template of one's own may give a structure tree that cannot be joined: such letters
+    # read and look the same, the body stays tagged, and they do not claim PDF/UA.
+    composer, renderer = tools
+    body = _body(campaign, tools)
+    [part] = layout_personal(
+        composer,
+        renderer,
+        campaign,
+        campaign.recipients[0],
+        PEOPLE[:1],
+        date=LETTER_DATE,
+        layout="din",
+        language="en",
+        font_scale=body.font_scale,
+    )
+    assert part is not None and part.tags is not None
+    tagged, untagged = (
+        compose(body, part, PEOPLE[0]),
+        compose(body, replace(part, tags=None), PEOPLE[0]),
+    )
+    for name, letter in (("tagged", tagged), ("untagged", untagged)):
+        (tmp_path / f"{name}.pdf").write_bytes(letter)
+        _clean(tmp_path / f"{name}.pdf")
+    assert _page(tmp_path / "tagged.pdf") == _page(tmp_path / "untagged.pdf")
+    with pikepdf.open(tmp_path / "untagged.pdf") as pdf:
+        assert b"pdfuaid:part" not in pdf.Root.Metadata.read_bytes()
+        assert len(list(pdf.Root.StructTreeRoot.ParentTree.Nums)) == 2  # the body's page only
+    with pikepdf.open(tmp_path / "tagged.pdf") as pdf:
+        assert b"pdfuaid:part" in pdf.Root.Metadata.read_bytes()
+        assert len(list(pdf.Root.StructTreeRoot.ParentTree.Nums)) == 6  # and the two forms

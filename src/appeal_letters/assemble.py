@@ -366,14 +366,10 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
         write_font(objects, nums, face, base, widths, to_unicode)
     tagged = body.tags is not None and part.tags is not None
     keys: tuple[int, int] | tuple[None, None] = (None, None)
-    if body.tags is not None:
-        if part.tags is not None:
-            try:
-                keys = write_tags(objects, body.tags, part.tags, body.head, body.signature)
-            except ValueError:
-                tagged = False
-        if not tagged:
-            write_untagged(objects, body.tags)
+    if body.tags is not None and part.tags is not None:
+        keys = write_tags(objects, body.tags, part.tags, body.head, body.signature)
+    elif body.tags is not None:
+        write_untagged(objects, body.tags)
     for number, data, filter_, resources, key in (
         (body.head, part.head, part.head_filter, part.resources[0], keys[0]),
         (body.signature, part.signature, part.signature_filter, part.resources[1], keys[1]),

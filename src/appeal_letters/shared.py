@@ -196,7 +196,7 @@ def layout_personal(
                 faces=faces,
                 font_objgens=own_fonts,
                 signer_y=_box_of(document, "signer-zone", 2 * index + 1).position_y,
-                tags=part_tags(source, index),
+                tags=part_tags(source, index, Objects(), (streams[0][0], streams[1][0])),
                 source=source,
             )
         )

@@ -12,6 +12,7 @@ the letter is made without these tags and does not claim PDF/UA.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -104,17 +105,29 @@ def body_tags(pdf: Any, objects: Objects, page_number: int) -> BodyTags | None:
 
 
 @dataclass(frozen=True)
+class _Node:
+    """A struct element to copy: its entries (without /K, /P, /Pg) and what it holds."""
+
+    entries: bytes
+    parent: int  # index of the parent node; -1, -2, -3: letterhead, return line, signer zone
+    kids: tuple[tuple[str, int, int], ...]  # ("mcid", form 0 or 1, id) or ("node", index, 0)
+
+
+@dataclass(frozen=True)
 class PartTags:
-    """A supporter's struct elements in a document of supporters' lines."""
+    """A supporter's struct elements in a document of supporters' lines, ready to copy."""
 
-    letterhead: Any
-    return_line: list[Any]
-    signer: list[Any]
-    pages: tuple[Any, Any]  # the supporter's two pages (for telling their MCIDs apart)
+    nodes: tuple[_Node, ...]
 
 
-def part_tags(pdf: Any, index: int) -> PartTags | None:
-    """The struct elements of the ``index``-th supporter's two pages, or None."""
+def part_tags(
+    pdf: Any, index: int, objects: Objects, contents: tuple[bytes, bytes]
+) -> PartTags | None:
+    """The struct elements of the ``index``-th supporter's two pages, or None.
+
+    ``contents``: the two pages' drawing; every marked-content id drawn must belong to exactly
+    one of the elements, numbered from 0 without gaps (as the parent tree lists them).
+    """
     tree = pdf.Root.get(Name.StructTreeRoot)
     top = _kids(tree) if tree is not None else []
     if len(top) != 1:
@@ -130,13 +143,48 @@ def part_tags(pdf: Any, index: int) -> PartTags | None:
     paragraphs = [e for e in _elements(parts[1]) if str(e.S) == "/P"]
     if not paragraphs:
         return None
-    signer = [k for k in _kids(zones[-1]) if isinstance(k, pikepdf.Dictionary)]
-    return PartTags(
-        parts[0],
-        [k for k in _kids(paragraphs[0]) if isinstance(k, pikepdf.Dictionary)],
-        signer,
-        (pdf.pages[2 * index].obj, pdf.pages[2 * index + 1].obj),
-    )
+    pages = {pdf.pages[2 * index].obj.objgen: 0, pdf.pages[2 * index + 1].obj.objgen: 1}
+    nodes: list[_Node] = []
+
+    def plan(element: Any, parent: int) -> int:
+        position = len(nodes)
+        nodes.append(_Node(b"", parent, ()))
+        kids: list[tuple[str, int, int]] = []
+        page = element.get(Name.Pg)
+        for kid in _kids(element):
+            if isinstance(kid, int):
+                if page is None or page.objgen not in pages:
+                    raise ValueError("marked content outside the supporter's pages")
+                kids.append(("mcid", pages[page.objgen], kid))
+            elif isinstance(kid, pikepdf.Dictionary) and Name.S in kid:
+                kids.append(("node", plan(kid, position), 0))
+            else:
+                raise ValueError("a struct element kid of an unexpected kind")
+        before = objects.next
+        entries = objects.dump_dict(
+            {k: v for k, v in element.items() if k not in ("/K", "/P", "/Pg")}
+        )
+        if objects.next != before:
+            raise ValueError("a struct element refers to other objects")
+        nodes[position] = _Node(entries, parent, tuple(kids))
+        return position
+
+    try:
+        plan(parts[0], -1)
+        for kid in _kids(paragraphs[0]):
+            if isinstance(kid, pikepdf.Dictionary):
+                plan(kid, -2)
+        for kid in _kids(zones[-1]):
+            if isinstance(kid, pikepdf.Dictionary):
+                plan(kid, -3)
+    except ValueError:
+        return None
+    for form, content in enumerate(contents):
+        owned = sorted(m for node in nodes for k, f, m in node.kids if k == "mcid" and f == form)
+        drawn = sorted(int(m) for m in re.findall(rb"/MCID (\d+)", content))
+        if owned != drawn or owned != list(range(len(owned))):
+            return None
+    return PartTags(tuple(nodes))
 
 
 def write_tags(
@@ -146,50 +194,38 @@ def write_tags(
 
     Returns the parent-tree keys of the head and signature forms (their /StructParents).
     """
-    forms = {part.pages[0].objgen: head, part.pages[1].objgen: signature}
-    by_form: dict[int, dict[int, int]] = {head: {}, signature: {}}
-
-    def copy(element: Any, parent: int) -> bytes:
-        number = objects.reserve()
-        kids: list[bytes] = []
-        page = element.get(Name.Pg)
-        for kid in _kids(element):
-            if isinstance(kid, int):
-                if page is None or page.objgen not in forms:
-                    raise ValueError("marked content outside the supporter's pages")
-                form = forms[page.objgen]
-                by_form[form][kid] = number
-                kids.append(
-                    b"<< /Type /MCR /Pg %d 0 R /Stm %d 0 R /MCID %d >>" % (body.page, form, kid)
-                )
-            elif isinstance(kid, pikepdf.Dictionary) and Name.S in kid:
-                kids.append(copy(kid, number))
+    numbers = [objects.reserve() for _ in part.nodes]
+    forms = (head, signature)
+    owners: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    places = {-1: body.document, -2: body.return_line, -3: body.signer_zone}
+    tops: dict[int, list[bytes]] = {-1: [], -2: [], -3: []}
+    for number, node in zip(numbers, part.nodes, strict=True):
+        kids = []
+        for kind, which, mcid in node.kids:
+            if kind == "node":
+                kids.append(b"%d 0 R" % numbers[which])
             else:
-                raise ValueError("a struct element kid of an unexpected kind")
-        entries = {k: v for k, v in element.items() if k not in ("/K", "/P", "/Pg")}
+                owners[which][mcid] = number
+                kids.append(
+                    b"<< /Type /MCR /Pg %d 0 R /Stm %d 0 R /MCID %d >>"
+                    % (body.page, forms[which], mcid)
+                )
+        parent = places.get(node.parent) or numbers[node.parent]
+        if node.parent < 0:
+            tops[node.parent].append(b"%d 0 R" % number)
         objects.put(
             number,
-            objects.dump_dict(
-                entries,
-                b"/P %d 0 R\n/Pg %d 0 R\n/K [%s]\n" % (parent, body.page, b" ".join(kids)),
-            ),
+            node.entries[:-2]
+            + b"/P %d 0 R\n/Pg %d 0 R\n/K [%s]\n>>" % (parent, body.page, b" ".join(kids)),
         )
-        return b"%d 0 R" % number
-
-    letterhead = copy(part.letterhead, body.document)
-    returns = [copy(e, body.return_line) for e in part.return_line]
-    signers = [copy(e, body.signer_zone) for e in part.signer]
     for number, entries, kids in (
-        (body.document, body.document_entries, [letterhead, body.document_kids]),
-        (body.return_line, body.return_line_entries, returns),
-        (body.signer_zone, body.signer_zone_entries, signers),
+        (body.document, body.document_entries, [*tops[-1], body.document_kids]),
+        (body.return_line, body.return_line_entries, tops[-2]),
+        (body.signer_zone, body.signer_zone_entries, tops[-3]),
     ):
         objects.put(number, entries[:-2] + b"/K [%s]\n>>" % b" ".join(kids))
     nums = [body.parent_tree_nums]
-    for key, form in ((body.next_key, head), (body.next_key + 1, signature)):
-        mcids = by_form[form]
-        if sorted(mcids) != list(range(len(mcids))):
-            raise ValueError("the marked-content ids of a form are not 0, 1, 2...")
+    for key, mcids in ((body.next_key, owners[0]), (body.next_key + 1, owners[1])):
         nums.append(b"%d [%s]" % (key, b" ".join(b"%d 0 R" % mcids[i] for i in sorted(mcids))))
     objects.put(body.parent_tree, b"<< /Nums [%s] >>" % b" ".join(nums))
     return body.next_key, body.next_key + 1
