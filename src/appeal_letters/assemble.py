@@ -11,12 +11,9 @@ cross-reference stream. The result is an ordinary PDF 1.7 file that any reader o
 
 from __future__ import annotations
 
-import decimal
-import functools
 import hashlib
+import io
 import re
-import struct
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,140 +22,18 @@ from xml.sax.saxutils import escape
 import pikepdf
 from pikepdf import Name
 
-from .fonts import (
-    FONT_FILES,
-    face_of,
-    font_program,
-    parse_to_unicode,
-    parse_widths,
-    to_unicode_cmap,
-    widths_array,
+from .fonts import Face, read_face, write_font
+from .pdfobjects import (
+    CannotAssemble,
+    Objects,
+    stream_object,
+    write_objects,
+    write_shared,
+    xref_stream,
 )
 from .tagging import BodyTags, PartTags, body_tags, write_tags, write_untagged
 
-HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 CREATOR_MARK = "APPEAL-LETTERS-SUPPORTER-NAME"
-
-
-class CannotAssemble(Exception):
-    """This body or supporter's part uses something the byte writer does not handle."""
-
-
-def _number(value: Any) -> bytes:
-    if isinstance(value, bool):
-        return b"true" if value else b"false"
-    if isinstance(value, int):
-        return b"%d" % value
-    if isinstance(value, decimal.Decimal):
-        return format(value, "f").encode("ascii")
-    if isinstance(value, float):
-        return repr(value).encode("ascii")
-    if value is None:
-        return b"null"
-    raise CannotAssemble(f"unexpected PDF value {value!r}")
-
-
-class Objects:
-    """PDF objects being written: numbers handed out in order, pikepdf objects copied once."""
-
-    def __init__(self, first: int = 1, overrides: Mapping[tuple[int, int], int] | None = None):
-        self.next = first
-        self.bodies: dict[int, bytes] = {}
-        self.streams: set[int] = set()
-        self.memo: dict[tuple[int, int], int] = dict(overrides or {})
-
-    def reserve(self) -> int:
-        self.next += 1
-        return self.next - 1
-
-    def put(self, number: int, body: bytes, *, stream: bool = False) -> int:
-        self.bodies[number] = body
-        if stream:
-            self.streams.add(number)
-        return number
-
-    def add(self, body: bytes, *, stream: bool = False) -> int:
-        return self.put(self.reserve(), body, stream=stream)
-
-    def dump(self, value: Any) -> bytes:
-        """``value`` as PDF syntax; indirect objects are copied (once) and referred to."""
-        if isinstance(value, pikepdf.Object) and value.is_indirect:
-            key = value.objgen
-            if key not in self.memo:
-                self.memo[key] = number = self.reserve()
-                is_stream = isinstance(value, pikepdf.Stream)
-                self.put(number, self.dump_direct(value), stream=is_stream)
-            return b"%d 0 R" % self.memo[key]
-        return self.dump_direct(value)
-
-    def dump_direct(self, value: Any) -> bytes:
-        if isinstance(value, pikepdf.Stream):
-            data = value.read_raw_bytes()
-            entries = {k: v for k, v in value.stream_dict.items() if k != "/Length"}
-            return stream_object(self.dump_dict(entries), data)
-        if isinstance(value, pikepdf.Dictionary):
-            return self.dump_dict(dict(value.items()))
-        if isinstance(value, pikepdf.Array):
-            return b"[" + b" ".join(self.dump(item) for item in value) + b"]"
-        if isinstance(value, pikepdf.Object):
-            return bytes(value.unparse())
-        return _number(value)
-
-    def dump_dict(self, entries: Mapping[str, Any], extra: bytes = b"") -> bytes:
-        inner = b"".join(
-            bytes(Name(key).unparse()) + b" " + self.dump(item) + b"\n"
-            for key, item in entries.items()
-        )
-        return b"<<\n" + inner + extra + b">>"
-
-
-def stream_object(dictionary: bytes, data: bytes) -> bytes:
-    """A stream's body; ``dictionary`` ends with ``>>`` and gets /Length added."""
-    return dictionary[:-2] + b"/Length %d\n>>\nstream\n" % len(data) + data + b"\nendstream"
-
-
-@dataclass
-class Face:
-    """One font face as a part uses it: glyph widths and Unicode values, and its dictionaries."""
-
-    widths: dict[int, float]
-    to_unicode: dict[int, str]
-    type0: bytes  # the Type0 font dictionary without BaseFont, DescendantFonts and ToUnicode
-    cid_font: bytes  # the CIDFont dictionary without BaseFont, W and FontDescriptor
-    descriptor: bytes  # the font descriptor without FontName and FontFile2
-
-
-def font_glyphs(font: Any) -> tuple[str, dict[int, float], dict[int, str]]:
-    """A WeasyPrint font dictionary's face, glyph widths and Unicode values.
-
-    CannotAssemble if it is not one of the bundled fonts or not in the form WeasyPrint writes.
-    """
-    face = face_of(str(font.get(Name.BaseFont, "")))
-    descendants = font.get(Name.DescendantFonts)
-    if face not in FONT_FILES or descendants is None or Name.ToUnicode not in font:
-        raise CannotAssemble(f"font {face!r} is not one of the bundled fonts")
-    widths = parse_widths(descendants[0].get(Name.W, []))
-    to_unicode = parse_to_unicode(font.ToUnicode.read_bytes())
-    if widths is None or to_unicode is None:
-        raise CannotAssemble(f"font {face!r}: widths or Unicode map in an unexpected form")
-    return face, widths, to_unicode
-
-
-def read_face(font: Any, objects: Objects) -> tuple[str, Face]:
-    """A WeasyPrint font dictionary as a :class:`Face`; CannotAssemble if it is not ours."""
-    face, widths, to_unicode = font_glyphs(font)
-    cid_font = font.DescendantFonts[0]
-
-    def without(dictionary: Any, *names: str) -> bytes:
-        return objects.dump_dict({k: v for k, v in dictionary.items() if k not in names})
-
-    return face, Face(
-        widths,
-        to_unicode,
-        without(font, "/BaseFont", "/DescendantFonts", "/ToUnicode"),
-        without(cid_font, "/BaseFont", "/W", "/FontDescriptor"),
-        without(cid_font.FontDescriptor, "/FontName", "/FontFile2", "/CIDSet"),
-    )
 
 
 _FONT_OR_GLYPHS = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+[-+.\d]+\s+Tf|<([0-9A-Fa-f]*)>")
@@ -207,9 +82,10 @@ MARK = b"%appeal-letters body "
 
 
 def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
-    """Parse a laid-out body once and write the objects its letters share."""
-    import io
+    """Parse a laid-out body once and write the objects its letters share.
 
+    Raises CannotAssemble if the body is not in the form WeasyPrint writes for our template.
+    """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         if len(pdf.pages) != 1:
             raise CannotAssemble("the body is not one page")
@@ -273,7 +149,7 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
                 del meta["pdfuaid:part"]
         xmp = root.Metadata.read_bytes()
         bbox = objects.dump(pikepdf.Array([float(v) for v in page.mediabox]))
-    prefix, entries = _write_shared(objects)
+    prefix, entries = write_shared(objects)
     marker = MARK + b"%d %s\n" % (len(prefix), hashlib.sha256(prefix).hexdigest().encode())
     return BodyTemplate(
         prefix,
@@ -294,34 +170,6 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
         signer_y,
         marker,
     )
-
-
-def _write_shared(objects: Objects) -> tuple[bytes, dict[int, tuple[int, int, int]]]:
-    """Header, the shared streams, and one compressed object stream with everything else."""
-    out = bytearray(HEADER)
-    entries: dict[int, tuple[int, int, int]] = {}
-    for number in sorted(objects.streams):
-        entries[number] = (1, len(out), 0)
-        out += b"%d 0 obj\n" % number + objects.bodies[number] + b"\nendobj\n"
-    plain = sorted(n for n in objects.bodies if n not in objects.streams)
-    holder = objects.reserve()
-    offsets, data = [], bytearray()
-    for index, number in enumerate(plain):
-        offsets.append(b"%d %d" % (number, len(data)))
-        data += objects.bodies[number] + b"\n"
-        entries[number] = (2, holder, index)
-    head = b" ".join(offsets) + b"\n"
-    packed = zlib.compress(head + bytes(data), 9)
-    entries[holder] = (1, len(out), 0)
-    out += (
-        b"%d 0 obj\n" % holder
-        + stream_object(
-            b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode >>" % (len(plain), len(head)),
-            packed,
-        )
-        + b"\nendobj\n"
-    )
-    return bytes(out), entries
 
 
 @dataclass
@@ -406,90 +254,12 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
     return _finish(body, objects)
 
 
-def write_font(
-    objects: Objects,
-    numbers: list[int],
-    face: str,
-    base: Face,
-    widths: dict[int, float],
-    to_unicode: dict[int, str],
-) -> None:
-    """A Type0 font and its four objects at ``numbers``: a subset holding exactly ``widths``."""
-    program = font_program(face, frozenset(widths))
-    width_array, cmap_stream = _font_tables(
-        tuple(sorted(widths.items())), tuple(sorted(to_unicode.items()))
-    )
-    name = bytes(Name("/" + program.base_font).unparse())
-    type0, cid, descriptor, file, cmap = numbers
-    objects.put(
-        type0,
-        base.type0[:-2]
-        + b"/BaseFont %s\n/DescendantFonts [%d 0 R]\n/ToUnicode %d 0 R\n>>" % (name, cid, cmap),
-    )
-    objects.put(
-        cid,
-        base.cid_font[:-2]
-        + b"/BaseFont %s\n/FontDescriptor %d 0 R\n/W %s\n>>" % (name, descriptor, width_array),
-    )
-    objects.put(
-        descriptor, base.descriptor[:-2] + b"/FontName %s\n/FontFile2 %d 0 R\n>>" % (name, file)
-    )
-    objects.put(file, program.stream, stream=True)
-    objects.put(cmap, cmap_stream, stream=True)
-
-
-@functools.lru_cache(maxsize=1024)
-def _font_tables(
-    widths: tuple[tuple[int, float], ...], to_unicode: tuple[tuple[int, str], ...]
-) -> tuple[bytes, bytes]:
-    """A font's /W array and its ToUnicode stream (letters of one supporter share them)."""
-    cmap = zlib.compress(to_unicode_cmap(dict(to_unicode)))
-    return widths_array(dict(widths)), stream_object(b"<< /Filter /FlateDecode >>", cmap)
-
-
 def _finish(body: BodyTemplate, objects: Objects) -> bytes:
     out = bytearray(body.prefix + body.marker)
     entries = dict(body.entries)
-    plain = []
-    for number in sorted(objects.bodies):
-        if number in objects.streams:
-            entries[number] = (1, len(out), 0)
-            out += b"%d 0 obj\n" % number + objects.bodies[number] + b"\nendobj\n"
-        else:
-            plain.append(number)
-    if plain:  # the letter's own dictionaries, compressed together
-        holder = objects.reserve()
-        offsets, data = [], bytearray()
-        for index, number in enumerate(plain):
-            offsets.append(b"%d %d" % (number, len(data)))
-            data += objects.bodies[number] + b"\n"
-            entries[number] = (2, holder, index)
-        head = b" ".join(offsets) + b"\n"
-        entries[holder] = (1, len(out), 0)
-        out += (
-            b"%d 0 obj\n" % holder
-            + stream_object(
-                b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode >>"
-                % (len(plain), len(head)),
-                zlib.compress(head + bytes(data)),
-            )
-            + b"\nendobj\n"
-        )
+    write_objects(objects, out, entries)  # the letter's own dictionaries in one object stream
     identifier = hashlib.md5(out, usedforsecurity=False).hexdigest().encode()
-    xref_number = objects.reserve()
-    entries[xref_number] = (1, len(out), 0)
-    size = xref_number + 1
-    table = b"".join(
-        struct.pack(">BIH", *entries.get(n, (0, 0, 65535 if n == 0 else 0))) for n in range(size)
-    )
-    packed = zlib.compress(table)
-    out += (
-        b"%d 0 obj\n" % xref_number
-        + stream_object(
-            b"<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] "
-            b"/Filter /FlateDecode >>" % (size, body.root, body.info, identifier, identifier),
-            packed,
-        )
-        + b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % entries[xref_number][1]
-    )
-    return bytes(out)
+    number = objects.reserve()
+    entries[number] = (1, len(out), 0)
+    trailer = b"/Root %d 0 R /Info %d 0 R" % (body.root, body.info)
+    return bytes(out + xref_stream(number, entries, trailer, identifier))

@@ -26,18 +26,10 @@ from typing import IO, Any
 import pikepdf
 from pikepdf import Name
 
-from .assemble import (
-    HEADER,
-    MARK,
-    CannotAssemble,
-    Face,
-    Objects,
-    read_face,
-    stream_object,
-    write_font,
-)
+from .assemble import MARK
 from .errors import OutputError
-from .fonts import face_of, parse_to_unicode
+from .fonts import Face, face_of, parse_to_unicode, read_face, write_font
+from .pdfobjects import HEADER, CannotAssemble, Objects, stream_object, xref_stream
 
 _REF = re.compile(rb"(\d+) 0 R")
 _W_RUN = re.compile(rb"(\d+) \[([^\]]*)\]")
@@ -65,25 +57,11 @@ class _Writer(Objects):
         return number
 
     def finish(self, root: int) -> None:
+        number = self.reserve()
+        self.offsets[number] = self.position
+        entries = {n: (1, offset, 0) for n, offset in self.offsets.items()}
         identifier = self.digest.hexdigest().encode()
-        xref = self.reserve()
-        self.offsets[xref] = self.position
-        size = xref + 1
-        table = b"".join(
-            struct.pack(">BIH", 1, self.offsets[n], 0)
-            if n in self.offsets
-            else struct.pack(">BIH", 0, 0, 65535 if n == 0 else 0)
-            for n in range(size)
-        )
-        self._write(
-            b"%d 0 obj\n" % xref
-            + stream_object(
-                b"<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /ID [<%s> <%s>] "
-                b"/Filter /FlateDecode >>" % (size, root, identifier, identifier),
-                zlib.compress(table),
-            )
-            + b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % self.offsets[xref]
-        )
+        self._write(xref_stream(number, entries, b"/Root %d 0 R" % root, identifier))
 
 
 @dataclass

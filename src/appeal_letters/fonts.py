@@ -19,7 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pikepdf import Name
+
 from .compose import package_dir
+from .pdfobjects import CannotAssemble, Objects, stream_object
 
 #: The bundled font files, by the name WeasyPrint gives their subsets (the CSS family and style).
 FONT_FILES = {
@@ -166,3 +169,88 @@ def font_program(face: str, gids: frozenset[int]) -> FontProgram:
     plan.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.NO_HINTING
     data = hb.subset(_stripped_face(face), plan).blob.data
     return FontProgram(zlib.compress(data, 6), len(data), f"{subset_tag(data)}+{face}")
+
+
+@dataclass
+class Face:
+    """One font face as a part uses it: glyph widths and Unicode values, and its dictionaries."""
+
+    widths: dict[int, float]
+    to_unicode: dict[int, str]
+    type0: bytes  # the Type0 font dictionary without BaseFont, DescendantFonts and ToUnicode
+    cid_font: bytes  # the CIDFont dictionary without BaseFont, W and FontDescriptor
+    descriptor: bytes  # the font descriptor without FontName and FontFile2
+
+
+def font_glyphs(font: Any) -> tuple[str, dict[int, float], dict[int, str]]:
+    """A WeasyPrint font dictionary's face, glyph widths and Unicode values.
+
+    CannotAssemble if it is not one of the bundled fonts or not in the form WeasyPrint writes.
+    """
+    face = face_of(str(font.get(Name.BaseFont, "")))
+    descendants = font.get(Name.DescendantFonts)
+    if face not in FONT_FILES or descendants is None or Name.ToUnicode not in font:
+        raise CannotAssemble(f"font {face!r} is not one of the bundled fonts")
+    widths = parse_widths(descendants[0].get(Name.W, []))
+    to_unicode = parse_to_unicode(font.ToUnicode.read_bytes())
+    if widths is None or to_unicode is None:
+        raise CannotAssemble(f"font {face!r}: widths or Unicode map in an unexpected form")
+    return face, widths, to_unicode
+
+
+def read_face(font: Any, objects: Objects) -> tuple[str, Face]:
+    """A WeasyPrint font dictionary as a :class:`Face`; CannotAssemble if it is not ours."""
+    face, widths, to_unicode = font_glyphs(font)
+    cid_font = font.DescendantFonts[0]
+
+    def without(dictionary: Any, *names: str) -> bytes:
+        return objects.dump_dict({k: v for k, v in dictionary.items() if k not in names})
+
+    return face, Face(
+        widths,
+        to_unicode,
+        without(font, "/BaseFont", "/DescendantFonts", "/ToUnicode"),
+        without(cid_font, "/BaseFont", "/W", "/FontDescriptor"),
+        without(cid_font.FontDescriptor, "/FontName", "/FontFile2", "/CIDSet"),
+    )
+
+
+def write_font(
+    objects: Objects,
+    numbers: list[int],
+    face: str,
+    base: Face,
+    widths: dict[int, float],
+    to_unicode: dict[int, str],
+) -> None:
+    """A Type0 font and its four objects at ``numbers``: a subset holding exactly ``widths``."""
+    program = font_program(face, frozenset(widths))
+    width_array, cmap_stream = _font_tables(
+        tuple(sorted(widths.items())), tuple(sorted(to_unicode.items()))
+    )
+    name = bytes(Name("/" + program.base_font).unparse())
+    type0, cid, descriptor, file, cmap = numbers
+    objects.put(
+        type0,
+        base.type0[:-2]
+        + b"/BaseFont %s\n/DescendantFonts [%d 0 R]\n/ToUnicode %d 0 R\n>>" % (name, cid, cmap),
+    )
+    objects.put(
+        cid,
+        base.cid_font[:-2]
+        + b"/BaseFont %s\n/FontDescriptor %d 0 R\n/W %s\n>>" % (name, descriptor, width_array),
+    )
+    objects.put(
+        descriptor, base.descriptor[:-2] + b"/FontName %s\n/FontFile2 %d 0 R\n>>" % (name, file)
+    )
+    objects.put(file, program.stream, stream=True)
+    objects.put(cmap, cmap_stream, stream=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _font_tables(
+    widths: tuple[tuple[int, float], ...], to_unicode: tuple[tuple[int, str], ...]
+) -> tuple[bytes, bytes]:
+    """A font's /W array and its ToUnicode stream (letters of one supporter share them)."""
+    cmap = zlib.compress(to_unicode_cmap(dict(to_unicode)))
+    return widths_array(dict(widths)), stream_object(b"<< /Filter /FlateDecode >>", cmap)

@@ -22,22 +22,14 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
-from .assemble import (
-    BodyTemplate,
-    CannotAssemble,
-    Face,
-    Objects,
-    Part,
-    body_template,
-    glyphs_used,
-    letter_pdf,
-    read_face,
-)
+from .assemble import BodyTemplate, Part, body_template, glyphs_used, letter_pdf
 from .compose import Composer, Layout
 from .errors import RenderError
+from .fonts import Face, read_face
 from .letters import RenderOptions, fit_on_one_page
 from .models import Campaign, Recipient, Sender
 from .pdf import PdfRenderer
+from .pdfobjects import CannotAssemble, Objects
 from .tagging import part_tags
 
 SIGNATURE_ZONE = "signature"

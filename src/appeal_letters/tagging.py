@@ -21,7 +21,7 @@ import pikepdf
 from pikepdf import Name
 
 if TYPE_CHECKING:
-    from .assemble import Objects
+    from .pdfobjects import Objects
 
 
 def _kids(element: Any) -> list[Any]:

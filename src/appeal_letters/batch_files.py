@@ -1,0 +1,118 @@
+"""The files a batch leaves for staff besides the letters: manifest, bundles, all-in-one PDFs.
+
+``manifest.csv`` lists every letter (supporter, recipient, channel, language, file, pages,
+sha256); each authority's bundle starts with a cover sheet quoting the appeal code and the
+number of letters; ``--per-supporter-pdf`` adds one PDF of each supporter's letters.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bundles import write_bundle
+from .models import Campaign, Recipient
+from .output import atomic_write, safe_child, slugify
+from .parallel import STATE, fork_map
+from .pdf import PdfRenderer
+
+
+@dataclass(frozen=True)
+class Done:
+    supporter_key: str
+    recipient_id: str
+    file: str  # relative to the batch folder
+    pages: int
+    sha256: str
+    fingerprint: str
+    channel: str
+    language: str
+
+
+def supporter_folder(key: str) -> str:
+    """A safe, unique folder name for a supporter key (readable part plus a short hash)."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return f"{slugify(key, 40)}-{digest}"
+
+
+MANIFEST_COLUMNS = ["supporter", "recipient_id", "channel", "language", "file", "pages", "sha256"]
+
+
+def write_manifest(folder: Path, code: str, ordered: Sequence[Done]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for d in ordered:
+        writer.writerow(
+            [d.supporter_key, d.recipient_id, d.channel, d.language, d.file, d.pages, d.sha256]
+        )
+    atomic_write(folder / "manifest.csv", buffer.getvalue().encode("utf-8"))
+    atomic_write(folder / "appeal.txt", f"{code}\n".encode())
+
+
+def _cover(campaign: Campaign, recipient: Recipient, count: int, date: dt.date) -> bytes:
+    """A cover sheet for a bundle: the appeal code, the authority and how many letters."""
+    import html
+
+    esc = html.escape
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{esc(campaign.appeal.code)}: letters to {esc(recipient.name)}</title>"
+        "<style>@font-face { font-family: L; src: url('fonts/NotoSerif-Regular.ttf') } "
+        "@font-face { font-family: L; font-weight: bold; src: url('fonts/NotoSerif-Bold.ttf') } "
+        "@page { size: A4; margin: 30mm 25mm } body { font-family: L } "
+        "h1 { font-size: 20pt } p { font-size: 13pt }</style></head><body>"
+        f"<h1>Urgent appeal {esc(campaign.appeal.code)}</h1>"
+        f"<p>{esc(campaign.appeal.title)}</p>"
+        f"<p><strong>{count} letter{'s' if count != 1 else ''}</strong> to "
+        f"{esc(recipient.honorific)} {esc(recipient.name)}, {esc(recipient.title)}, "
+        f"{esc(recipient.institution)}.</p>"
+        f"<p>Prepared on {date.isoformat()}. Please quote the reference "
+        f"{esc(campaign.appeal.code)} in any reply.</p></body></html>"
+    )
+    return PdfRenderer().simple_pdf(page, hashlib.sha256(page.encode()).hexdigest()[:32].encode())
+
+
+def write_bundles(
+    folder: Path,
+    campaign: Campaign,
+    recipients: Sequence[Recipient],
+    positions: dict[str, int],
+    ordered: Sequence[Done],
+    date: dt.date,
+) -> list[Path]:
+    """One PDF per authority: a cover sheet, then every supporter's letter in file order.
+
+    Bundles are written in parallel (one per worker), each streamed to disk.
+    """
+    wanted = []
+    for recipient in recipients:
+        letters = [folder / d.file for d in ordered if d.recipient_id == recipient.id]
+        if letters:
+            path = safe_child(
+                folder / "bundles", f"{positions[recipient.id]:02d}-{slugify(recipient.id)}.pdf"
+            )
+            wanted.append((recipient, letters, path))
+    state = {"campaign": campaign, "date": date}
+    return list(fork_map(_write_bundle, wanted, state, min_items=2))
+
+
+def _write_bundle(item: tuple[Recipient, list[Path], Path]) -> Path:
+    recipient, letters, path = item
+    cover = _cover(STATE["campaign"], recipient, len(letters), STATE["date"])
+    write_bundle(path, [cover, *letters])
+    return path
+
+
+def write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> None:
+    by_supporter: dict[str, list[Path]] = {}
+    for d in ordered:
+        by_supporter.setdefault(d.supporter_key, []).append(folder / d.file)
+    for key, letters in by_supporter.items():
+        target = folder / "supporters" / supporter_folder(key) / "all-letters.pdf"
+        write_bundle(target, letters)
