@@ -29,6 +29,7 @@ from .pdfobjects import (
     stream_object,
     write_objects,
     write_shared,
+    xref_rows,
     xref_stream,
 )
 from .tagging import BodyTags, PartTags, body_tags, write_tags, write_untagged
@@ -58,7 +59,7 @@ class BodyTemplate:
     """Everything a body's letters share, written once; see :func:`body_template`."""
 
     prefix: bytes
-    entries: dict[int, tuple[int, int, int]]  # xref entries of the shared objects
+    rows: bytes  # cross-reference rows of the shared objects (the letter's own are free)
     next_number: int
     root: int
     metadata: int
@@ -153,7 +154,7 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
     marker = MARK + b"%d %s\n" % (len(prefix), hashlib.sha256(prefix).hexdigest().encode())
     return BodyTemplate(
         prefix,
-        entries,
+        xref_rows(entries, objects.next),
         objects.next,
         int(root_number),
         metadata,
@@ -256,10 +257,10 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
 
 def _finish(body: BodyTemplate, objects: Objects) -> bytes:
     out = bytearray(body.prefix + body.marker)
-    entries = dict(body.entries)
+    entries: dict[int, tuple[int, int, int]] = {}
     write_objects(objects, out, entries)  # the letter's own dictionaries in one object stream
     identifier = hashlib.md5(out, usedforsecurity=False).hexdigest().encode()
     number = objects.reserve()
     entries[number] = (1, len(out), 0)
     trailer = b"/Root %d 0 R /Info %d 0 R" % (body.root, body.info)
-    return bytes(out + xref_stream(number, entries, trailer, identifier))
+    return bytes(out + xref_stream(number, entries, trailer, identifier, body.rows))

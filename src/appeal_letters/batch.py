@@ -326,16 +326,17 @@ def run_batch(
         total = len(jobs)
         if progress:
             progress(0, total)
+        extra = [composer.user_templates] if composer.user_templates else []
+        renderer = PdfRenderer(allowed_roots=extra)  # fonts loaded once, inherited by workers
         with (folder / PROGRESS).open("a", encoding="utf-8") as log:
-            extra = [composer.user_templates] if composer.user_templates else []
             state: dict[str, Any] = {
                 "composer": composer,
-                "renderer": PdfRenderer(allowed_roots=extra),
+                "renderer": renderer,
                 "campaign": campaign,
                 "options": options,
                 "folder": folder,
             }
-            state["bodies"] = _shared_bodies(composer, state["renderer"], campaign, jobs, options)
+            state["bodies"] = _shared_bodies(composer, renderer, campaign, jobs, options)
             by_supporter: dict[str, list[Job]] = {}
             for job in jobs:
                 by_supporter.setdefault(job.supporter.key, []).append(job)
@@ -390,7 +391,14 @@ def run_batch(
         write_manifest(folder, campaign.appeal.code, ordered)
         if options.bundles:
             result.bundles = write_bundles(
-                folder, campaign, recipients, positions, ordered, options.date
+                folder,
+                campaign,
+                recipients,
+                positions,
+                ordered,
+                options.date,
+                renderer,
+                options.workers,
             )
         if options.per_supporter_pdf:
             write_supporter_pdfs(folder, ordered)

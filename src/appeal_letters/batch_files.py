@@ -55,7 +55,9 @@ def write_manifest(folder: Path, code: str, ordered: Sequence[Done]) -> None:
     atomic_write(folder / "appeal.txt", f"{code}\n".encode())
 
 
-def _cover(campaign: Campaign, recipient: Recipient, count: int, date: dt.date) -> bytes:
+def _cover(
+    renderer: PdfRenderer, campaign: Campaign, recipient: Recipient, count: int, date: dt.date
+) -> bytes:
     """A cover sheet for a bundle: the appeal code, the authority and how many letters."""
     import html
 
@@ -75,7 +77,7 @@ def _cover(campaign: Campaign, recipient: Recipient, count: int, date: dt.date) 
         f"<p>Prepared on {date.isoformat()}. Please quote the reference "
         f"{esc(campaign.appeal.code)} in any reply.</p></body></html>"
     )
-    return PdfRenderer().simple_pdf(page, hashlib.sha256(page.encode()).hexdigest()[:32].encode())
+    return renderer.simple_pdf(page, hashlib.sha256(page.encode()).hexdigest()[:32].encode())
 
 
 def write_bundles(
@@ -85,10 +87,13 @@ def write_bundles(
     positions: dict[str, int],
     ordered: Sequence[Done],
     date: dt.date,
+    renderer: PdfRenderer,
+    workers: int | None = None,
 ) -> list[Path]:
     """One PDF per authority: a cover sheet, then every supporter's letter in file order.
 
-    Bundles are written in parallel (one per worker), each streamed to disk.
+    Bundles are written in parallel (one per worker, sharing the renderer's loaded fonts),
+    each streamed to disk.
     """
     wanted = []
     for recipient in recipients:
@@ -98,13 +103,13 @@ def write_bundles(
                 folder / "bundles", f"{positions[recipient.id]:02d}-{slugify(recipient.id)}.pdf"
             )
             wanted.append((recipient, letters, path))
-    state = {"campaign": campaign, "date": date}
-    return list(fork_map(_write_bundle, wanted, state, min_items=2))
+    state = {"campaign": campaign, "date": date, "renderer": renderer}
+    return list(fork_map(_write_bundle, wanted, state, workers=workers, min_items=2))
 
 
 def _write_bundle(item: tuple[Recipient, list[Path], Path]) -> Path:
     recipient, letters, path = item
-    cover = _cover(STATE["campaign"], recipient, len(letters), STATE["date"])
+    cover = _cover(STATE["renderer"], STATE["campaign"], recipient, len(letters), STATE["date"])
     write_bundle(path, [cover, *letters])
     return path
 

@@ -6,6 +6,7 @@ inherited by every worker through fork; results come back in input order.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -39,7 +40,13 @@ def fork_map(
         if count < 2 or len(rest) < min_items or "fork" not in mp.get_all_start_methods():
             yield from map(func, rest)
             return
-        with mp.get_context("fork").Pool(count, maxtasksperchild=tasks_per_worker) as pool:
-            yield from pool.imap(func, rest, chunksize=chunksize)
+        # Objects made so far stay out of the collector's way in the workers: a collection would
+        # write to every object and so copy every page of memory the workers share with us.
+        gc.freeze()
+        try:
+            with mp.get_context("fork").Pool(count, maxtasksperchild=tasks_per_worker) as pool:
+                yield from pool.imap(func, rest, chunksize=chunksize)
+        finally:
+            gc.unfreeze()
     finally:
         STATE.clear()

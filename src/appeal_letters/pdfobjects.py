@@ -136,24 +136,37 @@ def write_objects(
     )
 
 
+def xref_rows(entries: Mapping[int, tuple[int, int, int]], size: int) -> bytes:
+    """Cross-reference rows for objects 0 to ``size - 1``; numbers not listed are free."""
+    return b"".join(
+        struct.pack(">BIH", *entries.get(n, (0, 0, 65535 if n == 0 else 0))) for n in range(size)
+    )
+
+
 def xref_stream(
-    number: int, entries: Mapping[int, tuple[int, int, int]], trailer: bytes, identifier: bytes
+    number: int,
+    entries: Mapping[int, tuple[int, int, int]],
+    trailer: bytes,
+    identifier: bytes,
+    base: bytes = b"",
 ) -> bytes:
     """The cross-reference stream (object ``number``, at the end of the file) and the file end.
 
     ``entries``: (1, offset, 0) for an object on its own, (2, object stream, index) for one
-    packed in an object stream; numbers not listed are free. ``trailer``: /Root and /Info.
+    packed in an object stream; numbers not listed are free, or as in ``base`` (rows made by
+    :func:`xref_rows` for what many files share). ``trailer``: /Root and /Info.
     """
     size = number + 1
-    table = b"".join(
-        struct.pack(">BIH", *entries.get(n, (0, 0, 65535 if n == 0 else 0))) for n in range(size)
-    )
+    rows = bytearray(base)
+    rows += xref_rows({}, size)[len(rows) :] if len(rows) < 7 * size else b""
+    for n, entry in entries.items():
+        rows[7 * n : 7 * n + 7] = struct.pack(">BIH", *entry)
     return (
         b"%d 0 obj\n" % number
         + stream_object(
             b"<< /Type /XRef /Size %d /W [1 4 2] %s /ID [<%s> <%s>] /Filter /FlateDecode >>"
             % (size, trailer, identifier, identifier),
-            zlib.compress(table),
+            zlib.compress(bytes(rows[: 7 * size])),
         )
         + b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % entries[number][1]
     )
