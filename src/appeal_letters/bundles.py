@@ -103,7 +103,7 @@ class _Bundle:
     def add(self, data: bytes) -> None:
         try:
             self._add_assembled(data)
-        except (CannotAssemble, ValueError, KeyError, zlib.error):
+        except (CannotAssemble, ValueError, KeyError, IndexError, struct.error, zlib.error):
             # Not one of ours after all, or not in the form expected: copy it as any PDF.
             self._add_pages(data)
 
