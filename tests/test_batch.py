@@ -210,6 +210,8 @@ def test_benchmark_smoke_run() -> None:
             "2",
             "--naive-sample",
             "4",
+            "--bundle-letters",
+            "3",
         ],
         capture_output=True,
         text=True,
@@ -220,6 +222,7 @@ def test_benchmark_smoke_run() -> None:
     assert lines[0] == "2 supporters x 10 authorities, " + f"{os.cpu_count()} cores"
     assert sum("letters/s" in line for line in lines) == 5
     assert "batch, shared bodies, letters + bundles: 20 letters in" in result.stdout
+    assert "bundle of 3 letters to one authority: " in result.stdout
 
 
 def test_shared_body_batch_reads_like_full_layout(workspace: Path) -> None:
