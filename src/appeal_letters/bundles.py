@@ -5,7 +5,8 @@ them by digest, then the supporter's own objects. A bundle keeps one Form XObjec
 body and, per letter, a page that draws it and the supporter's two forms, copied as they are
 but pointed at one font per face that holds the glyphs of every letter in the bundle. Such
 letters are read straight from their bytes; anything else (a cover sheet, a letter laid out in
-full) is copied page by page through pikepdf. The bundle is written to disk as it goes.
+full) is copied page by page through pikepdf, its bundled fonts pointed at the same one font per
+face. The bundle is written to disk as it goes.
 """
 
 from __future__ import annotations
@@ -268,6 +269,14 @@ class _Bundle:
     def _add_pages(self, data: bytes) -> None:
         with pikepdf.open(io.BytesIO(data)) as pdf, self._source():
             for page in pdf.pages:
+                # The bundled faces join the bundle's one font per face; other fonts are copied.
+                for font in page.resources.get(Name.Font, {}).values():
+                    if font.is_indirect:
+                        try:
+                            face = self._face(font)
+                        except CannotAssemble:
+                            continue
+                        self.out.memo[font.objgen] = self.faces[face].numbers[0]
                 entries = {
                     k: v
                     for k, v in page.obj.items()
