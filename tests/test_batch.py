@@ -341,3 +341,35 @@ def test_letters_that_fall_back_to_another_language_are_reported(workspace: Path
     assert "not 'fr'" not in out
     languages = {r["language"] for r in manifest(workspace / "out")}
     assert languages == {"en", "fr"}
+
+
+def test_per_supporter_pdf_holds_each_supporters_letters_in_order(workspace: Path) -> None:
+    people = [PEOPLE[0], PEOPLE[3]]
+    source = supporters_csv(workspace / "supporters.csv", people)
+    code, out, _ = batch(
+        "--supporters",
+        str(source),
+        "--out",
+        "out",
+        "--recipient",
+        "president",
+        "--recipient",
+        "ombudsman",
+        "--per-supporter-pdf",
+        "--no-bundles",
+    )
+    assert code == 0, out
+    rows = manifest(workspace / "out")
+    for key in {r["supporter"] for r in rows}:
+        letters = [r for r in rows if r["supporter"] == key]
+        combined = workspace / "out" / Path(letters[0]["file"]).parent / "all-letters.pdf"
+        assert len(pypdf.PdfReader(combined).pages) == len(letters) == 2
+        for number, row in enumerate(letters, start=1):
+            page = subprocess.run(
+                ["pdftotext", "-layout", "-f", str(number), "-l", str(number), str(combined), "-"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            assert page.rstrip("\f\n") == pdf_text(workspace / "out" / row["file"]).rstrip("\f\n")
+    assert not (workspace / "out" / "bundles").exists()
