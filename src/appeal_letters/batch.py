@@ -340,7 +340,12 @@ def run_batch(
             by_supporter: dict[str, list[Job]] = {}
             for job in jobs:
                 by_supporter.setdefault(job.supporter.key, []).append(job)
-            groups = list(by_supporter.values())
+            # Supporters with the same layout and language side by side: their lines share
+            # documents (the order of the files and the manifest does not change).
+            groups = sorted(
+                by_supporter.values(),
+                key=lambda group: [str(v) for v in _layout_and_language(group[0], options)],
+            )
             # Enough chunks to keep every worker busy and the progress bar moving.
             workers = options.workers or os.cpu_count() or 1
             size = max(1, min(SUPPORTERS_PER_CHUNK, -(-len(groups) // (4 * workers))))

@@ -226,7 +226,9 @@ def _content(page: Any) -> tuple[bytes, bytes, bytes]:
     return data, zlib.compress(data), b"/Filter /FlateDecode "
 
 
-@functools.lru_cache(maxsize=64)
+# One per body a worker meets: authorities x languages x layouts (150 for the seed's ten
+# authorities in five languages and three layouts), about 30 KB each.
+@functools.lru_cache(maxsize=512)
 def _template(pdf: bytes, signer_y: float) -> BodyTemplate:
     return body_template(pdf, signer_y)
 
