@@ -35,6 +35,7 @@ from .pdfobjects import (
 from .tagging import BodyTags, PartTags, body_tags, write_tags, write_untagged
 
 CREATOR_MARK = "APPEAL-LETTERS-SUPPORTER-NAME"
+PX_TO_PT = 0.75  # WeasyPrint lays out in CSS px (1/96 in), PDF draws in points (1/72 in)
 
 
 _FONT_OR_GLYPHS = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+[-+.\d]+\s+Tf|<([0-9A-Fa-f]*)>")
@@ -239,7 +240,7 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
             dumped,
         )
         objects.put(number, stream_object(dictionary, data), stream=True)
-    shift = (body.signer_y - part.signer_y) * 0.75
+    shift = (body.signer_y - part.signer_y) * PX_TO_PT
     drawing = b"q /SupporterHead Do Q\nq 1 0 0 1 0 %.3f cm /SupporterSignature Do Q\n" % -shift
     objects.put(body.drawing, stream_object(b"<<>>", drawing), stream=True)
     author_string = bytes(pikepdf.String(author).unparse())

@@ -134,6 +134,7 @@ def _still_good(folder: Path, done: Done | None, fingerprint: str) -> bool:
 
 
 Outcome = Done | tuple[int, str, str]  # a letter written, or (row, recipient, why not)
+BodyKey = tuple[str, Layout, str | None]  # recipient, layout, language asked for
 
 
 def _letter_file(folder: Path, job: Job) -> tuple[str, Path]:
@@ -144,7 +145,10 @@ def _letter_file(folder: Path, job: Job) -> tuple[str, Path]:
     return relative, safe_child(folder / Path(relative).parent, Path(relative).name)
 
 
-def _personal_parts(jobs: list[Job]) -> dict[tuple[str, str], Part | None]:
+PartKey = tuple[Layout, str, float, str]  # layout, language, type scale, supporter
+
+
+def _personal_parts(jobs: list[Job]) -> dict[PartKey, Part | None]:
     """The personal lines of every supporter in ``jobs`` who can have a shared-body letter.
 
     Supporters are laid out together, one document per layout, language and type size.
@@ -153,12 +157,11 @@ def _personal_parts(jobs: list[Job]) -> dict[tuple[str, str], Part | None]:
     options: BatchOptions = w["options"]
     groups: dict[tuple[Layout, str, float], dict[str, Job]] = {}
     for job in jobs:
-        layout, language = _layout_and_language(job, options)
-        body: Body | None = w["bodies"].get((job.recipient.id, layout, language))
-        if body is not None and not job.supporter.sender.paragraph:
-            key = (layout, body.language, body.font_scale)
+        body = _body_for(job, options, w["bodies"])
+        if body is not None:
+            key = (_layout_and_language(job, options)[0], body.language, body.font_scale)
             groups.setdefault(key, {}).setdefault(job.supporter.key, job)
-    parts: dict[tuple[str, str], Part | None] = {}
+    parts: dict[PartKey, Part | None] = {}
     for (layout, language, scale), members in groups.items():
         first = next(iter(members.values()))
         laid_out = layout_personal(
@@ -173,8 +176,15 @@ def _personal_parts(jobs: list[Job]) -> dict[tuple[str, str], Part | None]:
             font_scale=scale,
         )
         for supporter_key, part in zip(members, laid_out, strict=True):
-            parts[f"{layout}/{language}/{scale}", supporter_key] = part
+            parts[layout, language, scale, supporter_key] = part
     return parts
+
+
+def _body_for(job: Job, options: BatchOptions, bodies: dict[BodyKey, Body]) -> Body | None:
+    """The shared body this job's letter is drawn on, or None: it is laid out in full."""
+    if job.supporter.sender.paragraph:
+        return None
+    return bodies.get((job.recipient.id, *_layout_and_language(job, options)))
 
 
 def _layout_and_language(job: Job, options: BatchOptions) -> tuple[Layout, str | None]:
@@ -197,11 +207,11 @@ def _render_chunk(jobs: list[Job]) -> list[Outcome]:
         sender = job.supporter.sender
         layout, language = _layout_and_language(job, options)
         relative, target = _letter_file(w["folder"], job)
-        body: Body | None = w["bodies"].get((job.recipient.id, layout, language))
+        body = _body_for(job, options, w["bodies"])
         try:
             pdf = None
             if body is not None:
-                part = parts.get((f"{layout}/{body.language}/{body.font_scale}", job.supporter.key))
+                part = parts.get((layout, body.language, body.font_scale, job.supporter.key))
                 if part is not None:
                     with contextlib.suppress(NeedsFullLayout):
                         pdf = compose_shared(body, part, sender)
@@ -242,9 +252,9 @@ def _shared_bodies(
     campaign: Campaign,
     jobs: Sequence[Job],
     options: BatchOptions,
-) -> dict[tuple[str, Layout, str | None], Body]:
+) -> dict[BodyKey, Body]:
     """Each authority's body, once for every layout and language the pending letters need."""
-    wanted: dict[tuple[str, Layout, str | None], Recipient] = {}
+    wanted: dict[BodyKey, Recipient] = {}
     for job in jobs:
         if options.shared_body and not job.supporter.sender.paragraph:
             layout, language = _layout_and_language(job, options)
@@ -261,7 +271,7 @@ def _shared_bodies(
     return {key: body for key, body in zip(keys, laid_out, strict=True) if body is not None}
 
 
-def _layout_body(key: tuple[str, Layout, str | None]) -> Body | None:
+def _layout_body(key: BodyKey) -> Body | None:
     w = STATE
     _, layout, language = key
     try:
@@ -354,12 +364,7 @@ def run_batch(
                 for i in range(0, len(groups), size)
             ]
             # A letter laid out in full is a document; a shared-body letter shares a few per chunk.
-            full = sum(
-                1
-                for job in jobs
-                if (job.recipient.id, *_layout_and_language(job, options)) not in state["bodies"]
-                or job.supporter.sender.paragraph
-            )
+            full = sum(1 for job in jobs if _body_for(job, options, state["bodies"]) is None)
             documents_per_chunk = 2 + full * len(chunks[0]) / max(1, len(jobs)) if chunks else 1
             batches = fork_map(
                 _render_chunk,

@@ -29,11 +29,18 @@ from pikepdf import Name
 
 from .assemble import MARK
 from .errors import OutputError
-from .fonts import Face, face_of, parse_to_unicode, read_face, write_font
+from .fonts import (
+    Face,
+    face_of,
+    font_glyphs,
+    parse_to_unicode,
+    parse_widths_text,
+    read_face,
+    write_font,
+)
 from .pdfobjects import HEADER, CannotAssemble, Objects, stream_object, xref_stream
 
 _REF = re.compile(rb"(\d+) 0 R")
-_W_RUN = re.compile(rb"(\d+) \[([^\]]*)\]")
 
 
 class _Writer(Objects):
@@ -192,10 +199,13 @@ class _Bundle:
         face = face_of(base.decode("latin-1"))
         if base in self.seen and face in self.faces:
             return face
-        _, parsed = read_face(font, self.out)
-        if face not in self.faces:
+        if face in self.faces:
+            _, widths, to_unicode = font_glyphs(font)
+        else:  # the first font of a face also gives the dictionaries the bundle's font copies
+            _, parsed = read_face(font, self.out)
             self.faces[face] = _Union(parsed, [self.out.reserve() for _ in range(5)])
-        self.faces[face].add(parsed.widths, parsed.to_unicode)
+            widths, to_unicode = parsed.widths, parsed.to_unicode
+        self.faces[face].add(widths, to_unicode)
         self.seen.add(base)
         return face
 
@@ -256,11 +266,7 @@ class _Bundle:
         to_unicode = parse_to_unicode(zlib.decompress(cmap))
         if found is None or to_unicode is None:
             raise CannotAssemble("a font's widths in an unexpected form")
-        widths = {
-            int(first) + offset: float(width)
-            for first, run in _W_RUN.findall(found.group(1))
-            for offset, width in enumerate(run.split())
-        }
+        widths = parse_widths_text(found.group(1))
         self.faces[face].add(widths, to_unicode)
         self.seen.add(base.group(1))
 

@@ -120,6 +120,18 @@ def widths_array(widths: Mapping[int, float]) -> bytes:
     return ("[" + " ".join(parts) + "]").encode("ascii")
 
 
+_W_RUN = re.compile(rb"(\d+) \[([^\]]*)\]")
+
+
+def parse_widths_text(text: bytes) -> dict[int, float]:
+    """The inside of a /W array as :func:`widths_array` writes it, back as {cid: width}."""
+    return {
+        int(first) + offset: float(width)
+        for first, run in _W_RUN.findall(text)
+        for offset, width in enumerate(run.split())
+    }
+
+
 def _number(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:.4f}".rstrip("0")
 

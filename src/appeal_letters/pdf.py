@@ -134,16 +134,34 @@ class PdfRenderer:
         return pdf
 
 
+def _principal(box: Any) -> tuple[Any, Any]:
+    """A box of WeasyPrint's box tree (an internal API) and the element it is the principal box
+    of, or None (absolutely positioned boxes sit in a placeholder)."""
+    box = getattr(box, "_box", box)
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "element_tag", None) != element.tag:
+        return box, None
+    return box, element
+
+
+def find_box(document: Any, css_class: str, page: int = 0) -> Any:
+    """The box of the first element with ``css_class`` on a laid-out page."""
+    stack = [document.pages[page]._page_box]
+    while stack:
+        box, element = _principal(stack.pop())
+        if element is not None and element.get("class") == css_class:
+            return box
+        stack.extend(getattr(box, "children", None) or [])
+    raise RenderError(f"the letter template has no element of class '{css_class}'")
+
+
 def _overflows(document: Any) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     for number, page in enumerate(document.pages):
         stack = [page._page_box]
         while stack:
-            box = stack.pop()
-            box = getattr(box, "_box", box)  # absolutely positioned boxes sit in a placeholder
-            element = getattr(box, "element", None)
-            principal = element is not None and getattr(box, "element_tag", None) == element.tag
-            zone = element.get("data-zone") if principal and element is not None else None
+            box, element = _principal(stack.pop())
+            zone = element.get("data-zone") if element is not None else None
             if zone:
                 bottom = box.position_y + box.margin_height()
                 if _content_bottom(box) > bottom + 0.5:

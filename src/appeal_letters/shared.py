@@ -24,16 +24,14 @@ from pikepdf import Name
 
 from .assemble import BodyTemplate, Part, body_template, glyphs_used, letter_pdf
 from .compose import Composer, Layout
-from .errors import RenderError
 from .fonts import Face, read_face
 from .letters import RenderOptions, fit_on_one_page
 from .models import Campaign, Recipient, Sender
-from .pdf import PdfRenderer
+from .pdf import PdfRenderer, find_box
 from .pdfobjects import CannotAssemble, Objects
 from .tagging import part_tags
 
 SIGNATURE_ZONE = "signature"
-PX_TO_PT = 0.75
 
 
 class NeedsFullLayout(Exception):
@@ -47,28 +45,11 @@ class Body:
     pdf: bytes
     font_scale: float
     signer_y: float  # CSS px from the top of the page
-    page_height: float  # pt
     language: str
     channel: str
 
 
 _BLANK = Sender.model_construct(name="", address=[], email=None, paragraph=None, country=None)
-
-
-def _box_of(document: Any, css_class: str, page: int = 0) -> Any:
-    stack = [document.pages[page]._page_box]
-    while stack:
-        box = stack.pop()
-        box = getattr(box, "_box", box)
-        element = getattr(box, "element", None)
-        if (
-            element is not None
-            and element.get("class") == css_class
-            and getattr(box, "element_tag", None) == element.tag
-        ):
-            return box
-        stack.extend(getattr(box, "children", None) or [])
-    raise RenderError(f"the letter template has no element of class '{css_class}'")
 
 
 def layout_body(
@@ -86,12 +67,11 @@ def layout_body(
     letter, document, scale = fit_on_one_page(
         composer, renderer, campaign, recipient, _BLANK, options, part="body"
     )
-    box = _box_of(document, "signer-zone")
+    box = find_box(document, "signer-zone")
     return Body(
         renderer.write(letter, document),
         scale,
         box.position_y,
-        document.pages[0].height * PX_TO_PT,
         letter.language,
         letter.channel.kind if letter.channel else "",
     )
@@ -187,7 +167,7 @@ def layout_personal(
                 glyphs=glyphs,
                 faces=faces,
                 font_objgens=own_fonts,
-                signer_y=_box_of(document, "signer-zone", 2 * index + 1).position_y,
+                signer_y=find_box(document, "signer-zone", 2 * index + 1).position_y,
                 tags=part_tags(source, index, Objects(), (streams[0][0], streams[1][0])),
                 source=source,
             )
