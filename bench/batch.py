@@ -132,10 +132,8 @@ def naive(workspace: Path, source: str, sample: int) -> tuple[float, float]:
     """One document per letter, in this process; returns letters/s and MB of RSS per letter."""
     sys.path.insert(0, str(ROOT / "src"))
     from appeal_letters.compose import Composer
-    from appeal_letters.letters import RenderOptions, render_letter
-    from appeal_letters.load import load_campaign
-    from appeal_letters.pdf import PdfRenderer
-    from appeal_letters.supporters import read_supporters
+    from appeal_letters.model import load_campaign, read_supporters
+    from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 
     campaign = load_campaign(workspace / "appeal.yaml", [workspace / "recipients.yaml"])
     supporters = read_supporters(workspace / source).supporters

@@ -52,9 +52,8 @@ def command_wall_times(runs: int) -> list[float]:
 
 def render_loop(rounds: int) -> tuple[float, int]:
     from appeal_letters.compose import Composer
-    from appeal_letters.letters import RenderOptions, render_letter
-    from appeal_letters.load import load_campaign, load_sender
-    from appeal_letters.pdf import PdfRenderer
+    from appeal_letters.model import load_campaign, load_sender
+    from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 
     campaign = load_campaign(ROOT / "appeal.yaml", [ROOT / "recipients.yaml"])
     sender = load_sender(ROOT / "sender.example.yaml")
@@ -76,7 +75,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="in-process rounds of 10 letters")
     args = parser.parse_args()
 
-    from appeal_letters.pdf import harfbuzz_subset_available
+    from appeal_letters.render import harfbuzz_subset_available
 
     print(f"harfbuzz-subset available: {harfbuzz_subset_available()}")
     times = command_wall_times(args.runs)

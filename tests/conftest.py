@@ -11,9 +11,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from appeal_letters.letters import RenderOptions, write_letters
-from appeal_letters.load import load_campaign, load_sender
-from appeal_letters.models import Campaign, Sender
+from appeal_letters.model import Campaign, Sender, load_campaign, load_sender
+from appeal_letters.render import RenderOptions, write_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILES = ("appeal.yaml", "recipients.yaml", "sender.example.yaml")

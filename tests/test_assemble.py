@@ -11,14 +11,13 @@ import pikepdf
 import pypdf
 import pytest
 
-from appeal_letters.assemble import MARK
-from appeal_letters.bundles import bundle, write_bundle
+from appeal_letters.batch.bodies import Body, compose, layout_body, layout_personal
 from appeal_letters.compose import Composer
-from appeal_letters.letters import RenderOptions, render_letter
-from appeal_letters.load import sender_from_options
-from appeal_letters.models import Campaign, Sender
-from appeal_letters.pdf import PdfRenderer
-from appeal_letters.shared import Body, compose, layout_body, layout_personal
+from appeal_letters.model import Campaign, Sender, sender_from_options
+from appeal_letters.pdf import write_bundle
+from appeal_letters.pdf.assemble import MARK
+from appeal_letters.pdf.bundle import bundle
+from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 
 from .conftest import LETTER_DATE
 

@@ -22,9 +22,10 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from appeal_letters.cli import main
-from appeal_letters.config import DeliveryConfig, load_delivery, within_window
+from appeal_letters.deliver import DeliveryConfig, load_delivery
+from appeal_letters.deliver.config import within_window
+from appeal_letters.deliver.send import Pacer
 from appeal_letters.errors import ValidationError
-from appeal_letters.send import Pacer
 
 FAX_GATEWAY = "{number}@fax.example.org"
 #: ``appeal-letters send`` as a real process, next to this interpreter.

@@ -11,11 +11,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from appeal_letters.compose import Composer, _forms, package_dir
+from appeal_letters.assets import package_dir
+from appeal_letters.compose import Composer
+from appeal_letters.compose.composer import _forms
 from appeal_letters.errors import ValidationError
-from appeal_letters.letters import RenderOptions, write_letters
-from appeal_letters.load import load_campaign
-from appeal_letters.models import OFFICES, SUPPORTED_LANGUAGES, Campaign, Sender
+from appeal_letters.model import SUPPORTED_LANGUAGES, Campaign, Sender, load_campaign
+from appeal_letters.model.campaign import OFFICES
+from appeal_letters.render import RenderOptions, write_letters
 
 from .conftest import LETTER_DATE, ROOT, arabic_squash, page_count, pdf_text, squash
 

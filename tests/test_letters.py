@@ -9,12 +9,11 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from appeal_letters.compose import Composer, form_of_address
+from appeal_letters.compose import Composer
+from appeal_letters.compose.composer import form_of_address
 from appeal_letters.errors import RenderError
-from appeal_letters.letters import RenderOptions, render_letter, write_letters
-from appeal_letters.load import sender_from_options
-from appeal_letters.models import Campaign, Sender
-from appeal_letters.pdf import PdfRenderer
+from appeal_letters.model import Campaign, Sender, sender_from_options
+from appeal_letters.render import PdfRenderer, RenderOptions, render_letter, write_letters
 
 from .conftest import LETTER_DATE, page_count, pdf_text, squash
 

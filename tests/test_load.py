@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from appeal_letters.errors import ValidationError
-from appeal_letters.load import load_campaign, load_recipients, load_sender, sender_from_options
-from appeal_letters.models import parse_fax_numbers
+from appeal_letters.model import load_campaign, load_sender, sender_from_options
+from appeal_letters.model.campaign import parse_fax_numbers
+from appeal_letters.model.load import load_recipients
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from appeal_letters.compose import Composer, package_dir
+from appeal_letters.assets import package_dir
+from appeal_letters.compose import Composer
 from appeal_letters.errors import OutputError, RenderError, TemplateError
-from appeal_letters.letters import RenderOptions, write_letters
-from appeal_letters.load import sender_from_options
-from appeal_letters.models import Campaign, Sender
-from appeal_letters.output import atomic_write, safe_child, slugify
+from appeal_letters.files import atomic_write, safe_child, slugify
+from appeal_letters.model import Campaign, Sender, sender_from_options
+from appeal_letters.render import RenderOptions, write_letters
 
 from .conftest import LETTER_DATE, pdf_text
 
@@ -105,7 +105,7 @@ def test_assets_in_the_users_templates_folder_are_allowed(
 def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
     folder = user_templates(tmp_path, edit="{{ appeal.__class__.__mro__[1].__subclasses__() }}")
     composer = Composer(folder)
-    from appeal_letters.load import load_campaign
+    from appeal_letters.model import load_campaign
 
     root = Path(__file__).resolve().parents[1]
     campaign = load_campaign(root / "appeal.yaml", [root / "recipients.yaml"])

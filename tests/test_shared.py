@@ -13,12 +13,10 @@ import pikepdf
 import pypdf
 import pytest
 
+from appeal_letters.batch.bodies import compose, layout_body, layout_personal
 from appeal_letters.compose import Composer, Layout
-from appeal_letters.letters import RenderOptions, render_letter
-from appeal_letters.load import sender_from_options
-from appeal_letters.models import Campaign, Sender
-from appeal_letters.pdf import PdfRenderer
-from appeal_letters.shared import compose, layout_body, layout_personal
+from appeal_letters.model import Campaign, Sender, sender_from_options
+from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 
 from .conftest import LETTER_DATE
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from appeal_letters.errors import AppealLettersError
-from appeal_letters.supporters import read_supporters, write_rejected
+from appeal_letters.model import read_supporters, write_rejected
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

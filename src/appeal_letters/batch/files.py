@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bundles import write_bundle
-from .models import Campaign, Recipient
-from .output import atomic_write, safe_child, slugify
-from .parallel import STATE, fork_map
-from .pdf import PdfRenderer
+from ..files import atomic_write, safe_child, slugify
+from ..model import Campaign, Recipient
+from ..parallel import STATE, fork_map
+from ..pdf import write_bundle
+from ..render import PdfRenderer
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,8 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from .errors import AppealLettersError, ValidationError
-from .load import load_campaign, load_sender, sender_from_options
-from .models import Campaign, Sender
+from ..errors import AppealLettersError, ValidationError
+from ..model import Campaign, Sender, load_campaign, load_sender, sender_from_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 

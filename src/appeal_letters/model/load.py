@@ -15,8 +15,8 @@ import phonenumbers
 import pydantic
 import yaml
 
-from .errors import Problem, ValidationError
-from .models import OFFICES, Appeal, Campaign, Recipient, Sender
+from ..errors import Problem, ValidationError
+from .campaign import OFFICES, Appeal, Campaign, Recipient, Sender
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=pydantic.BaseModel)

@@ -1,70 +1,20 @@
-"""Write letters safely: sanitised names, atomic files, and a manifest of what was written.
+"""The manifest of a folder of letters: what a later step (sending, checking) needs to trust them.
 
-A file is written to a temporary name in the same folder and renamed into place, so an
-interrupted run never leaves a half-written PDF or manifest behind.
+Each letter is listed with its recipient, channel and sha256; reading the manifest back checks
+every file against its digest, so a letter changed after rendering is never sent.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import re
-import threading
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
-
-
-def slugify(text: str, max_length: int = 60) -> str:
-    """An ASCII file-name part: ``RUS 004 / 1214 / OBS 093.1`` -> ``rus-004-1214-obs-093-1``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "letter"
-
-
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    ``durable=False`` skips waiting for the disk (fsync): for files whose checksum is recorded
-    and checked before they are trusted again, as batch production does with its letters.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{path.parent}: cannot write there: {exc.strerror}") from exc
-    # A name of our own (process and thread), created exclusively: no one else writes to it.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, 0o666)
-    except FileExistsError:
-        tmp.unlink(missing_ok=True)  # left by a killed process that had this pid
-        return atomic_write(path, data, durable=durable)
-    except OSError as exc:
-        raise OutputError(f"{path.parent}: cannot write there: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        tmp.replace(path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise OutputError(f"{path}: cannot write the file: {exc.strerror}") from exc
-
-
-def safe_child(folder: Path, name: str) -> Path:
-    """``folder/name`` after checking that ``name`` cannot step out of ``folder``."""
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}", name) or ".." in name:
-        raise OutputError(f"{folder}: refusing the unsafe file name {name!r}")
-    return folder / name
+from ..errors import OutputError
+from ..files import atomic_write, safe_child
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,21 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
-from .assemble import BodyTemplate, Part, body_template, glyphs_used, letter_pdf
-from .compose import Composer, Layout
-from .fonts import Face, read_face
-from .letters import RenderOptions, fit_on_one_page
-from .models import Campaign, Recipient, Sender
-from .pdf import PdfRenderer, find_box
-from .pdfobjects import CannotAssemble, Objects
-from .tagging import part_tags
+from ..compose import Composer, Layout
+from ..model import Campaign, Recipient, Sender
+from ..pdf import (
+    BodyTemplate,
+    CannotAssemble,
+    Face,
+    Objects,
+    Part,
+    body_template,
+    glyphs_used,
+    letter_pdf,
+    part_tags,
+    read_face,
+)
+from ..render import PdfRenderer, RenderOptions, find_box, fit_on_one_page
 
 SIGNATURE_ZONE = "signature"
 

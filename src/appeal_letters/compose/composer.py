@@ -14,9 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from babel.dates import format_date
@@ -34,31 +33,10 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .errors import TemplateError
-from .models import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
-
-Paper = Literal["a4", "letter"]
-#: Window-envelope layouts: DIN 5008 form B (A4), French NF Z 10-011 style (A4, address on the
-#: right), US Letter with a #10 window envelope.
-Layout = Literal["din", "fr", "us"]
-LAYOUTS: tuple[str, ...] = ("din", "fr", "us")
-#: Sender countries whose post expects the French layout, or US Letter paper.
-FRENCH_LAYOUT_COUNTRIES = frozenset({"FR", "MC", "LU"})
-LETTER_PAPER_COUNTRIES = frozenset({"US", "CA", "MX", "PH"})
-
-
-def paper_of(layout: Layout) -> Paper:
-    return "letter" if layout == "us" else "a4"
-
-
-def default_layout(sender_country: str | None) -> Layout:
-    """The layout a sender's post office expects: French, US Letter, or DIN 5008."""
-    if sender_country in FRENCH_LAYOUT_COUNTRIES:
-        return "fr"
-    if sender_country in LETTER_PAPER_COUNTRIES:
-        return "us"
-    return "din"
-
+from ..assets import package_dir
+from ..errors import TemplateError
+from ..model import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
+from .layout import Layout, paper_of
 
 LETTER_TEMPLATE = "letter.html.j2"
 EMAIL_TEMPLATE = "email.txt.j2"
@@ -67,11 +45,6 @@ EMAIL_TEMPLATE = "email.txt.j2"
 DATE_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU", "ar": "ar"}
 LOCALE_DOMAIN = "messages"
 RTL_LANGUAGES = frozenset({"ar"})
-
-
-def package_dir(name: str) -> Path:
-    """A folder shipped inside the package (templates, fonts, data)."""
-    return Path(str(files("appeal_letters") / name))
 
 
 @dataclass(frozen=True)

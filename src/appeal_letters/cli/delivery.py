@@ -14,22 +14,22 @@ from pathlib import Path
 
 import click
 
-from .cli_common import (
-    F,
-    get_sender,
-    load_workspace,
-    reports_errors,
-    sender_options,
-    workspace_options,
+from ..compose import Composer
+from ..deliver import (
+    JOURNAL_NAME,
+    ByHand,
+    DeliveryConfig,
+    Journal,
+    Outgoing,
+    SmtpSettings,
+    load_delivery,
+    plan,
+    supporter_key,
 )
-from .compose import Composer
-from .config import DeliveryConfig, SmtpSettings, load_delivery
-from .errors import AppealLettersError
-from .journal import JOURNAL_NAME, Journal
-from .letters import default_out_dir
-from .mail import ByHand, Outgoing, plan, supporter_key
-from .models import Campaign, Sender
-from .output import read_manifest
+from ..errors import AppealLettersError
+from ..model import Campaign, Sender
+from ..render import default_out_dir, read_manifest
+from .common import F, get_sender, load_workspace, reports_errors, sender_options, workspace_options
 
 USER_ENV = "APPEAL_LETTERS_SMTP_USER"
 PASSWORD_ENV = "APPEAL_LETTERS_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
@@ -184,10 +184,10 @@ def send(
     smtp_security: str | None,
 ) -> None:
     """Send the rendered letters by e-mail and through the fax gateway (dry run by default)."""
-    from .send import SmtpTransport, send_all
+    from ..deliver import SmtpTransport, send_all
 
     if test_to:
-        from .models import check_email
+        from ..model import check_email
 
         test_to = check_email(test_to)
     plan_ = _plan_delivery(
@@ -286,7 +286,7 @@ def export_command(
     out_dir: Path | None,
 ) -> None:
     """Write .eml files and a page of mailto: links to send from your own mail program."""
-    from .export import export
+    from ..deliver import export
 
     plan_ = _plan_delivery(
         (appeal_file, recipient_files, templates_dir),
@@ -324,8 +324,8 @@ def report(
     include_names: bool,
 ) -> None:
     """Summarise what was sent, quoting the appeal code, for the appeal's issuer."""
-    from .output import atomic_write
-    from .report import build_report
+    from ..deliver import build_report
+    from ..files import atomic_write
 
     campaign = load_workspace(appeal_file, recipient_files)
     folder = letters_dir or default_out_dir(campaign)

@@ -21,8 +21,8 @@ from typing import Any
 
 from pikepdf import Name
 
-from .compose import package_dir
-from .pdfobjects import CannotAssemble, Objects, stream_object
+from ..assets import package_dir
+from .objects import CannotAssemble, Objects, stream_object
 
 #: The bundled font files, by the name WeasyPrint gives their subsets (the CSS family and style).
 FONT_FILES = {

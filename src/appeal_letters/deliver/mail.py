@@ -14,11 +14,12 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Literal
 
-from .compose import Composer, email_text, translations_for
+from ..compose import Composer, email_text, translations_for
+from ..errors import AppealLettersError
+from ..files import safe_child
+from ..model import Campaign, Recipient, Sender, format_phone
+from ..render import ManifestEntry
 from .config import DeliveryConfig
-from .errors import AppealLettersError
-from .models import Campaign, Recipient, Sender, format_phone
-from .output import ManifestEntry, safe_child
 
 Route = Literal["email", "fax"]
 

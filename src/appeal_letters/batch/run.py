@@ -22,19 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .assemble import Part
-from .batch_files import Done, supporter_folder, write_bundles, write_manifest, write_supporter_pdfs
-from .compose import Composer, Layout, default_layout, package_dir
-from .errors import AppealLettersError, OutputError
-from .letters import RenderOptions, render_letter, select_recipients
-from .models import Campaign, Recipient
-from .output import atomic_write, safe_child, slugify
-from .parallel import STATE, fork_map
-from .pdf import PdfRenderer
-from .shared import Body, NeedsFullLayout, layout_body, layout_personal
-from .shared import compose as compose_shared
-from .supporters import Supporter
+from .. import __version__
+from ..assets import package_dir
+from ..compose import Composer, Layout, default_layout
+from ..errors import AppealLettersError, OutputError
+from ..files import atomic_write, safe_child, slugify
+from ..model import Campaign, Recipient, Supporter
+from ..parallel import STATE, fork_map
+from ..pdf import Part
+from ..render import PdfRenderer, RenderOptions, render_letter, select_recipients
+from .bodies import Body, NeedsFullLayout, layout_body, layout_personal
+from .bodies import compose as compose_shared
+from .files import Done, supporter_folder, write_bundles, write_manifest, write_supporter_pdfs
 
 PROGRESS = "progress.jsonl"
 #: A worker process is replaced after laying out about this many documents: WeasyPrint keeps

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compose import Composer, Layout, Letter
-from .errors import AppealLettersError, RenderError
-from .models import Campaign, Recipient, Sender
-from .output import ManifestEntry, atomic_write, safe_child, slugify, write_manifest
-from .parallel import STATE, fork_map
-from .pdf import FONT_SCALES, PdfRenderer, RenderedLetter
+from ..compose import Composer, Layout, Letter
+from ..errors import AppealLettersError, RenderError
+from ..files import atomic_write, safe_child, slugify
+from ..model import Campaign, Recipient, Sender
+from ..parallel import STATE, fork_map
+from .manifest import ManifestEntry, write_manifest
+from .renderer import FONT_SCALES, PdfRenderer, RenderedLetter
 
 WINDOW = "envelope window"  # the data-zone of the address field in the template
 LAYOUT_NAMES = {"din": "DIN 5008", "fr": "French", "us": "US Letter"}

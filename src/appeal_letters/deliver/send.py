@@ -20,8 +20,8 @@ from email.policy import SMTP
 from email.utils import getaddresses
 from typing import Literal
 
+from ..errors import AppealLettersError
 from .config import DeliveryConfig, SmtpSettings, within_window
-from .errors import AppealLettersError
 from .journal import Journal, Key
 from .mail import Outgoing
 

@@ -12,9 +12,19 @@ from typing import cast
 
 import click
 
-from . import __version__
-from .cli_batch import batch
-from .cli_common import (
+from .. import __version__
+from ..compose import LAYOUTS, Layout, default_layout, paper_of
+from ..errors import AppealLettersError
+from ..model import (
+    SUPPORTED_LANGUAGES,
+    Campaign,
+    Recipient,
+    Sender,
+    load_sender,
+    sender_from_options,
+)
+from .batch import batch
+from .common import (
     date_option,
     get_sender,
     letter_day,
@@ -24,11 +34,7 @@ from .cli_common import (
     sender_options,
     workspace_options,
 )
-from .cli_delivery import export_command, report, send
-from .compose import LAYOUTS, Layout, default_layout, paper_of
-from .errors import AppealLettersError
-from .load import load_sender, sender_from_options
-from .models import SUPPORTED_LANGUAGES, Campaign, Recipient, Sender
+from .delivery import export_command, report, send
 
 CHANNEL_NAMES = {"fax": "fax", "email": "e-mail", "web_form": "web form", "post": "post"}
 
@@ -76,8 +82,8 @@ def check(
     sender_file: Path | None,
 ) -> None:
     """Validate the workspace and list how each authority can be reached."""
-    from .compose import Composer
-    from .pdf import harfbuzz_subset_available
+    from ..compose import Composer
+    from ..render import harfbuzz_subset_available
 
     campaign = load_workspace(appeal_file, recipient_files)
     if sender_file is not None:
@@ -106,7 +112,7 @@ def check(
 @reports_errors
 def languages(appeal_file: Path, recipient_files: tuple[Path, ...], templates_dir: Path) -> None:
     """List the languages letters can be written in, and what the appeal lacks in each."""
-    from .compose import language_coverage
+    from ..compose import language_coverage
 
     campaign = load_workspace(appeal_file, recipient_files)
     appeal = campaign.appeal
@@ -192,7 +198,7 @@ def render(
     out_dir: Path | None,
 ) -> None:
     """Write one PDF letter per authority and a manifest.json."""
-    from .letters import RenderOptions, default_out_dir, select_recipients, write_letters
+    from ..render import RenderOptions, default_out_dir, select_recipients, write_letters
 
     if paragraph_file is not None:
         if paragraph:

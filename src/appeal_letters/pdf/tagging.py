@@ -21,7 +21,7 @@ import pikepdf
 from pikepdf import Name
 
 if TYPE_CHECKING:
-    from .pdfobjects import Objects
+    from .objects import Objects
 
 
 def _kids(element: Any) -> list[Any]:

@@ -23,7 +23,7 @@ import pikepdf
 from pikepdf import Name
 
 from .fonts import Face, read_face, write_font
-from .pdfobjects import (
+from .objects import (
     CannotAssemble,
     Objects,
     stream_object,

@@ -10,7 +10,11 @@ from typing import Any, cast
 
 import click
 
-from .cli_common import (
+from ..compose import LAYOUTS, Layout
+from ..errors import AppealLettersError
+from ..files import atomic_write
+from ..model import SUPPORTED_LANGUAGES
+from .common import (
     date_option,
     letter_day,
     load_workspace,
@@ -18,10 +22,6 @@ from .cli_common import (
     reports_errors,
     workspace_options,
 )
-from .compose import LAYOUTS, Layout
-from .errors import AppealLettersError
-from .models import SUPPORTED_LANGUAGES
-from .output import atomic_write
 
 
 class _Progress:
@@ -108,8 +108,8 @@ def batch(
     full_layout: bool,
 ) -> None:
     """Make every supporter's letter to every authority, with delivery bundles."""
-    from .batch import BatchOptions, run_batch
-    from .supporters import read_supporters, write_rejected
+    from ..batch import BatchOptions, run_batch
+    from ..model import read_supporters, write_rejected
 
     campaign = load_workspace(appeal_file, recipient_files)
     read = read_supporters(supporters_file, strict=strict)

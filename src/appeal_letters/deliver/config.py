@@ -13,8 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .load import load_model
-from .models import Email, Line, StrictModel, check_email
+from ..model import Email, Line, StrictModel, check_email, load_model
 
 DELIVERY_FILE = Path("delivery.yaml")
 

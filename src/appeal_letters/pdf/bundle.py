@@ -27,8 +27,8 @@ from typing import IO, Any
 import pikepdf
 from pikepdf import Name
 
+from ..errors import OutputError
 from .assemble import MARK
-from .errors import OutputError
 from .fonts import (
     Face,
     face_of,
@@ -38,7 +38,7 @@ from .fonts import (
     read_face,
     write_font,
 )
-from .pdfobjects import HEADER, CannotAssemble, Objects, stream_object, xref_stream
+from .objects import HEADER, CannotAssemble, Objects, stream_object, xref_stream
 
 _REF = re.compile(rb"(\d+) 0 R")
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .compose import Letter, package_dir
-from .errors import RenderError
+from ..assets import package_dir
+from ..compose import Letter
+from ..errors import RenderError
 
 #: Font sizes tried, largest first, before a letter is declared too long for one page.
 FONT_SCALES = (1.0, 0.97, 0.94, 0.91)

@@ -13,8 +13,8 @@ from email.policy import SMTP
 from pathlib import Path
 from urllib.parse import quote
 
+from ..files import atomic_write, safe_child
 from .mail import ByHand, Outgoing
-from .output import atomic_write, safe_child
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 
+from ..model import Campaign
 from .journal import Row
-from .models import Campaign
 
 
 @dataclass(frozen=True)

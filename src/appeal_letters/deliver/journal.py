@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .errors import OutputError
+from ..errors import OutputError
 
 Status = Literal["sending", "sent", "failed"]
 JOURNAL_NAME = "journal.sqlite"

@@ -21,8 +21,8 @@ import pydantic
 import yaml
 from babel import Locale
 
-from .errors import AppealLettersError
-from .models import SUPPORTED_LANGUAGES, Sender
+from ..errors import AppealLettersError
+from .campaign import SUPPORTED_LANGUAGES, Sender
 
 #: Column names (lower case, accents, spaces and punctuation removed) -> field.
 HEADERS: dict[str, str] = {
@@ -272,7 +272,7 @@ def _derived_key(sender: Sender) -> str:
 
 def write_rejected(path: Path, columns: Sequence[str], rejected: Sequence[Rejected]) -> None:
     """``rejected.csv``: the rows as they were, plus why, to fix and run again."""
-    from .output import atomic_write
+    from ..files import atomic_write
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

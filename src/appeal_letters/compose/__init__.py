@@ -1,0 +1,19 @@
+"""From the data to each letter's text: templates, catalogs, forms of address, layouts.
+
+Jinja runs sandboxed; the result is HTML plus the metadata a PDF needs.
+"""
+
+from .composer import Composer, Letter, email_text, language_coverage, translations_for
+from .layout import LAYOUTS, Layout, default_layout, paper_of
+
+__all__ = [
+    "LAYOUTS",
+    "Composer",
+    "Layout",
+    "Letter",
+    "default_layout",
+    "email_text",
+    "language_coverage",
+    "paper_of",
+    "translations_for",
+]

@@ -1,0 +1,24 @@
+"""Getting letters to the official: SMTP and fax gateways, exports, the journal, the report."""
+
+from .config import DeliveryConfig, SmtpSettings, load_delivery
+from .export import export
+from .journal import JOURNAL_NAME, Journal
+from .mail import ByHand, Outgoing, plan, supporter_key
+from .report import build_report
+from .send import SmtpTransport, send_all
+
+__all__ = [
+    "JOURNAL_NAME",
+    "ByHand",
+    "DeliveryConfig",
+    "Journal",
+    "Outgoing",
+    "SmtpSettings",
+    "SmtpTransport",
+    "build_report",
+    "export",
+    "load_delivery",
+    "plan",
+    "send_all",
+    "supporter_key",
+]

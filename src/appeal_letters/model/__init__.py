@@ -1,0 +1,42 @@
+"""What an appeal, a recipient, a sender and a supporter are, and how they are read.
+
+Typed, immutable data checked on the way in: every problem in an input file is reported with
+its file, line, column and field. Nothing here knows about letters or PDF.
+"""
+
+from .campaign import (
+    SUPPORTED_LANGUAGES,
+    Appeal,
+    Campaign,
+    Channel,
+    Email,
+    Line,
+    Recipient,
+    Sender,
+    StrictModel,
+    check_email,
+    format_phone,
+)
+from .load import load_campaign, load_model, load_sender, sender_from_options
+from .supporters import Supporter, read_supporters, write_rejected
+
+__all__ = [
+    "SUPPORTED_LANGUAGES",
+    "Appeal",
+    "Campaign",
+    "Channel",
+    "Email",
+    "Line",
+    "Recipient",
+    "Sender",
+    "StrictModel",
+    "Supporter",
+    "check_email",
+    "format_phone",
+    "load_campaign",
+    "load_model",
+    "load_sender",
+    "read_supporters",
+    "sender_from_options",
+    "write_rejected",
+]
