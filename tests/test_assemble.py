@@ -14,7 +14,7 @@ import pytest
 from appeal_letters.batch.bodies import Body, compose, layout_body, layout_personal
 from appeal_letters.compose import Composer
 from appeal_letters.model import Campaign, Sender, sender_from_options
-from appeal_letters.pdf import write_bundle
+from appeal_letters.pdf import Part, write_bundle
 from appeal_letters.pdf.assemble import MARK
 from appeal_letters.pdf.bundle import bundle
 from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
@@ -66,8 +66,8 @@ def _letters(
     )
     letters = []
     for part, sender in zip(parts, senders, strict=True):
-        assert part is not None
-        letters.append(compose(body, part, sender))
+        assert isinstance(part, Part)
+        letters.append(compose(body, part, sender).data)
     return letters
 
 
@@ -224,10 +224,10 @@ def test_untagged_supporter_lines_drop_the_pdf_ua_claim_only(
         language="en",
         font_scale=body.font_scale,
     )
-    assert part is not None and part.tags is not None
+    assert isinstance(part, Part) and part.tags is not None
     tagged, untagged = (
-        compose(body, part, PEOPLE[0]),
-        compose(body, replace(part, tags=None), PEOPLE[0]),
+        compose(body, part, PEOPLE[0]).data,
+        compose(body, replace(part, tags=None), PEOPLE[0]).data,
     )
     for name, letter in (("tagged", tagged), ("untagged", untagged)):
         (tmp_path / f"{name}.pdf").write_bytes(letter)

@@ -13,7 +13,7 @@ import pikepdf
 import pypdf
 import pytest
 
-from appeal_letters.batch.bodies import compose, layout_body, layout_personal
+from appeal_letters.batch.bodies import Unshared, compose, layout_body, layout_personal
 from appeal_letters.compose import Composer, Layout
 from appeal_letters.model import Campaign, Sender, sender_from_options
 from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
@@ -86,7 +86,7 @@ def test_shared_body_letter_equals_the_full_letter(
                 language=body.language,
                 font_scale=body.font_scale,
             )
-            shared = compose(body, part, who)
+            shared = compose(body, part, who).data
             assert body.font_scale == full.font_scale
             full_text, full_pixels, _ = read(full.pdf, tmp_path, "full")
             text, pixels, fonts = read(shared, tmp_path, "shared")
@@ -126,7 +126,8 @@ def test_a_long_address_needs_the_full_layout(
         font_scale=body.font_scale,
     )
     # Only the supporter whose lines overflow the signature zone is laid out in full.
-    assert [part is None for part in parts] == [False, True, False]
+    assert [type(part).__name__ for part in parts] == ["Part", "Unshared", "Part"]
+    assert isinstance(parts[1], Unshared) and "signature zone" in parts[1].reason
 
 
 def structure(pdf: bytes) -> list[str]:
@@ -172,7 +173,7 @@ def test_shared_letter_is_tagged_throughout_and_claims_pdf_ua(
         language="en",
         font_scale=body.font_scale,
     )
-    letter = compose(body, part, sender)
+    letter = compose(body, part, sender).data
     with pikepdf.open(io.BytesIO(letter)) as pdf:
         assert pdf.check_pdf_syntax() == []
         root = pdf.Root

@@ -12,41 +12,53 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+C = TypeVar("C")
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: What workers inherit: set for the length of one fork_map, read by the mapped function.
-STATE: dict[str, Any] = {}
+#: The function and context of the fork_map in progress: workers inherit them through fork,
+#: so neither is pickled (the context holds loaded fonts and open PDFs).
+_ACTIVE: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+
+def _call(item: Any) -> Any:
+    """Run in a worker: the inherited function on its inherited context and one item."""
+    assert _ACTIVE is not None, "fork_map's function called outside fork_map"
+    func, context = _ACTIVE
+    return func(context, item)
 
 
 def fork_map(
-    func: Callable[[T], R],
+    func: Callable[[C, T], R],
     items: Sequence[T],
-    state: dict[str, Any],
+    context: C,
     *,
     workers: int | None = None,
     min_items: int = 4,
     tasks_per_worker: int | None = None,
     chunksize: int = 1,
 ) -> Iterator[R]:
-    """``map(func, items)``, spread over one process per core when there is enough to do."""
+    """``func(context, item)`` for each item, spread over one process per core when there is
+    enough to do; results in input order."""
+    global _ACTIVE
     if not items:
         return
-    STATE.update(state)
+    _ACTIVE = (func, context)
     try:
-        yield func(items[0])
+        yield func(context, items[0])
         rest = items[1:]
         count = workers or os.cpu_count() or 1
         if count < 2 or len(rest) < min_items or "fork" not in mp.get_all_start_methods():
-            yield from map(func, rest)
+            for item in rest:
+                yield func(context, item)
             return
         # Objects made so far stay out of the collector's way in the workers: a collection would
         # write to every object and so copy every page of memory the workers share with us.
         gc.freeze()
         try:
             with mp.get_context("fork").Pool(count, maxtasksperchild=tasks_per_worker) as pool:
-                yield from pool.imap(func, rest, chunksize=chunksize)
+                yield from pool.imap(_call, rest, chunksize=chunksize)
         finally:
             gc.unfreeze()
     finally:
-        STATE.clear()
+        _ACTIVE = None

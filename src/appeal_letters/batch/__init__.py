@@ -1,5 +1,6 @@
-"""Many supporters' letters: shared bodies, resumable runs, bundles, manifests."""
+"""Many supporters' letters: shared bodies, resumable runs, bundles, manifests, summaries."""
 
-from .run import BatchOptions, run_batch
+from .plan import BatchOptions
+from .run import BatchResult, FastPathError, run_batch
 
-__all__ = ["BatchOptions", "run_batch"]
+__all__ = ["BatchOptions", "BatchResult", "FastPathError", "run_batch"]

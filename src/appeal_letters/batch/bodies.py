@@ -25,6 +25,7 @@ from pikepdf import Name
 from ..compose import Composer, Layout
 from ..model import Campaign, Recipient, Sender
 from ..pdf import (
+    Assembled,
     BodyTemplate,
     CannotAssemble,
     Face,
@@ -42,7 +43,14 @@ SIGNATURE_ZONE = "signature"
 
 
 class NeedsFullLayout(Exception):
-    """This supporter's lines do not fit the fixed zones: lay the letter out in full."""
+    """This letter cannot be drawn on its shared body: lay it out in full."""
+
+
+@dataclass(frozen=True)
+class Unshared:
+    """A supporter whose lines cannot be drawn on the shared body, and why."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -95,12 +103,12 @@ def layout_personal(
     layout: Layout,
     language: str,
     font_scale: float,
-) -> list[Part | None]:
+) -> list[Part | Unshared]:
     """Many supporters' letterheads, return addresses and signature lines in one document.
 
     Laying out a few lines costs little next to starting a document, so one document holds
-    many supporters, two pages each. None for a supporter whose lines overflow a fixed zone
-    (or use a font other than the bundled ones): that letter is laid out in full.
+    many supporters, two pages each. ``Unshared`` for a supporter whose lines overflow a fixed
+    zone (or use a font other than the bundled ones): that letter is laid out in full.
     """
     letter = composer.compose(
         campaign,
@@ -116,7 +124,7 @@ def layout_personal(
     document = renderer.layout(letter)
     if len(document.pages) != 2 * len(senders):
         if len(senders) == 1:
-            return [None]
+            return [Unshared("the supporter's lines take more than their two pages")]
         # Someone's lines took more than their two pages: lay each supporter out alone.
         return [
             layout_personal(
@@ -136,10 +144,10 @@ def layout_personal(
     source = pikepdf.open(io.BytesIO(renderer.write(letter, document)))
     faces: dict[str, Face] = {}
     font_objgens: dict[tuple[int, int], str] = {}
-    parts: list[Part | None] = []
+    parts: list[Part | Unshared] = []
     for index in range(len(senders)):
         if 2 * index + 1 in overflowing:
-            parts.append(None)
+            parts.append(Unshared("the signature lines overflow the signature zone"))
             continue
         pages = source.pages[2 * index], source.pages[2 * index + 1]
         try:
@@ -161,8 +169,8 @@ def layout_personal(
                     names[name] = own_fonts[font.objgen] = font_objgens[font.objgen]
                 for face, gids in glyphs_used(data, names).items():
                     glyphs.setdefault(face, set()).update(gids)
-        except CannotAssemble:
-            parts.append(None)
+        except CannotAssemble as exc:
+            parts.append(Unshared(f"the supporter's lines cannot be copied ({exc})"))
             continue
         parts.append(
             Part(
@@ -220,7 +228,7 @@ def _template(pdf: bytes, signer_y: float) -> BodyTemplate:
     return body_template(pdf, signer_y)
 
 
-def compose(body: Body, part: Part, sender: Sender) -> bytes:
+def compose(body: Body, part: Part, sender: Sender) -> Assembled:
     """The finished letter: the body page, the supporter's lines drawn in their places.
 
     Raises NeedsFullLayout if the body or the part uses something the byte writer does not

@@ -17,28 +17,11 @@ from pathlib import Path
 
 from ..files import atomic_write, safe_child, slugify
 from ..model import Campaign, Recipient
-from ..parallel import STATE, fork_map
-from ..pdf import write_bundle
+from ..parallel import fork_map
+from ..pdf import BundleReport, write_bundle
 from ..render import PdfRenderer
-
-
-@dataclass(frozen=True)
-class Done:
-    supporter_key: str
-    recipient_id: str
-    file: str  # relative to the batch folder
-    pages: int
-    sha256: str
-    fingerprint: str
-    channel: str
-    language: str
-
-
-def supporter_folder(key: str) -> str:
-    """A safe, unique folder name for a supporter key (readable part plus a short hash)."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
-    return f"{slugify(key, 40)}-{digest}"
-
+from .lay_out import supporter_folder
+from .progress import Done
 
 MANIFEST_COLUMNS = ["supporter", "recipient_id", "channel", "language", "file", "pages", "sha256"]
 
@@ -80,6 +63,15 @@ def _cover(
     return renderer.simple_pdf(page, hashlib.sha256(page.encode()).hexdigest()[:32].encode())
 
 
+@dataclass(frozen=True)
+class _Covers:
+    """What the bundle workers share: the renderer (fonts loaded once) for the cover sheets."""
+
+    renderer: PdfRenderer
+    campaign: Campaign
+    date: dt.date
+
+
 def write_bundles(
     folder: Path,
     campaign: Campaign,
@@ -89,7 +81,7 @@ def write_bundles(
     date: dt.date,
     renderer: PdfRenderer,
     workers: int | None = None,
-) -> list[Path]:
+) -> list[tuple[Path, BundleReport]]:
     """One PDF per authority: a cover sheet, then every supporter's letter in file order.
 
     Bundles are written in parallel (one per worker, sharing the renderer's loaded fonts),
@@ -103,21 +95,24 @@ def write_bundles(
                 folder / "bundles", f"{positions[recipient.id]:02d}-{slugify(recipient.id)}.pdf"
             )
             wanted.append((recipient, letters, path))
-    state = {"campaign": campaign, "date": date, "renderer": renderer}
-    return list(fork_map(_write_bundle, wanted, state, workers=workers, min_items=2))
+    covers = _Covers(renderer, campaign, date)
+    return list(fork_map(_write_bundle, wanted, covers, workers=workers, min_items=2))
 
 
-def _write_bundle(item: tuple[Recipient, list[Path], Path]) -> Path:
+def _write_bundle(
+    covers: _Covers, item: tuple[Recipient, list[Path], Path]
+) -> tuple[Path, BundleReport]:
     recipient, letters, path = item
-    cover = _cover(STATE["renderer"], STATE["campaign"], recipient, len(letters), STATE["date"])
-    write_bundle(path, [cover, *letters])
-    return path
+    cover = _cover(covers.renderer, covers.campaign, recipient, len(letters), covers.date)
+    return path, write_bundle(path, [cover, *letters])
 
 
-def write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> None:
+def write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> list[BundleReport]:
+    """``all-letters.pdf`` in each supporter's folder: their letters, one after the other."""
     by_supporter: dict[str, list[Path]] = {}
     for d in ordered:
         by_supporter.setdefault(d.supporter_key, []).append(folder / d.file)
-    for key, letters in by_supporter.items():
-        target = folder / "supporters" / supporter_folder(key) / "all-letters.pdf"
-        write_bundle(target, letters)
+    return [
+        write_bundle(folder / "supporters" / supporter_folder(key) / "all-letters.pdf", letters)
+        for key, letters in by_supporter.items()
+    ]

@@ -11,8 +11,6 @@ from typing import Any, cast
 import click
 
 from ..compose import LAYOUTS, Layout
-from ..errors import AppealLettersError
-from ..files import atomic_write
 from ..model import SUPPORTED_LANGUAGES
 from .common import (
     date_option,
@@ -90,6 +88,11 @@ class _Progress:
     is_flag=True,
     help="Lay out every letter in full (slower) instead of sharing each authority's body.",
 )
+@click.option(
+    "--strict-fast",
+    is_flag=True,
+    help="Stop with an error when a letter or bundle leaves the fast path (see summary.txt).",
+)
 @reports_errors
 def batch(
     appeal_file: Path,
@@ -106,10 +109,11 @@ def batch(
     per_supporter_pdf: bool,
     no_bundles: bool,
     full_layout: bool,
+    strict_fast: bool,
 ) -> None:
     """Make every supporter's letter to every authority, with delivery bundles."""
     from ..batch import BatchOptions, run_batch
-    from ..model import read_supporters, write_rejected
+    from ..model import read_supporters
 
     campaign = load_workspace(appeal_file, recipient_files)
     read = read_supporters(supporters_file, strict=strict)
@@ -117,14 +121,6 @@ def batch(
         click.echo(f"note: {note}", err=True)
     for rejected in read.rejected:
         click.echo(f"rejected: {supporters_file}: row {rejected.row}: {rejected.reason}", err=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rejected_file = out_dir / "rejected.csv"
-    if read.rejected:
-        write_rejected(rejected_file, read.columns, read.rejected)
-    elif rejected_file.exists():
-        rejected_file.unlink()
-    if not read.supporters:
-        raise AppealLettersError(f"{supporters_file}: no usable supporter rows")
     options = BatchOptions(
         date=letter_day(letter_date),
         layout=cast(Layout, layout) if layout else None,
@@ -134,26 +130,9 @@ def batch(
         bundles=not no_bundles,
         per_supporter_pdf=per_supporter_pdf,
         shared_body=not full_layout,
+        strict_fast=strict_fast,
     )
-    result = run_batch(campaign, read.supporters, out_dir, options, templates_dir, _Progress())
-    names = {r.id: f"{r.honorific} {r.name}" for r in campaign.recipients}
-    lines = [
-        f"Batch for appeal {campaign.appeal.code}: {len(read.supporters)} supporters, "
-        f"{result.written} letters made, {result.skipped} already done, "
-        f"{len(result.failed)} failed, {len(read.rejected)} rows rejected "
-        f"({result.seconds:.1f} s).",
-    ]
-    lines += [f"  {names.get(rid, rid)}: {n} letters" for rid, n in result.per_authority.items()]
-    lines += [f"  failed: row {row}, {rid}: {reason}" for row, rid, reason in result.failed]
-    lines += [
-        f"  warning: {n} letter{'s' if n != 1 else ''} to {names.get(rid, rid)} in '{used}', not "
-        f"'{wanted}': the appeal lacks {', '.join(campaign.appeal.missing_in(wanted))}"
-        for (rid, wanted, used), n in sorted(result.fallbacks.items())
-    ]
-    if read.rejected:
-        lines.append(f"  rejected rows are in {rejected_file}: fix them and run again")
-    summary = "\n".join(lines) + "\n"
-    atomic_write(out_dir / "summary.txt", summary.encode("utf-8"))
-    click.echo(summary, nl=False)
+    result = run_batch(campaign, read, out_dir, options, templates_dir, _Progress())
+    click.echo(result.summary, nl=False)
     if result.failed:
         sys.exit(1)

@@ -18,7 +18,7 @@ from .campaign import (
     format_phone,
 )
 from .load import load_campaign, load_model, load_sender, sender_from_options
-from .supporters import Supporter, read_supporters, write_rejected
+from .supporters import Supporter, SupportersFile, read_supporters, write_rejected
 
 __all__ = [
     "SUPPORTED_LANGUAGES",
@@ -31,6 +31,7 @@ __all__ = [
     "Sender",
     "StrictModel",
     "Supporter",
+    "SupportersFile",
     "check_email",
     "format_phone",
     "load_campaign",

@@ -69,6 +69,7 @@ class Rejected:
 
 @dataclass
 class SupportersFile:
+    path: Path
     supporters: list[Supporter] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
@@ -151,7 +152,7 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
         raw = file.read_bytes()
     except OSError as exc:
         raise AppealLettersError(f"{file}: cannot read the file: {exc.strerror}") from exc
-    result = SupportersFile()
+    result = SupportersFile(file)
     suffix = file.suffix.lower()
     if suffix == ".xlsx":
         header, rows = _rows_from_xlsx(file)

@@ -4,14 +4,16 @@ Knows nothing of appeals or letters (it imports only the shared ground: errors, 
 it can be tested alone and replaced if a library does the job as fast.
 """
 
-from .assemble import BodyTemplate, Part, body_template, glyphs_used, letter_pdf
-from .bundle import write_bundle
+from .assemble import Assembled, BodyTemplate, Part, body_template, glyphs_used, letter_pdf
+from .bundle import BundleReport, write_bundle
 from .fonts import Face, read_face
 from .objects import CannotAssemble, Objects
 from .tagging import part_tags
 
 __all__ = [
+    "Assembled",
     "BodyTemplate",
+    "BundleReport",
     "CannotAssemble",
     "Face",
     "Objects",

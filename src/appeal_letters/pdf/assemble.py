@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 import pikepdf
@@ -192,8 +192,19 @@ class Part:
     cache: dict[Any, bytes] = field(default_factory=dict)
 
 
-def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
-    """The letter: the body's shared objects, then this supporter's own."""
+class Assembled(NamedTuple):
+    """A letter's bytes, and whether it is tagged throughout (and so claims PDF/UA)."""
+
+    data: bytes
+    tagged: bool
+
+
+def letter_pdf(body: BodyTemplate, part: Part, author: str) -> Assembled:
+    """The letter: the body's shared objects, then this supporter's own.
+
+    A letter whose body or part has a structure tree of another shape than expected is made
+    untagged (``tagged`` False) and does not claim PDF/UA; the caller counts it.
+    """
     objects = Objects(first=body.next_number)
     numbers: dict[str, list[int]] = {face: nums for face, (_, nums) in body.faces.items()}
     for face in part.glyphs:
@@ -241,7 +252,13 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
         )
         objects.put(number, stream_object(dictionary, data), stream=True)
     shift = (body.signer_y - part.signer_y) * PX_TO_PT
-    drawing = b"q /SupporterHead Do Q\nq 1 0 0 1 0 %.3f cm /SupporterSignature Do Q\n" % -shift
+    # Each form is tagged inside (its marked content is referenced with /MCR /Stm), so the
+    # form itself has no structure parent; PDF/UA still wants every paint inside a marked-content
+    # sequence, hence a plain one without an MCID around each Do.
+    drawing = (
+        b"/Span BMC q /SupporterHead Do Q EMC\n"
+        b"/Span BMC q 1 0 0 1 0 %.3f cm /SupporterSignature Do Q EMC\n" % -shift
+    )
     objects.put(body.drawing, stream_object(b"<<>>", drawing), stream=True)
     author_string = bytes(pikepdf.String(author).unparse())
     objects.put(body.info, b"<<" + body.info_entries + b"/Author " + author_string + b"\n>>")
@@ -253,7 +270,7 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> bytes:
         stream_object(b"<< /Type /Metadata /Subtype /XML >>", xmp),
         stream=True,
     )
-    return _finish(body, objects)
+    return Assembled(_finish(body, objects), tagged)
 
 
 def _finish(body: BodyTemplate, objects: Objects) -> bytes:

@@ -19,6 +19,7 @@ import re
 import struct
 import threading
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from .fonts import (
     write_font,
 )
 from .objects import HEADER, CannotAssemble, Objects, stream_object, xref_stream
+from .reading import dictionary_end, own_objects, split_stream
 
 _REF = re.compile(rb"(\d+) 0 R")
 
@@ -107,13 +109,21 @@ class _Bundle:
         self.faces: dict[str, _Union] = {}
         self.seen: set[bytes] = set()  # subset names read (a name is a hash of its glyphs)
         self.resources: dict[bytes, int] = {}
+        self.report = BundleReport()
 
     def add(self, data: bytes) -> None:
+        if MARK not in data:
+            self._add_pages(data)  # a cover sheet or a letter laid out in full: as any PDF
+            self.report.copied += 1
+            return
         try:
             self._add_assembled(data)
-        except (CannotAssemble, ValueError, KeyError, IndexError, struct.error, zlib.error):
-            # Not one of ours after all, or not in the form expected: copy it as any PDF.
+            self.report.from_bodies += 1
+        except (CannotAssemble, ValueError, KeyError, IndexError, struct.error, zlib.error) as exc:
+            # Made from a shared body but not in the form expected: copy it as any PDF, and
+            # say so (the bundle grows by the fonts and body that could not be shared).
             self._add_pages(data)
+            self.report.fallbacks[_reason(exc)] += 1
 
     @contextlib.contextmanager
     def _source(self) -> Iterator[None]:
@@ -137,12 +147,12 @@ class _Bundle:
         body = self.bodies.get(digest)
         if body is None:
             body = self.bodies[digest] = self._learn_body(data)
-        objects = _own_objects(data, end + 1)
+        objects = own_objects(data, end + 1)
         forms = []
         for number in (body.head, body.signature):
-            dictionary, stream = _split_stream(objects[number])
+            dictionary, stream = split_stream(objects[number])
             forms.append(self._copy_form(dictionary, stream, objects, data))
-        _, drawing = _split_stream(objects[body.drawing])
+        _, drawing = split_stream(objects[body.drawing])
         contents = self.out.add(stream_object(b"<<>>", b"q /Body Do Q\n" + drawing), stream=True)
         self._page(body.mediabox, body.form, forms, contents)
 
@@ -215,7 +225,7 @@ class _Bundle:
         """A supporter's form as it is, its fonts replaced by the bundle's, resources shared."""
         start = dictionary.index(b"/Resources ") + len(b"/Resources ")
         indirect = re.match(rb"(\d+) 0 R", dictionary[start:])
-        stop = start + indirect.end() if indirect else _dictionary_end(dictionary, start)
+        stop = start + indirect.end() if indirect else dictionary_end(dictionary, start)
         resources = self._inline(dictionary[start:stop], objects, data)
         if resources not in self.resources:
             self.resources[resources] = self.out.add(resources)
@@ -262,7 +272,7 @@ class _Bundle:
             return
         cid_font = objects[int(refs.group(1))]
         found = re.search(rb"/W \[(.*?)\]\n>>", cid_font, re.S)
-        _, cmap = _split_stream(objects[int(cmap_ref.group(1))])
+        _, cmap = split_stream(objects[int(cmap_ref.group(1))])
         to_unicode = parse_to_unicode(zlib.decompress(cmap))
         if found is None or to_unicode is None:
             raise CannotAssemble("a font's widths in an unexpected form")
@@ -315,82 +325,28 @@ class _Bundle:
         self.out.finish(root)
 
 
-def _own_objects(data: bytes, start: int) -> dict[int, bytes]:
-    """The objects a letter adds after its shared part, by number, from its xref stream.
+@dataclass
+class BundleReport:
+    """How the documents of a bundle went in."""
 
-    Streams stand on their own; the letter's dictionaries sit in one object stream of its own.
-    """
-    tail = data.rindex(b"startxref")
-    xref_at = int(data[tail + len(b"startxref") : data.index(b"%%EOF", tail)])
-    dictionary, table = _split_stream(data[data.index(b" obj\n", xref_at) + 5 :])
-    if b"/W [1 4 2]" not in dictionary:
-        raise CannotAssemble("an unexpected cross-reference stream")
-    rows = list(struct.iter_unpack(">BIH", zlib.decompress(table)))
-    positions = sorted(
-        (offset, number)
-        for number, (kind, offset, _) in enumerate(rows)
-        if kind == 1 and start <= offset < xref_at
-    )
-    found = {}
-    for (offset, number), (following, _) in zip(
-        positions, [*positions[1:], (xref_at, 0)], strict=True
-    ):
-        header = b"%d 0 obj\n" % number
-        if not data.startswith(header, offset) or not data.startswith(b"\nendobj\n", following - 8):
-            raise CannotAssemble("an object where the cross-reference does not expect it")
-        found[number] = data[offset + len(header) : following - 8]
-    holders = {container for kind, container, _ in rows if kind == 2 and container in found}
-    for holder in holders:
-        dictionary, packed = _split_stream(found.pop(holder))
-        first = re.search(rb"/First (\d+)", dictionary)
-        if b"/Type /ObjStm" not in dictionary or first is None:
-            raise CannotAssemble("an unexpected object stream")
-        content = zlib.decompress(packed)
-        pairs = [int(n) for n in content[: int(first.group(1))].split()]
-        starts = [int(first.group(1)) + o for o in pairs[1::2]]
-        for number, begin, end in zip(
-            pairs[0::2], starts, [*starts[1:], len(content)], strict=True
-        ):
-            found[number] = content[begin:end].rstrip(b"\n")
-    return found
+    from_bodies: int = 0  # letters read from their bytes, their body and fonts shared
+    copied: int = 0  # documents of another kind (cover sheets, letters laid out in full)
+    #: why letters made from a shared body had to be copied page by page instead -> how many
+    fallbacks: Counter[str] = field(default_factory=Counter)
 
 
-def _split_stream(body: bytes) -> tuple[bytes, bytes]:
-    """A stream object's dictionary and data (the data by its /Length)."""
-    end = body.index(b">>\nstream\n") + 2
-    dictionary = body[:end]
-    lengths = re.findall(rb"/Length (\d+)", dictionary)
-    if len(lengths) != 1:
-        raise CannotAssemble("a stream without a plain /Length")
-    start = end + len(b"\nstream\n")
-    return dictionary, body[start : start + int(lengths[0])]
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, CannotAssemble):
+        return str(exc)
+    return f"unreadable shared-body letter ({type(exc).__name__})"
 
 
-def _dictionary_end(data: bytes, start: int) -> int:
-    """Where the dictionary opening at ``start`` closes (names and numbers only inside)."""
-    depth = 0
-    index = start
-    while index < len(data):
-        if data.startswith(b"<<", index):
-            depth += 1
-            index += 2
-        elif data.startswith(b">>", index):
-            depth -= 1
-            index += 2
-            if depth == 0:
-                return index
-        elif data[index : index + 1] in (b"(", b"<"):
-            raise CannotAssemble("a string inside a form's resources")
-        else:
-            index += 1
-    raise CannotAssemble("an unterminated dictionary")
-
-
-def _write(handle: IO[bytes], parts: Iterable[bytes | Path]) -> None:
+def _write(handle: IO[bytes], parts: Iterable[bytes | Path]) -> BundleReport:
     bundle = _Bundle(handle)
     for part in parts:
         bundle.add(part if isinstance(part, bytes) else part.read_bytes())
     bundle.finish()
+    return bundle.report
 
 
 def bundle(parts: Sequence[bytes | Path]) -> bytes:
@@ -400,16 +356,17 @@ def bundle(parts: Sequence[bytes | Path]) -> bytes:
     return buffer.getvalue()
 
 
-def write_bundle(path: Path, parts: Iterable[bytes | Path]) -> None:
+def write_bundle(path: Path, parts: Iterable[bytes | Path]) -> BundleReport:
     """The pages of ``parts`` in one PDF at ``path``, written as it goes and renamed at the end."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
-            _write(handle, parts)
+            report = _write(handle, parts)
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write the bundle: {exc.strerror}") from exc
+    return report

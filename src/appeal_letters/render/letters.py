@@ -17,7 +17,7 @@ from ..compose import Composer, Layout, Letter
 from ..errors import AppealLettersError, RenderError
 from ..files import atomic_write, safe_child, slugify
 from ..model import Campaign, Recipient, Sender
-from ..parallel import STATE, fork_map
+from ..parallel import fork_map
 from .manifest import ManifestEntry, write_manifest
 from .renderer import FONT_SCALES, PdfRenderer, RenderedLetter
 
@@ -115,10 +115,20 @@ def render_letter(
     return RenderedLetter(letter, renderer.write(letter, document), 1, scale)
 
 
-def _render_one(recipient: Recipient) -> RenderedLetter:
-    w = STATE
+@dataclass(frozen=True)
+class _Job:
+    """What every worker of one ``write_letters`` shares (inherited through fork)."""
+
+    composer: Composer
+    renderer: PdfRenderer
+    campaign: Campaign
+    sender: Sender
+    options: RenderOptions
+
+
+def _render_one(job: _Job, recipient: Recipient) -> RenderedLetter:
     return render_letter(
-        w["composer"], w["renderer"], w["campaign"], recipient, w["sender"], w["options"]
+        job.composer, job.renderer, job.campaign, recipient, job.sender, job.options
     )
 
 
@@ -145,18 +155,12 @@ def write_letters(
     composer = Composer(user_templates)
     extra_roots = [composer.user_templates] if composer.user_templates else []
     renderer = PdfRenderer(allowed_roots=extra_roots)
-    state = {
-        "composer": composer,
-        "renderer": renderer,
-        "campaign": campaign,
-        "sender": sender,
-        "options": options,
-    }
+    job = _Job(composer, renderer, campaign, sender, options)
     rendered = list(
         fork_map(
             _render_one,
             recipients,
-            state,
+            job,
             workers=min(os.cpu_count() or 1, 4),
             min_items=PARALLEL_FROM - 1,
         )

@@ -1,0 +1,259 @@
+"""Lay out a batch's letters in worker processes: from shared bodies where they can be.
+
+Each authority's body is laid out once per layout and language, then supporters' own lines
+many to a document, and each letter is written as bytes from the two. A letter that cannot be
+drawn on its body is laid out in full, and the reason travels back with it, so the batch can
+say how many letters left the fast path and why (``--strict-fast`` makes that an error).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..compose import Composer, Layout
+from ..errors import AppealLettersError
+from ..files import atomic_write, safe_child, slugify
+from ..model import Campaign, Recipient
+from ..parallel import fork_map
+from ..pdf import Part
+from ..render import PdfRenderer, RenderOptions, render_letter
+from .bodies import Body, NeedsFullLayout, Unshared, layout_body, layout_personal
+from .bodies import compose as compose_shared
+from .plan import BatchOptions, Job, layout_and_language
+from .progress import Done
+
+#: A worker process is replaced after laying out about this many documents: WeasyPrint keeps
+#: some memory per document (about 0.2 MB), so a long-lived worker would grow without end.
+DOCUMENTS_PER_WORKER = 250
+#: At most this many supporters' personal lines are laid out in one document (one task).
+SUPPORTERS_PER_CHUNK = 25
+
+BodyKey = tuple[str, Layout, str | None]  # recipient, layout, language asked for
+PartKey = tuple[Layout, str, float, str]  # layout, language, type scale, supporter
+
+
+@dataclass(frozen=True)
+class Made:
+    """A letter written, and how it was made."""
+
+    done: Done
+    by_design: bool = False  # laid out in full as asked: a personal paragraph, --full-layout
+    fallback: str | None = None  # why a letter meant for a shared body was laid out in full
+    untagged: bool = False  # drawn on its body without the supporter's tags: no PDF/UA claim
+
+
+@dataclass(frozen=True)
+class Failed:
+    row: int
+    recipient_id: str
+    reason: str
+
+
+Outcome = Made | Failed
+
+
+@dataclass(frozen=True)
+class Workshop:
+    """What every worker of a batch shares, inherited through fork (loaded fonts and all)."""
+
+    composer: Composer
+    renderer: PdfRenderer
+    campaign: Campaign
+    options: BatchOptions
+    folder: Path
+    bodies: dict[BodyKey, Body] = field(default_factory=dict)
+    #: bodies that could not be laid out for sharing -> why (their letters go in full)
+    body_problems: dict[BodyKey, str] = field(default_factory=dict)
+
+    def body_key(self, job: Job) -> BodyKey | None:
+        """The shared body this job's letter is meant for; None: it is laid out in full by
+        design (a personal paragraph, or ``--full-layout``)."""
+        if not self.options.shared_body or job.supporter.sender.paragraph:
+            return None
+        return (job.recipient.id, *layout_and_language(job.supporter, self.options))
+
+
+def lay_out_bodies(shop: Workshop, jobs: Sequence[Job]) -> None:
+    """Each authority's body, once for every layout and language the pending letters need."""
+    wanted: dict[BodyKey, Recipient] = {}
+    for job in jobs:
+        key = shop.body_key(job)
+        if key is not None:
+            wanted.setdefault(key, job.recipient)
+    keys = list(wanted)
+    laid_out = fork_map(
+        _lay_out_body,
+        [(key, wanted[key]) for key in keys],
+        shop,
+        workers=shop.options.workers,
+        min_items=2,
+    )
+    for key, body in zip(keys, laid_out, strict=True):
+        if isinstance(body, Body):
+            shop.bodies[key] = body
+        else:
+            shop.body_problems[key] = body
+
+
+def _lay_out_body(shop: Workshop, item: tuple[BodyKey, Recipient]) -> Body | str:
+    (_, layout, language), recipient = item
+    try:
+        return layout_body(
+            shop.composer,
+            shop.renderer,
+            shop.campaign,
+            recipient,
+            date=shop.options.date,
+            layout=layout,
+            language=language,
+        )
+    except AppealLettersError as exc:
+        return f"the shared body could not be laid out ({exc})"
+
+
+def chunks(shop: Workshop, jobs: Sequence[Job]) -> list[list[Job]]:
+    """Jobs in tasks of a few supporters each, those of one layout and language together (their
+    lines share documents), enough tasks to keep every worker busy and the progress moving."""
+    by_supporter: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_supporter.setdefault(job.supporter.key, []).append(job)
+    groups = sorted(
+        by_supporter.values(),
+        key=lambda group: [str(v) for v in layout_and_language(group[0].supporter, shop.options)],
+    )
+    workers = shop.options.workers or os.cpu_count() or 1
+    size = max(1, min(SUPPORTERS_PER_CHUNK, -(-len(groups) // (4 * workers))))
+    return [
+        [job for group in groups[i : i + size] for job in group]
+        for i in range(0, len(groups), size)
+    ]
+
+
+def lay_out_letters(shop: Workshop, jobs: Sequence[Job]) -> Iterator[Outcome]:
+    """Every job's letter written to its file, in the order of ``chunks``."""
+    tasks = chunks(shop, jobs)
+    # A letter laid out in full is a document; a shared-body letter shares a few per chunk.
+    full = sum(1 for job in jobs if _body(shop, job) is None)
+    documents_per_chunk = 2 + full * len(tasks[0]) / max(1, len(jobs)) if tasks else 1
+    for outcomes in fork_map(
+        _lay_out_chunk,
+        tasks,
+        shop,
+        workers=shop.options.workers,
+        tasks_per_worker=max(1, int(DOCUMENTS_PER_WORKER // documents_per_chunk)),
+    ):
+        yield from outcomes
+
+
+def _body(shop: Workshop, job: Job) -> Body | None:
+    key = shop.body_key(job)
+    return None if key is None else shop.bodies.get(key)
+
+
+def _personal_parts(shop: Workshop, jobs: list[Job]) -> dict[PartKey, Part | Unshared]:
+    """The personal lines of every supporter in ``jobs`` whose letters have a shared body,
+    laid out together: one document per layout, language and type size."""
+    groups: dict[tuple[Layout, str, float], dict[str, Job]] = {}
+    for job in jobs:
+        body = _body(shop, job)
+        if body is not None:
+            layout, _ = layout_and_language(job.supporter, shop.options)
+            key = (layout, body.language, body.font_scale)
+            groups.setdefault(key, {}).setdefault(job.supporter.key, job)
+    parts: dict[PartKey, Part | Unshared] = {}
+    for (layout, language, scale), members in groups.items():
+        first = next(iter(members.values()))
+        try:
+            laid_out: Sequence[Part | Unshared] = layout_personal(
+                shop.composer,
+                shop.renderer,
+                shop.campaign,
+                first.recipient,
+                [job.supporter.sender for job in members.values()],
+                date=shop.options.date,
+                layout=layout,
+                language=language,
+                font_scale=scale,
+            )
+        except AppealLettersError as exc:
+            laid_out = [Unshared(f"the supporters' lines could not be laid out ({exc})")] * len(
+                members
+            )
+        for supporter_key, part in zip(members, laid_out, strict=True):
+            parts[layout, language, scale, supporter_key] = part
+    return parts
+
+
+def _letter_file(folder: Path, job: Job) -> tuple[str, Path]:
+    relative = (
+        f"supporters/{supporter_folder(job.supporter.key)}/"
+        f"{job.position:02d}-{slugify(job.recipient.id)}.pdf"
+    )
+    return relative, safe_child(folder / Path(relative).parent, Path(relative).name)
+
+
+def supporter_folder(key: str) -> str:
+    """A safe, unique folder name for a supporter key (readable part plus a short hash)."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return f"{slugify(key, 40)}-{digest}"
+
+
+def _lay_out_chunk(shop: Workshop, jobs: list[Job]) -> list[Outcome]:
+    """Some supporters' pending letters: from the shared bodies where they can be."""
+    parts = _personal_parts(shop, jobs)
+    return [_lay_out_one(shop, job, parts) for job in jobs]
+
+
+def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]) -> Outcome:
+    sender = job.supporter.sender
+    layout, language = layout_and_language(job.supporter, shop.options)
+    relative, target = _letter_file(shop.folder, job)
+    key = shop.body_key(job)
+    fallback: str | None = None
+    untagged = False
+    try:
+        pdf = None
+        if key is not None:
+            body = shop.bodies.get(key)
+            if body is None:
+                fallback = shop.body_problems.get(key, "no shared body")
+            else:
+                part = parts[layout, body.language, body.font_scale, job.supporter.key]
+                if isinstance(part, Unshared):
+                    fallback = part.reason
+                else:
+                    try:
+                        assembled = compose_shared(body, part, sender)
+                        pdf, untagged = assembled.data, not assembled.tagged
+                        pages, channel, used = 1, body.channel, body.language
+                    except NeedsFullLayout as exc:
+                        fallback = f"the byte writer cannot assemble it ({exc})"
+        if pdf is None:
+            item = render_letter(
+                shop.composer,
+                shop.renderer,
+                shop.campaign,
+                job.recipient,
+                sender,
+                RenderOptions(date=shop.options.date, layout=layout, language=language),
+            )
+            pdf, pages, used = item.pdf, item.pages, item.letter.language
+            channel = item.letter.channel.kind if item.letter.channel else ""
+    except AppealLettersError as exc:
+        return Failed(job.supporter.row, job.recipient.id, str(exc))
+    atomic_write(target, pdf, durable=False)  # progress.jsonl keeps its sha256
+    done = Done(
+        job.supporter.key,
+        job.recipient.id,
+        relative,
+        pages,
+        hashlib.sha256(pdf).hexdigest(),
+        job.fingerprint,
+        channel,
+        used,
+    )
+    return Made(done, by_design=key is None, fallback=fallback, untagged=untagged)

@@ -1,0 +1,102 @@
+"""What a batch has made so far: ``progress.jsonl``, and the lock that keeps one run per folder.
+
+Each finished letter is appended to ``progress.jsonl`` with a fingerprint of its inputs and
+the sha256 of its file. A re-run trusts a line only if the fingerprint is the one the letter
+would have now and the file still has that sha256, so a batch stopped half-way finishes where
+it stopped and an edited row is the only one made again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import OutputError
+
+PROGRESS = "progress.jsonl"
+
+
+@dataclass(frozen=True)
+class Done:
+    """One letter written, as recorded in ``progress.jsonl``."""
+
+    supporter_key: str
+    recipient_id: str
+    file: str  # relative to the batch folder
+    pages: int
+    sha256: str
+    fingerprint: str
+    channel: str
+    language: str
+
+
+@contextlib.contextmanager
+def batch_lock(folder: Path) -> Iterator[None]:
+    """One batch at a time per folder: a second run stops at once instead of interleaving.
+
+    Stale temporary files of a run that was killed while writing are removed under the lock.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / ".batch.lock").open("w")
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write there: {exc.strerror}") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"{folder}: another batch is writing there; wait for it") from None
+        for stale in folder.rglob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+        yield
+
+
+def read_progress(folder: Path) -> dict[tuple[str, str], Done]:
+    """The letters recorded so far, by (supporter key, recipient id)."""
+    found: dict[tuple[str, str], Done] = {}
+    path = folder / PROGRESS
+    if not path.is_file():
+        return found
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            done = Done(**json.loads(line))
+        except (ValueError, TypeError):
+            continue  # a line cut short by a crash
+        found[done.supporter_key, done.recipient_id] = done
+    return found
+
+
+def still_good(folder: Path, done: Done | None, fingerprint: str) -> bool:
+    """Whether a recorded letter is the one these inputs would make, and its file intact."""
+    if done is None or done.fingerprint != fingerprint:
+        return False
+    try:
+        data = (folder / done.file).read_bytes()
+    except OSError:
+        return False
+    return hashlib.sha256(data).hexdigest() == done.sha256
+
+
+class ProgressLog:
+    """Appends each letter as it is written; the file is synced to disk when closed."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self.handle = handle
+
+    def record(self, done: Done) -> None:
+        self.handle.write(json.dumps(done.__dict__) + "\n")
+        self.handle.flush()
+
+
+@contextlib.contextmanager
+def progress_log(folder: Path) -> Iterator[ProgressLog]:
+    with (folder / PROGRESS).open("a", encoding="utf-8") as handle:
+        yield ProgressLog(handle)
+        os.fsync(handle.fileno())

@@ -1,0 +1,74 @@
+"""``summary.txt``: what a batch made, what it set aside, and everything that left the fast path.
+
+The same text ends the command's output. Fallbacks are never silent: each kind is counted
+with its reason, and the last line says how many there were.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..files import atomic_write
+from ..model import Campaign
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .plan import BatchOptions
+    from .run import BatchResult
+
+
+def _letters(count: int) -> str:
+    return f"{count} letter{'s' if count != 1 else ''}"
+
+
+def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions) -> str:
+    names = {r.id: f"{r.honorific} {r.name}" for r in campaign.recipients}
+    lines = [
+        f"Batch for appeal {campaign.appeal.code}: {result.supporters} supporters, "
+        f"{result.written} letters made, {result.skipped} already done, "
+        f"{len(result.failed)} failed, {result.rejected_rows} rows rejected "
+        f"({result.seconds:.1f} s).",
+    ]
+    lines += [f"  {names.get(rid, rid)}: {n} letters" for rid, n in result.per_authority.items()]
+    lines += [f"  failed: row {f.row}, {f.recipient_id}: {f.reason}" for f in result.failed]
+    lines += [
+        f"  warning: {_letters(n)} to {names.get(rid, rid)} in '{used}', not "
+        f"'{wanted}': the appeal lacks {', '.join(campaign.appeal.missing_in(wanted))}"
+        for (rid, wanted, used), n in sorted(result.language_fallbacks.items())
+    ]
+    if result.rejected_rows:
+        lines.append("  rejected rows are in rejected.csv: fix them and run again")
+    if result.full_layout_by_design:
+        why = "--full-layout" if not options.shared_body else "a personal paragraph"
+        lines.append(f"  {_letters(result.full_layout_by_design)} laid out in full ({why})")
+    for reason, n in sorted(result.full_layout_fallbacks.items()):
+        lines.append(
+            f"  fallback: {_letters(n)} laid out in full instead of on the shared body "
+            f"(about 20x slower): {reason}"
+        )
+    if result.untagged:
+        lines.append(
+            f"  fallback: {_letters(result.untagged)} drawn on the shared body without the "
+            "supporter's tags: they do not claim PDF/UA (a template of your own?)"
+        )
+    for reason, n in sorted(result.bundle_fallbacks.items()):
+        lines.append(
+            f"  fallback: {_letters(n)} copied into bundles page by page (bigger bundles): {reason}"
+        )
+    count = result.degradations
+    lines.append(
+        "No fallbacks: every letter took the fast path."
+        if not count
+        else f"{count} fallback{'s' if count != 1 else ''}, listed above "
+        "(--strict-fast makes them errors)."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(
+    folder: Path, campaign: Campaign, result: BatchResult, options: BatchOptions
+) -> str:
+    text = summary_text(campaign, result, options)
+    atomic_write(folder / "summary.txt", text.encode("utf-8"))
+    return text
