@@ -97,6 +97,14 @@ class ProgressLog:
 
 @contextlib.contextmanager
 def progress_log(folder: Path) -> Iterator[ProgressLog]:
-    with (folder / PROGRESS).open("a", encoding="utf-8") as handle:
+    path = folder / PROGRESS
+    with path.open("a+b") as raw:
+        # A run killed in the middle of a line leaves it without its newline: end it, or the
+        # next record would be glued to it and both lost.
+        if raw.tell():
+            raw.seek(-1, os.SEEK_END)
+            if raw.read(1) != b"\n":
+                raw.write(b"\n")
+    with path.open("a", encoding="utf-8") as handle:
         yield ProgressLog(handle)
         os.fsync(handle.fileno())
