@@ -71,3 +71,38 @@ def seed_letters(
     out = tmp_path_factory.mktemp("seed-letters")
     write_letters(campaign, sender, out, RenderOptions(date=LETTER_DATE))
     return out
+
+
+#: Rules pdfua 0.1.3 cannot evaluate on files written with pikepdf 10 (its heading check calls
+#: an API pikepdf changed); anything else it skips is a failure.
+PDFUA_UNEVALUATED = {"UA-14-001"}
+
+
+def pdfua_problems(path: Path) -> list[str]:
+    """What pdfua (the machine-checkable subset of PDF/UA-1) finds in a file, as lines.
+
+    Errors and warnings count; so does a rule it could not evaluate, beyond the known one.
+    """
+    from pdfua import Severity, validate
+
+    report = validate(str(path))
+    problems = [
+        f"{f.rule_id} {f.severity.name}: {f.message}"
+        for f in report.findings
+        if f.severity >= Severity.WARNING
+    ]
+    problems += [
+        f"{o.rule_id} not evaluated: {o.skipped_reason}"
+        for o in report.skipped
+        if o.rule_id not in PDFUA_UNEVALUATED
+    ]
+    return problems
+
+
+def claims_pdfua(path: Path) -> bool:
+    """Whether the file declares PDF/UA conformance in its XMP metadata."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        metadata = pdf.Root.get("/Metadata")
+        return metadata is not None and b"pdfuaid:part" in metadata.read_bytes()

@@ -18,7 +18,7 @@ from appeal_letters.compose import Composer, Layout
 from appeal_letters.model import Campaign, Sender, sender_from_options
 from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 
-from .conftest import LETTER_DATE
+from .conftest import LETTER_DATE, claims_pdfua, pdfua_problems
 
 OTHER = sender_from_options(
     "Zoë Ünal-Øster", ["Rue du Lac 1", "1200 Genève", "Suisse"], "zoe@example.org"
@@ -96,6 +96,11 @@ def test_shared_body_letter_equals_the_full_letter(
             assert rows and all(row[-5] == "yes" for row in rows)  # every font embedded
             names = Counter(row[0] for row in rows)
             assert max(names.values()) == 1, f"subset names clash: {names}"
+            # Both claim PDF/UA, and both pass the checks pdfua can make.
+            for name in ("full", "shared"):
+                (tmp_path / f"{name}.pdf").write_bytes(full.pdf if name == "full" else shared)
+                assert claims_pdfua(tmp_path / f"{name}.pdf")
+                assert pdfua_problems(tmp_path / f"{name}.pdf") == [], (name, recipient.id)
             reader = pypdf.PdfReader(tmp_path / "shared.pdf")
             assert len(reader.pages) == 1
             assert reader.metadata is not None and reader.metadata.author == who.name
