@@ -145,3 +145,46 @@ def test_a_progress_line_cut_by_a_kill_does_not_swallow_the_next(tmp_path: Path)
     with progress_log(tmp_path) as log:
         log.record(done)
     assert read_progress(tmp_path) == {("s1", "president"): done}
+
+
+def test_a_name_no_font_can_draw_is_an_error_naming_the_characters(workspace: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["render", "--name", "李小龍 Lee", "--address", "1 Road", "--recipient", "president"],
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: ") and "no bundled font has '李' (U+674E)" in line, line
+    assert not (workspace / "letters").exists() or not list((workspace / "letters").rglob("*.pdf"))
+
+
+def test_in_a_batch_such_a_supporter_fails_and_the_others_stay_fast(workspace: Path) -> None:
+    people = [PEOPLE[0], ("李小龍 Lee", "1 Road", "London", "GB", ""), PEOPLE[1]]
+    source = supporters_csv(workspace / "s.csv", people)
+    code, out, _ = run("--supporters", str(source), "--out", "out", "--recipient", "president")
+    assert code == 1
+    assert "  failed: row 3, president: the letter to president: no bundled font has" in out
+    # The two others were drawn on the shared body: the failed letter is no fallback.
+    assert "2 letters made" in out and "1 failed" in out
+    assert out.splitlines()[-1] == "No fallbacks: every letter took the fast path."
+    assert len((workspace / "out" / "manifest.csv").read_text().splitlines()) == 3
+
+
+def test_weasyprint_warnings_reach_the_user_per_letter(workspace: Path) -> None:
+    templates = workspace / "templates"
+    templates.mkdir()
+    bundled = Path(__file__).resolve().parents[1] / "src" / "appeal_letters" / "templates"
+    css = (bundled / "letter.css").read_text(encoding="utf-8")
+    (templates / "letter.css").write_text(css + "\n.x { unicode-bidi: embed; }\n", "utf-8")
+    result = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--recipient", "president"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: letter to president: WeasyPrint: Ignored `unicode-bidi: embed`" in result.stderr
+    )
+    source = supporters_csv(workspace / "s.csv", PEOPLE[:2])
+    code, out, _ = run("--supporters", str(source), "--out", "out", "--recipient", "president")
+    assert code == 0
+    assert "laid out with WeasyPrint's warning: Ignored `unicode-bidi: embed` at" in out

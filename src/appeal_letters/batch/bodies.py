@@ -37,7 +37,14 @@ from ..pdf import (
     part_tags,
     read_face,
 )
-from ..render import PdfRenderer, RenderOptions, find_box, fit_on_one_page
+from ..render import (
+    PdfRenderer,
+    RenderOptions,
+    find_box,
+    fit_on_one_page,
+    missing_characters,
+    refuse_missing_characters,
+)
 
 SIGNATURE_ZONE = "signature"
 
@@ -62,6 +69,7 @@ class Body:
     signer_y: float  # CSS px from the top of the page
     language: str
     channel: str
+    warnings: tuple[str, ...] = ()  # WeasyPrint's, shared by every letter on this body
 
 
 _BLANK = Sender.model_construct(name="", address=[], email=None, paragraph=None, country=None)
@@ -79,16 +87,19 @@ def layout_body(
 ) -> Body:
     """The shared body on one page, in the largest type that fits (as a full letter would)."""
     options = RenderOptions(date=date, layout=layout, language=language)
-    letter, document, scale = fit_on_one_page(
+    letter, document, scale, warnings = fit_on_one_page(
         composer, renderer, campaign, recipient, _BLANK, options, part="body"
     )
     box = find_box(document, "signer-zone")
+    pdf = renderer.write(letter, document)
+    refuse_missing_characters(renderer, recipient)
     return Body(
-        renderer.write(letter, document),
+        pdf,
         scale,
         box.position_y,
         letter.language,
         letter.channel.kind if letter.channel else "",
+        tuple(dict.fromkeys((*warnings, *renderer.last_warnings))),
     )
 
 
@@ -141,13 +152,19 @@ def layout_personal(
             for sender in senders
         ]
     overflowing = renderer.overflowing_pages(document, SIGNATURE_ZONE)
+    missing = set(missing_characters(renderer.last_warnings))
     source = pikepdf.open(io.BytesIO(renderer.write(letter, document)))
+    missing.update(missing_characters(renderer.last_warnings))
     faces: dict[str, Face] = {}
     font_objgens: dict[tuple[int, int], str] = {}
     parts: list[Part | Unshared] = []
     for index in range(len(senders)):
         if 2 * index + 1 in overflowing:
             parts.append(Unshared("the signature lines overflow the signature zone"))
+            continue
+        if missing and missing & set(_text_of(senders[index])):
+            # Laid out in full, where it is an error that names the characters.
+            parts.append(Unshared("a character in the supporter's lines has no font"))
             continue
         pages = source.pages[2 * index], source.pages[2 * index + 1]
         try:
@@ -188,6 +205,10 @@ def layout_personal(
             )
         )
     return parts
+
+
+def _text_of(sender: Sender) -> str:
+    return "".join([sender.name, *sender.address, sender.email or ""])
 
 
 _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")

@@ -44,6 +44,7 @@ class Made:
     by_design: bool = False  # laid out in full as asked: a personal paragraph, --full-layout
     fallback: str | None = None  # why a letter meant for a shared body was laid out in full
     untagged: bool = False  # drawn on its body without the supporter's tags: no PDF/UA claim
+    warnings: tuple[str, ...] = ()  # WeasyPrint's, while laying it (or its body) out
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
                         assembled = compose_shared(body, part, sender)
                         pdf, untagged = assembled.data, not assembled.tagged
                         pages, channel, used = 1, body.channel, body.language
+                        warnings = body.warnings
                     except NeedsFullLayout as exc:
                         fallback = f"the byte writer cannot assemble it ({exc})"
         if pdf is None:
@@ -241,7 +243,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
                 sender,
                 RenderOptions(date=shop.options.date, layout=layout, language=language),
             )
-            pdf, pages, used = item.pdf, item.pages, item.letter.language
+            pdf, pages, used, warnings = item.pdf, item.pages, item.letter.language, item.warnings
             channel = item.letter.channel.kind if item.letter.channel else ""
     except AppealLettersError as exc:
         return Failed(job.supporter.row, job.recipient.id, str(exc))
@@ -256,4 +258,6 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
         channel,
         used,
     )
-    return Made(done, by_design=key is None, fallback=fallback, untagged=untagged)
+    return Made(
+        done, by_design=key is None, fallback=fallback, untagged=untagged, warnings=warnings
+    )

@@ -49,6 +49,8 @@ class BatchResult:
     untagged: int = 0
     #: why a shared-body letter was copied into a bundle page by page -> how many
     bundle_fallbacks: Counter[str] = field(default_factory=Counter)
+    #: WeasyPrint's warnings -> letters laid out with them
+    layout_warnings: Counter[str] = field(default_factory=Counter)
     bundles: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     summary: str = ""  # the text of summary.txt
@@ -126,6 +128,7 @@ def _make_letters(
 
 
 def _count_path(outcome: Made, shop: Workshop, result: BatchResult) -> None:
+    result.layout_warnings.update(set(outcome.warnings))
     if outcome.by_design:
         result.full_layout_by_design += 1
     elif outcome.fallback:

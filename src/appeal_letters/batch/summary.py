@@ -37,6 +37,10 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
         f"'{wanted}': the appeal lacks {', '.join(campaign.appeal.missing_in(wanted))}"
         for (rid, wanted, used), n in sorted(result.language_fallbacks.items())
     ]
+    lines += [
+        f"  warning: {_letters(n)} laid out with WeasyPrint's warning: {message}"
+        for message, n in sorted(result.layout_warnings.items())
+    ]
     if result.rejected_rows:
         lines.append("  rejected rows are in rejected.csv: fix them and run again")
     if result.full_layout_by_design:

@@ -21,9 +21,9 @@ from ..deliver import (
     DeliveryConfig,
     Journal,
     Outgoing,
-    SmtpSettings,
     load_delivery,
     plan,
+    smtp_settings,
     supporter_key,
 )
 from ..errors import AppealLettersError
@@ -200,13 +200,7 @@ def send(
     )
     campaign, sender, folder, config = plan_.campaign, plan_.sender, plan_.folder, plan_.config
     outgoing, by_hand = plan_.outgoing, plan_.by_hand
-    smtp = config.smtp
-    if smtp_host or smtp_port or smtp_security:
-        base = smtp.model_dump() if smtp else {"host": smtp_host or "localhost"}
-        overrides = {"host": smtp_host, "port": smtp_port, "security": smtp_security}
-        smtp = SmtpSettings.model_validate(
-            base | {k: v for k, v in overrides.items() if v is not None}
-        )
+    smtp = smtp_settings(config, host=smtp_host, port=smtp_port, security=smtp_security)
     transport = None
     if really:
         if smtp is None:

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import cast
 
 import click
 
 from .. import __version__
-from ..compose import LAYOUTS, Layout, default_layout, paper_of
+from ..compose import LAYOUTS, choose_layout
 from ..errors import AppealLettersError
 from ..model import (
     SUPPORTED_LANGUAGES,
     Campaign,
     Recipient,
-    Sender,
     load_sender,
     sender_from_options,
 )
@@ -131,18 +129,6 @@ def languages(appeal_file: Path, recipient_files: tuple[Path, ...], templates_di
     click.echo(f"Recipients' languages: {', '.join(used)}")
 
 
-def _layout(layout: str | None, paper: str | None, sender: Sender) -> Layout:
-    """The layout asked for, or the one the sender's country expects."""
-    if layout is None:
-        if paper == "letter":
-            return "us"
-        chosen = default_layout(sender.country)
-        return "din" if paper == "a4" and chosen == "us" else chosen
-    if paper is not None and paper_of(cast(Layout, layout)) != paper:
-        raise AppealLettersError(f"the {layout} layout is not for {paper} paper")
-    return cast(Layout, layout)
-
-
 @main.command()
 @workspace_options
 @sender_options
@@ -215,7 +201,7 @@ def render(
     campaign = load_workspace(appeal_file, recipient_files)
     options = RenderOptions(
         date=letter_day(letter_date),
-        layout=_layout(layout, paper, sender),
+        layout=choose_layout(layout, paper, sender.country),
         language=language,
         recipient_ids=recipient_ids,
         write_html=write_html,

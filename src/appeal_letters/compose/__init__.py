@@ -4,13 +4,14 @@ Jinja runs sandboxed; the result is HTML plus the metadata a PDF needs.
 """
 
 from .composer import Composer, Letter, email_text, language_coverage, translations_for
-from .layout import LAYOUTS, Layout, default_layout, paper_of
+from .layout import LAYOUTS, Layout, choose_layout, default_layout, paper_of
 
 __all__ = [
     "LAYOUTS",
     "Composer",
     "Layout",
     "Letter",
+    "choose_layout",
     "default_layout",
     "email_text",
     "language_coverage",

@@ -1,6 +1,6 @@
 """Getting letters to the official: SMTP and fax gateways, exports, the journal, the report."""
 
-from .config import DeliveryConfig, SmtpSettings, load_delivery
+from .config import DeliveryConfig, SmtpSettings, load_delivery, smtp_settings
 from .export import export
 from .journal import JOURNAL_NAME, Journal
 from .mail import ByHand, Outgoing, plan, supporter_key
@@ -20,5 +20,6 @@ __all__ = [
     "load_delivery",
     "plan",
     "send_all",
+    "smtp_settings",
     "supporter_key",
 ]

@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from ..errors import AppealLettersError
 from ..model import Email, Line, StrictModel, check_email, load_model
 
 DELIVERY_FILE = Path("delivery.yaml")
@@ -90,3 +91,26 @@ def load_delivery(file: Path = DELIVERY_FILE) -> DeliveryConfig:
     if not file.is_file():
         return DeliveryConfig()
     return load_model(file, DeliveryConfig, "smtp: ..., fax_gateway: ...")
+
+
+def smtp_settings(
+    config: DeliveryConfig,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    security: str | None = None,
+) -> SmtpSettings | None:
+    """``delivery.yaml``'s SMTP settings with the command line's overrides, checked as the
+    file's are (a host with a line break is refused, not sent to the server)."""
+    if not (host or port or security):
+        return config.smtp
+    base = config.smtp.model_dump() if config.smtp else {"host": host or "localhost"}
+    overrides = {"host": host, "port": port, "security": security}
+    try:
+        return SmtpSettings.model_validate(
+            base | {k: v for k, v in overrides.items() if v is not None}
+        )
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        raise AppealLettersError(f"--smtp-{field}: {problem['msg']}") from None

@@ -8,12 +8,13 @@ from .letters import (
     RenderOptions,
     default_out_dir,
     fit_on_one_page,
+    refuse_missing_characters,
     render_letter,
     select_recipients,
     write_letters,
 )
 from .manifest import ManifestEntry, read_manifest
-from .renderer import PdfRenderer, find_box, harfbuzz_subset_available
+from .renderer import PdfRenderer, find_box, harfbuzz_subset_available, missing_characters
 
 __all__ = [
     "ManifestEntry",
@@ -23,7 +24,9 @@ __all__ = [
     "find_box",
     "fit_on_one_page",
     "harfbuzz_subset_available",
+    "missing_characters",
     "read_manifest",
+    "refuse_missing_characters",
     "render_letter",
     "select_recipients",
     "write_letters",

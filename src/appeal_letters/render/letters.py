@@ -19,7 +19,13 @@ from ..files import atomic_write, safe_child, slugify
 from ..model import Campaign, Recipient, Sender
 from ..parallel import fork_map
 from .manifest import ManifestEntry, write_manifest
-from .renderer import FONT_SCALES, PdfRenderer, RenderedLetter
+from .renderer import (
+    FONT_SCALES,
+    PdfRenderer,
+    RenderedLetter,
+    describe_characters,
+    missing_characters,
+)
 
 WINDOW = "envelope window"  # the data-zone of the address field in the template
 LAYOUT_NAMES = {"din": "DIN 5008", "fr": "French", "us": "US Letter"}
@@ -56,6 +62,19 @@ def select_recipients(campaign: Campaign, ids: Sequence[str]) -> list[Recipient]
     return [r for r in campaign.recipients if r.id in set(ids)]
 
 
+def refuse_missing_characters(renderer: PdfRenderer, recipient: Recipient) -> None:
+    """A character no bundled font has is an error naming it, never an empty box or a gap.
+
+    WeasyPrint reports such characters while laying out and while drawing (``write``); call
+    this after each."""
+    missing = missing_characters(renderer.last_warnings)
+    if missing:
+        raise RenderError(
+            f"the letter to {recipient.id}: no bundled font has {describe_characters(missing)}"
+            "; write those words in another script, or leave them out"
+        )
+
+
 def fit_on_one_page(
     composer: Composer,
     renderer: PdfRenderer,
@@ -64,9 +83,10 @@ def fit_on_one_page(
     sender: Sender,
     options: RenderOptions,
     part: str = "full",
-) -> tuple[Letter, Any, float]:
+) -> tuple[Letter, Any, float, tuple[str, ...]]:
     """Compose and lay out a letter (or one of its parts) on one page, in the largest type
-    that fits: the letter, its laid-out document and the type scale used."""
+    that fits: the letter, its laid-out document, the type scale used and WeasyPrint's
+    warnings. A character no bundled font has is an error naming it, never an empty box."""
     pages = 0
     for scale in FONT_SCALES:
         letter = composer.compose(
@@ -80,6 +100,7 @@ def fit_on_one_page(
             part=part,
         )
         document = renderer.layout(letter)
+        refuse_missing_characters(renderer, recipient)
         if WINDOW in renderer.overflowing_zones(document):
             raise RenderError(
                 f"the address of {recipient.id} does not fit in the {WINDOW} of the "
@@ -88,7 +109,7 @@ def fit_on_one_page(
             )
         pages = len(document.pages)
         if pages == 1:
-            return letter, document, scale
+            return letter, document, scale, tuple(renderer.last_warnings)
     fix = (
         f"shorten the supporter's paragraph ({len(sender.paragraph)} characters)"
         if sender.paragraph
@@ -109,10 +130,13 @@ def render_letter(
     options: RenderOptions,
 ) -> RenderedLetter:
     """Render one letter on one page, stepping the type size down a little if needed."""
-    letter, document, scale = fit_on_one_page(
+    letter, document, scale, warnings = fit_on_one_page(
         composer, renderer, campaign, recipient, sender, options
     )
-    return RenderedLetter(letter, renderer.write(letter, document), 1, scale)
+    pdf = renderer.write(letter, document)
+    refuse_missing_characters(renderer, recipient)
+    warnings = tuple(dict.fromkeys((*warnings, *renderer.last_warnings)))
+    return RenderedLetter(letter, pdf, 1, scale, warnings)
 
 
 @dataclass(frozen=True)
@@ -187,4 +211,10 @@ def write_letters(
             )
         )
     write_manifest(out_dir, campaign.appeal.code, entries)
-    return RenderResult(entries, [w for item in rendered for w in item.letter.warnings])
+    warnings = [w for item in rendered for w in item.letter.warnings]
+    warnings += [
+        f"letter to {item.letter.recipient.id}: WeasyPrint: {w}"
+        for item in rendered
+        for w in item.warnings
+    ]
+    return RenderResult(entries, warnings)

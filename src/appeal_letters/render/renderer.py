@@ -6,10 +6,12 @@ bundled assets and the user's own templates folder, and nothing from the network
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import hashlib
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,37 @@ class _ForbiddenURL(BaseException):
         self.url = url
 
 
+class _Captured(logging.Handler):
+    """WeasyPrint's warnings, kept for the letter being laid out instead of printed or lost."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[str] | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.records is not None:
+            self.records.append(record.getMessage())
+
+
+_CAPTURED = _Captured()
+_NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: \"(.*)\"")
+
+
+def missing_characters(warnings: Iterable[str]) -> list[str]:
+    """The characters WeasyPrint drew as empty boxes (no font has them), from its warnings."""
+    found: dict[str, None] = {}
+    for warning in warnings:
+        match = _NOTDEF.match(warning)
+        if match:
+            found.update(dict.fromkeys(match.group(1)))
+    return list(found)
+
+
+def describe_characters(chars: Iterable[str]) -> str:
+    """``'李' (U+674E), '小' (U+5C0F)``: what a user needs to find them in their file."""
+    return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in chars)
+
+
 def harfbuzz_subset_available() -> bool:
     """WeasyPrint subsets fonts about 3x faster with libharfbuzz-subset; say when it is missing."""
     return ctypes.util.find_library("harfbuzz-subset") is not None
@@ -49,6 +82,7 @@ class RenderedLetter:
     pdf: bytes
     pages: int
     font_scale: float
+    warnings: tuple[str, ...] = ()  # WeasyPrint's, for this letter
 
 
 class PdfRenderer:
@@ -66,8 +100,23 @@ class PdfRenderer:
         )
         self.font_config = FontConfiguration()
         self.fetcher = self._make_fetcher()
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        logging.getLogger("fontTools").setLevel(logging.ERROR)
+        #: WeasyPrint's warnings during the last call to layout() or write()
+        self.last_warnings: list[str] = []
+        logger = logging.getLogger("weasyprint")
+        if _CAPTURED not in logger.handlers:
+            logger.addHandler(_CAPTURED)
+            logger.setLevel(logging.WARNING)
+            logger.propagate = False  # ours to report, per letter
+        logging.getLogger("fontTools").setLevel(logging.ERROR)  # subsetting chatter
+
+    @contextlib.contextmanager
+    def _capture(self) -> Iterator[None]:
+        self.last_warnings = []
+        _CAPTURED.records = self.last_warnings
+        try:
+            yield
+        finally:
+            _CAPTURED.records = None
 
     def _make_fetcher(self) -> Any:
         roots = self.allowed_roots
@@ -89,12 +138,14 @@ class PdfRenderer:
         return BundledAssetsFetcher()
 
     def layout(self, letter: Letter) -> Any:
-        """Lay out one letter; raises RenderError for a forbidden URL."""
+        """Lay out one letter; raises RenderError for a forbidden URL. WeasyPrint's warnings
+        are in ``last_warnings`` afterwards."""
         html = self._weasyprint.HTML(
             string=letter.html, base_url=self.base_dir.as_uri() + "/", url_fetcher=self.fetcher
         )
         try:
-            return html.render(font_config=self.font_config, **PDF_OPTIONS)
+            with self._capture():
+                return html.render(font_config=self.font_config, **PDF_OPTIONS)
         except _ForbiddenURL as exc:
             raise RenderError(
                 f"letter to {letter.recipient.id}: the template asks for {exc.url!r}; only files "
@@ -103,10 +154,14 @@ class PdfRenderer:
 
     def simple_pdf(self, html: str, identifier: bytes) -> bytes:
         """A one-off document (a bundle's cover sheet) with the same fonts and URL rules."""
-        document = self._weasyprint.HTML(
-            string=html, base_url=self.base_dir.as_uri() + "/", url_fetcher=self.fetcher
-        ).render(font_config=self.font_config, **PDF_OPTIONS)
-        pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
+        with self._capture():
+            document = self._weasyprint.HTML(
+                string=html, base_url=self.base_dir.as_uri() + "/", url_fetcher=self.fetcher
+            ).render(font_config=self.font_config, **PDF_OPTIONS)
+            pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
+        missing = missing_characters(self.last_warnings)
+        if missing:
+            raise RenderError(f"no bundled font has {describe_characters(missing)}")
         return pdf
 
     @staticmethod
@@ -127,7 +182,8 @@ class PdfRenderer:
         """PDF/UA-1 (tagged), fonts embedded and subset, with a stable file identifier."""
         identifier = hashlib.sha256(letter.html.encode("utf-8")).hexdigest()[:32].encode()
         try:
-            pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
+            with self._capture():
+                pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
         except _ForbiddenURL as exc:
             raise RenderError(
                 f"letter to {letter.recipient.id}: forbidden URL {exc.url!r}"
