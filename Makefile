@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup letters test lint docs catalogs bench clean
+.PHONY: setup letters test test-fast lint docs catalogs bench clean
 
 setup:
 	bash scripts/setup.sh
@@ -12,9 +12,13 @@ letters: setup
 	$(BIN)/appeal-letters check
 	$(BIN)/appeal-letters render --sender sender.example.yaml
 
-# Lint, type-check and run the whole test suite.
+# Lint, type-check and run the whole test suite, one worker per core.
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
+
+# The same without the slow tests (killed and raced processes, the wheel): for the edit loop.
+test-fast: lint
+	$(BIN)/pytest -n auto -m "not slow"
 
 lint:
 	$(BIN)/ruff check src tests scripts bench

@@ -142,6 +142,7 @@ def _kill_half_way(workspace: Path, source: Path, folder: str, how: signal.Signa
     run.wait(timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_killed_batch_resumes_to_the_same_result(workspace: Path, how: signal.Signals) -> None:
     source = supporters_csv(workspace / "supporters.csv")
@@ -174,6 +175,7 @@ def test_killed_batch_resumes_to_the_same_result(workspace: Path, how: signal.Si
     assert list(a.rglob(".*.tmp")) == []  # no half-written file left behind
 
 
+@pytest.mark.slow
 def test_two_batches_on_one_folder_do_not_interleave(workspace: Path) -> None:
     source = supporters_csv(workspace / "supporters.csv")
     first = subprocess.Popen(
@@ -196,6 +198,7 @@ def test_two_batches_on_one_folder_do_not_interleave(workspace: Path) -> None:
     assert len(manifest(workspace / "out")) == 60
 
 
+@pytest.mark.slow
 def test_benchmark_smoke_run() -> None:
     """bench/batch.py runs end to end on a tiny batch and prints its figures (not judged)."""
     root = Path(__file__).resolve().parents[1]

@@ -167,6 +167,7 @@ def test_cli_reference_in_docs_is_current() -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_installed_wheel_renders_letters_in_a_real_process(tmp_path: Path, workspace: Path) -> None:
     """Build the wheel, install it alone into a new environment, and run the command there.
 

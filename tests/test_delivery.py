@@ -255,6 +255,7 @@ def test_server_down_then_up(rendered: Path, workspace: Path) -> None:
     assert len(recorder.messages) == 9
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_send_each_letter_once(
     rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
 ) -> None:
@@ -385,6 +386,7 @@ def test_bad_delivery_settings_are_reported_with_positions(tmp_path: Path) -> No
     ]
 
 
+@pytest.mark.slow
 def test_a_run_killed_half_way_loses_nothing_and_sends_nothing_twice(
     rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
 ) -> None:
