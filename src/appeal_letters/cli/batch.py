@@ -56,7 +56,7 @@ class _Progress:
     "supporters_file",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Supporters file: .csv, .xlsx or .yaml (see the README for the columns).",
+    help="Supporters file: .csv, .xlsx or .yaml (columns: docs/batch.md).",
 )
 @click.option(
     "--out",
