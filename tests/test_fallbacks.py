@@ -20,7 +20,7 @@ from appeal_letters.cli import main
 from appeal_letters.pdf import write_bundle
 from appeal_letters.pdf.assemble import MARK
 
-from .test_batch import COMMAND, PEOPLE, supporters_csv
+from .test_batch import COMMAND, PEOPLE, batch, supporters_csv
 
 #: Six address lines: the return line and signature block overflow the shared zones.
 WORDY = (
@@ -33,14 +33,9 @@ WORDY = (
 )
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["batch", "--date", "2026-11-26", *args])
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_a_clean_batch_says_it_had_no_fallbacks(workspace: Path) -> None:
     source = supporters_csv(workspace / "s.csv", PEOPLE[:2])
-    code, out, err = run("--supporters", str(source), "--out", "out", "--recipient", "president")
+    code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 0, err
     assert out.splitlines()[-1] == "No fallbacks: every letter took the fast path."
     assert (workspace / "out" / "summary.txt").read_text(encoding="utf-8") == out
@@ -48,7 +43,7 @@ def test_a_clean_batch_says_it_had_no_fallbacks(workspace: Path) -> None:
 
 def test_a_letter_laid_out_in_full_instead_of_on_its_body_is_counted(workspace: Path) -> None:
     source = supporters_csv(workspace / "s.csv", [PEOPLE[0], WORDY])
-    code, out, err = run("--supporters", str(source), "--out", "out", "--recipient", "president")
+    code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 0, err
     lines = out.splitlines()
     assert (
@@ -97,7 +92,7 @@ def test_a_personal_paragraph_is_full_layout_by_design_not_a_fallback(workspace:
         "Ana Lima,Rua A 1,Lisboa,PT,I visited Chechnya in 2013.\n",
         encoding="utf-8",
     )
-    code, out, err = run("--supporters", str(source), "--out", "out", "--recipient", "president")
+    code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 0, err
     assert "  1 letter laid out in full (a personal paragraph)" in out.splitlines()
     assert out.splitlines()[-1].startswith("No fallbacks")
@@ -110,7 +105,7 @@ def test_letters_without_the_supporters_tags_are_counted(
     # struct elements cannot be planned, so the letter is drawn untagged and claims no PDF/UA.
     monkeypatch.setattr("appeal_letters.batch.bodies.part_tags", lambda *args: None)
     source = supporters_csv(workspace / "s.csv", PEOPLE[:2])
-    code, out, err = run("--supporters", str(source), "--out", "out", "--recipient", "president")
+    code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 0, err
     assert (
         "  fallback: 2 letters drawn on the shared body without the supporter's tags: they do "
@@ -123,7 +118,7 @@ def test_letters_without_the_supporters_tags_are_counted(
 
 def test_a_bundle_reports_letters_it_had_to_copy_page_by_page(workspace: Path) -> None:
     source = supporters_csv(workspace / "s.csv", PEOPLE[:3])
-    code, _, err = run(
+    code, _, err = batch(
         "--supporters", str(source), "--out", "out", "--recipient", "president", "--no-bundles"
     )
     assert code == 0, err
@@ -162,7 +157,7 @@ def test_a_name_no_font_can_draw_is_an_error_naming_the_characters(workspace: Pa
 def test_in_a_batch_such_a_supporter_fails_and_the_others_stay_fast(workspace: Path) -> None:
     people = [PEOPLE[0], ("李小龍 Lee", "1 Road", "London", "GB", ""), PEOPLE[1]]
     source = supporters_csv(workspace / "s.csv", people)
-    code, out, _ = run("--supporters", str(source), "--out", "out", "--recipient", "president")
+    code, out, _ = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 1
     assert "  failed: row 3, president: the letter to president: no bundled font has" in out
     # The two others were drawn on the shared body: the failed letter is no fallback.
@@ -185,6 +180,6 @@ def test_weasyprint_warnings_reach_the_user_per_letter(workspace: Path) -> None:
         "warning: letter to president: WeasyPrint: Ignored `unicode-bidi: embed`" in result.stderr
     )
     source = supporters_csv(workspace / "s.csv", PEOPLE[:2])
-    code, out, _ = run("--supporters", str(source), "--out", "out", "--recipient", "president")
+    code, out, _ = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 0
     assert "laid out with WeasyPrint's warning: Ignored `unicode-bidi: embed` at" in out

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from appeal_letters.cli import main
-
 from .conftest import claims_pdfua, pdfua_problems
-from .test_batch import PEOPLE, supporters_csv
+from .test_batch import PEOPLE, batch, supporters_csv
 
 
 def test_every_seed_letter_claims_pdfua_and_passes(seed_letters: Path) -> None:
@@ -27,25 +23,19 @@ def test_every_seed_letter_claims_pdfua_and_passes(seed_letters: Path) -> None:
 
 def test_batch_letters_pass_and_bundles_do_not_claim(workspace: Path) -> None:
     source = supporters_csv(workspace / "s.csv", PEOPLE[:4])
-    result = CliRunner().invoke(
-        main,
-        [
-            "batch",
-            "--date",
-            "2026-11-26",
-            "--supporters",
-            str(source),
-            "--out",
-            "out",
-            "--recipient",
-            "president",
-            "--recipient",
-            "ambassador-belgium",
-            "--per-supporter-pdf",
-        ],
+    code, out, err = batch(
+        "--supporters",
+        str(source),
+        "--out",
+        "out",
+        "--recipient",
+        "president",
+        "--recipient",
+        "ambassador-belgium",
+        "--per-supporter-pdf",
     )
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[-1].startswith("No fallbacks")
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith("No fallbacks")
     letters = sorted((workspace / "out" / "supporters").rglob("0*.pdf"))
     assert len(letters) == 8
     for letter in letters:
