@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +17,9 @@ from ..errors import AppealLettersError, ValidationError
 from ..model import Campaign, Sender, load_campaign, load_sender, sender_from_options
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Set to see the traceback of an unexpected error instead of its one-line summary.
+DEBUG_ENV = "APPEAL_LETTERS_DEBUG"
 
 #: Options several commands share, defined once.
 recipient_option = click.option(
@@ -38,9 +43,32 @@ def letter_day(value: dt.datetime | None) -> dt.date:
     return value.date() if value else dt.date.today()
 
 
+#: Characters never echoed raw to a terminal: C0 and C1 controls (escape sequences), bidi
+#: overrides and isolates, zero-width characters and line separators.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on shown escaped (``\\x1b``)."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _fail(message: str) -> None:
-    for line in message.splitlines() or [message]:
+    for line in printable(message).splitlines() or [message]:
         click.echo(f"error: {line}", err=True)
+
+
+def _unexpected(exc: BaseException) -> str:
+    """One line for an exception the library did not turn into an AppealLettersError."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc} (a problem of the system: disk, permissions, limits)"
+    if isinstance(exc, MemoryError):
+        return "out of memory; try a smaller input or fewer --workers"
+    return (
+        f"unexpected {type(exc).__name__}: {exc}; files already written are complete. Please "
+        f"report this with the command you ran (set {DEBUG_ENV}=1 to see where it happened)"
+    )
 
 
 def reports_errors(func: F) -> F:
@@ -64,6 +92,13 @@ def reports_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted; files already written are complete.", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # click's own: usage errors are reported by click
+        except Exception as exc:  # the last resort: one line, never a traceback
+            if os.environ.get(DEBUG_ENV):
+                raise
+            _fail(_unexpected(exc))
+            sys.exit(1)
 
     return cast(F, wrapper)
 

@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000
 
 
-class _Document:
+class YamlDocument:
     """A YAML document as plain Python data, with the position of every key and item."""
 
     def __init__(self, file: Path) -> None:
@@ -71,7 +71,11 @@ class _Document:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._constructor.construct_object(node)
+        try:
+            return self._constructor.construct_object(node)
+        except ValueError as exc:  # a date such as 2016-13-45 matches YAML's pattern only
+            self.problem(path, f"'{node.value}' is not a valid date ({exc}); write YYYY-MM-DD")
+            return node.value
 
 
 class _TooBig(Exception):
@@ -92,9 +96,9 @@ def dotted(path: Sequence[str | int]) -> str:
     return text
 
 
-def read_yaml(file: Path) -> _Document:
+def read_yaml(file: Path) -> YamlDocument:
     """Parse one YAML file; problems (unreadable, syntax) are kept on the document."""
-    doc = _Document(file)
+    doc = YamlDocument(file)
     try:
         raw = file.read_bytes()
     except OSError as exc:
@@ -112,6 +116,12 @@ def read_yaml(file: Path) -> _Document:
             Problem(file, 1, 1, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
         )
         return doc
+    return parse_yaml(doc, text)
+
+
+def parse_yaml(doc: YamlDocument, text: str) -> YamlDocument:
+    """Parse ``text`` into ``doc``: node-limited (no alias bomb), every position kept."""
+    file = doc.file
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         doc.data = doc.build(node, ()) if node is not None else None
@@ -144,7 +154,7 @@ _FRIENDLY = {
 
 
 def pydantic_problems(
-    doc: _Document, exc: pydantic.ValidationError, prefix: Path_, model: type[pydantic.BaseModel]
+    doc: YamlDocument, exc: pydantic.ValidationError, prefix: Path_, model: type[pydantic.BaseModel]
 ) -> None:
     for error in exc.errors(include_url=False):
         path = (*prefix, *error["loc"])
@@ -189,7 +199,7 @@ def _allowed_keys(model: type[pydantic.BaseModel], loc: Iterable[str | int]) -> 
     return ", ".join(getattr(current, "model_fields", {}))
 
 
-def top_mapping(doc: _Document, data: Any, what: str) -> dict[str, Any] | None:
+def top_mapping(doc: YamlDocument, data: Any, what: str) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         doc.problem((), f"the file must be a mapping ({what}); see the README's field reference")
         return None
@@ -204,7 +214,7 @@ def load_appeal(file: Path) -> Appeal:
     return appeal
 
 
-def _load_appeal(file: Path) -> tuple[Appeal | None, _Document]:
+def _load_appeal(file: Path) -> tuple[Appeal | None, YamlDocument]:
     doc = read_yaml(file)
     if not doc.parsed:
         return None, doc
@@ -233,7 +243,7 @@ def _load_appeal(file: Path) -> tuple[Appeal | None, _Document]:
     return (None if doc.problems else appeal), doc
 
 
-def _load_recipients(file: Path) -> tuple[list[tuple[Recipient, _Document, int]], list[Problem]]:
+def _load_recipients(file: Path) -> tuple[list[tuple[Recipient, YamlDocument, int]], list[Problem]]:
     doc = read_yaml(file)
     if not doc.parsed:
         return [], doc.problems
@@ -247,7 +257,7 @@ def _load_recipients(file: Path) -> tuple[list[tuple[Recipient, _Document, int]]
     if not isinstance(items, list) or not items:
         doc.problem(("recipients",), "must be a list with at least one authority")
         return [], doc.problems
-    found: list[tuple[Recipient, _Document, int]] = []
+    found: list[tuple[Recipient, YamlDocument, int]] = []
     for index, item in enumerate(items):
         prefix: Path_ = ("recipients", index)
         if not isinstance(item, dict):
@@ -341,7 +351,7 @@ def sender_from_options(
     try:
         return Sender.model_validate(data)
     except pydantic.ValidationError as exc:
-        doc = _Document(Path("<command line>"))
+        doc = YamlDocument(Path("<command line>"))
         pydantic_problems(doc, exc, (), Sender)
         raise ValidationError(doc.problems) from exc
 

@@ -6,23 +6,26 @@ aside so staff can fix it and run again; good rows go on.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
 import pydantic
-import yaml
 from babel import Locale
 
-from ..errors import AppealLettersError
+from ..errors import AppealLettersError, ValidationError
 from .campaign import SUPPORTED_LANGUAGES, Sender
+from .load import YamlDocument, parse_yaml
 
 #: Column names (lower case, accents, spaces and punctuation removed) -> field.
 HEADERS: dict[str, str] = {
@@ -82,41 +85,114 @@ def _normal(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text)
 
 
+#: Byte-order marks of the Unicode encodings spreadsheets save in ("Unicode text" in Excel is
+#: UTF-16 LE), longest first: UTF-32 LE starts with UTF-16 LE's mark.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+
+
 def decode(raw: bytes) -> tuple[str, str]:
-    """The file's text and the encoding it was in: UTF-8 (with or without BOM), else cp1252."""
+    """The file's text and the encoding it was in: by its byte-order mark (UTF-8, UTF-16,
+    UTF-32), else UTF-8, else Windows-1252. Raises for a file that is not text."""
+    for bom, codec, name in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), name
+            except UnicodeDecodeError as exc:
+                raise AppealLettersError(f"not valid {name} text (byte {exc.start})") from None
+    if raw[:2000].count(b"\x00") > len(raw[:2000]) // 4:
+        # Every other byte NUL: UTF-16 without its mark.
+        codec = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
+        try:
+            return raw.decode(codec), "UTF-16 (without byte-order mark)"
+        except UnicodeDecodeError:
+            pass
     try:
-        return raw.decode("utf-8-sig"), "UTF-8"
+        text, name = raw.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "Latin-1"
+        text, name = raw.decode("cp1252", errors="replace"), "Windows-1252"
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise AppealLettersError(
+            f"line {line}: a NUL byte; this is not a text file (save it as CSV, UTF-8)"
+        )
+    return text, name
 
 
-def _rows_from_csv(text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
+#: Longest cell read, in characters: an address or a paragraph is far shorter; a longer cell
+#: is a wrong file or a quote left open.
+MAX_CELL = 20_000
+
+
+def _rows_from_csv(file: Path, text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote left open is an error at the row where it opened, not a cell that
+    # swallows every later row.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    row = 1
+    line = 1
+
+    def fail(exc: csv.Error) -> AppealLettersError:
+        what = str(exc)
+        if "field larger" in what:
+            what = f"a cell longer than {MAX_CELL} characters"
+        elif "unexpected end of data" in what or "expected" in what:
+            what = f"a quote opened on line {line} is not closed where it should be ({exc})"
+        return AppealLettersError(f"{file}: row {row} (line {line}): {what}; check the quotes")
+
     try:
-        header = next(reader)
+        with _cell_limit():
+            header = next(reader)
     except StopIteration:
         return [], iter(())
+    except csv.Error as exc:
+        raise fail(exc) from None
 
     def rows() -> Iterable[tuple[int, list[str]]]:
         # Numbered as a spreadsheet shows them: the header is row 1, a multi-line cell is one row.
-        yield from enumerate(reader, start=2)
+        nonlocal row, line
+        while True:
+            row, line = row + 1, reader.line_num + 1
+            try:
+                with _cell_limit():
+                    values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise fail(exc) from None
+            yield row, values
 
     return header, rows()
+
+
+@contextlib.contextmanager
+def _cell_limit() -> Iterator[None]:
+    previous = csv.field_size_limit(MAX_CELL)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _rows_from_xlsx(file: Path) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
-    book = load_workbook(file, read_only=True, data_only=True)
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(v or "") for v in next(rows, ())]
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(v or "") for v in next(rows, ())]
+    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
+        raise AppealLettersError(
+            f"{file}: not a readable .xlsx workbook ({type(exc).__name__}); save it again "
+            "from your spreadsheet, or as CSV"
+        ) from None
 
     def data() -> Iterable[tuple[int, list[str]]]:
         for number, values in enumerate(rows, start=2):
@@ -126,10 +202,11 @@ def _rows_from_xlsx(file: Path) -> tuple[list[str], Iterable[tuple[int, list[str
 
 
 def _rows_from_yaml(file: Path, text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise AppealLettersError(f"{file}: not valid YAML ({exc})") from exc
+    # The same guarded parser as the workspace files: positions, a node limit (no alias bomb).
+    doc = parse_yaml(YamlDocument(file), text)
+    if doc.problems:
+        raise ValidationError(doc.problems)
+    data = doc.data
     items = data.get("supporters") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise AppealLettersError(f"{file}: expected a list of supporters (name: ..., address: ...)")
@@ -157,11 +234,16 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
     if suffix == ".xlsx":
         header, rows = _rows_from_xlsx(file)
     else:
-        text, encoding = decode(raw)
+        try:
+            text, encoding = decode(raw)
+        except AppealLettersError as exc:
+            raise AppealLettersError(f"{file}: {exc}") from None
         if encoding != "UTF-8":
             result.notes.append(f"{file}: read as {encoding} (not UTF-8); check accented names")
         header, rows = (
-            _rows_from_yaml(file, text) if suffix in (".yaml", ".yml") else _rows_from_csv(text)
+            _rows_from_yaml(file, text)
+            if suffix in (".yaml", ".yml")
+            else _rows_from_csv(file, text)
         )
     result.columns = header
     fields = [HEADERS.get(_normal(h)) for h in header]

@@ -1,0 +1,170 @@
+"""Hostile and careless input: one line naming what is wrong and exit 1, never a traceback.
+
+Each test here stands for a finding of an adversarial review (issue 11) and failed before
+its fix.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appeal_letters.cli import main
+from appeal_letters.cli.common import printable
+
+from .test_batch import batch, supporters_csv
+
+COMMANDS = [
+    ["check"],
+    ["languages"],
+    ["render", "--sender", "sender.example.yaml"],
+    ["batch", "--supporters", "s.csv", "--out", "out"],
+    ["send", "--sender", "sender.example.yaml"],
+    ["export", "--sender", "sender.example.yaml"],
+    ["report"],
+]
+
+
+def one_error_line(output: str) -> str:
+    assert "Traceback" not in output
+    errors = [line for line in output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, output
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        OSError(28, "No space left on device", "/tmp/x.ttf"),
+        ValueError("month must be in 1..12"),
+        MemoryError(),
+        csv.Error("field larger than field limit (131072)"),
+        AttributeError("'NoneType' object has no attribute 'get'"),
+    ],
+    ids=type,
+)
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+def test_any_unexpected_exception_is_one_line_and_exit_1(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], exc: Exception
+) -> None:
+    supporters_csv(workspace / "s.csv")
+
+    def explode(*_: object, **__: object) -> None:
+        raise exc
+
+    monkeypatch.setattr("appeal_letters.cli.common.load_campaign", explode)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    line = one_error_line(result.stderr)
+    if isinstance(exc, OSError):
+        assert line == (
+            "error: /tmp/x.ttf: No space left on device (a problem of the system: disk, "
+            "permissions, limits)"
+        )
+    elif isinstance(exc, MemoryError):
+        assert "out of memory" in line
+    else:
+        assert f"unexpected {type(exc).__name__}" in line and "APPEAL_LETTERS_DEBUG" in line
+
+
+def test_the_debug_variable_shows_the_traceback(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPEAL_LETTERS_DEBUG", "1")
+    monkeypatch.setattr(
+        "appeal_letters.cli.common.load_campaign", lambda *a: (_ for _ in ()).throw(KeyError("k"))
+    )
+    result = CliRunner().invoke(main, ["check"])
+    assert isinstance(result.exception, KeyError)
+
+
+def test_control_and_bidi_characters_are_never_echoed_raw() -> None:
+    assert printable("a\x1b]8;;http://x\x07b") == "a\\x1b]8;;http://x\\x07b"
+    assert printable("Jane\u202eeoD") == "Jane\\u202eeoD"
+    assert printable("x\u200by") == "x\\u200by"
+    assert printable("two\nlines") == "two\nlines"
+    assert printable("Zoë Ünal, 李小龍, مرحبا") == "Zoë Ünal, 李小龍, مرحبا"
+
+
+def batch_error(workspace: Path, name: str, data: bytes) -> str:
+    (workspace / name).write_bytes(data)
+    code, out, err = batch("--supporters", name, "--out", "out")
+    assert code == 1, out
+    return one_error_line(err)
+
+
+def test_a_cell_over_the_limit_names_its_row(workspace: Path) -> None:
+    data = b"Name,Address\nAna,Rua 1\nBob," + b"x" * 200_000 + b"\n"
+    line = batch_error(workspace, "s.csv", data)
+    assert line == (
+        "error: s.csv: row 3 (line 3): a cell longer than 20000 characters; check the quotes"
+    )
+
+
+def test_an_unterminated_quote_names_the_row_it_opened_in(workspace: Path) -> None:
+    data = b'Name,Address\nAna,Rua 1\nBob,"2 Street\nCy,3 Road\nDee,4 Lane\n'
+    line = batch_error(workspace, "s.csv", data)
+    assert line.startswith("error: s.csv: row 3 (line 3): a quote opened on line 3"), line
+
+
+def test_a_binary_file_named_xlsx_is_one_line(workspace: Path) -> None:
+    line = batch_error(workspace, "s.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10)
+    assert line.startswith("error: s.xlsx: not a readable .xlsx workbook (BadZipFile)"), line
+
+
+def test_an_alias_bomb_in_a_supporters_yaml_is_refused_quickly(workspace: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 9):
+        bomb += f"{'b' * i}: &{'b' * i} [*{'b' * (i - 1) if i > 1 else 'a'}" + (
+            f", *{'b' * (i - 1) if i > 1 else 'a'}" * 8
+        ) + "]\n"
+    line = batch_error(workspace, "s.yaml", bomb.encode())
+    assert "too many values (alias bomb?)" in line, line
+
+
+def test_an_impossible_date_in_a_yaml_file_is_a_problem_with_its_position(
+    workspace: Path,
+) -> None:
+    text = (workspace / "appeal.yaml").read_text(encoding="utf-8")
+    text = text.replace("date: 2016-03-23", "date: 2016-13-45")
+    assert "2016-13-45" in text
+    (workspace / "appeal.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "'2016-13-45' is not a valid date" in result.stderr
+    assert result.stderr.startswith("error: appeal.yaml:")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_utf16_and_utf32_supporters_files_are_read_and_named(
+    workspace: Path, encoding: str
+) -> None:
+    text = "Name\tAddress\tCity\tCountry\nZoë Ünal\tRue du Lac 1\tGenève\tCH\n"
+    (workspace / "s.csv").write_bytes(text.encode(encoding))
+    code, out, err = batch("--supporters", "s.csv", "--out", "out", "--recipient", "president")
+    assert code == 0, err
+    assert "read as UTF-" in err
+    assert "1 letters made" in out
+
+
+def test_a_nul_byte_is_reported_at_its_line(workspace: Path) -> None:
+    data = b"Name,Address\nAna,Rua 1\nBob,2 St\x00reet\n"
+    line = batch_error(workspace, "s.csv", data)
+    assert line == "error: s.csv: line 3: a NUL byte; this is not a text file (save it as CSV, UTF-8)"
+
+
+def test_a_refused_second_batch_leaves_the_first_ones_files_alone(workspace: Path) -> None:
+    import fcntl
+
+    source = supporters_csv(workspace / "s.csv", extra=",no name street,Paris,FR,\n")
+    (workspace / "out").mkdir()
+    (workspace / "out" / "rejected.csv").write_text("the running batch's\n", encoding="utf-8")
+    with (workspace / "out" / ".batch.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running batch holds it
+        code, _, err = batch("--supporters", str(source), "--out", "out")
+    assert code == 1 and "another batch is writing there" in err
+    assert (workspace / "out" / "rejected.csv").read_text() == "the running batch's\n"
