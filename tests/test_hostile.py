@@ -118,9 +118,11 @@ def test_a_binary_file_named_xlsx_is_one_line(workspace: Path) -> None:
 def test_an_alias_bomb_in_a_supporters_yaml_is_refused_quickly(workspace: Path) -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
     for i in range(1, 9):
-        bomb += f"{'b' * i}: &{'b' * i} [*{'b' * (i - 1) if i > 1 else 'a'}" + (
-            f", *{'b' * (i - 1) if i > 1 else 'a'}" * 8
-        ) + "]\n"
+        bomb += (
+            f"{'b' * i}: &{'b' * i} [*{'b' * (i - 1) if i > 1 else 'a'}"
+            + (f", *{'b' * (i - 1) if i > 1 else 'a'}" * 8)
+            + "]\n"
+        )
     line = batch_error(workspace, "s.yaml", bomb.encode())
     assert "too many values (alias bomb?)" in line, line
 
@@ -154,7 +156,9 @@ def test_utf16_and_utf32_supporters_files_are_read_and_named(
 def test_a_nul_byte_is_reported_at_its_line(workspace: Path) -> None:
     data = b"Name,Address\nAna,Rua 1\nBob,2 St\x00reet\n"
     line = batch_error(workspace, "s.csv", data)
-    assert line == "error: s.csv: line 3: a NUL byte; this is not a text file (save it as CSV, UTF-8)"
+    assert (
+        line == "error: s.csv: line 3: a NUL byte; this is not a text file (save it as CSV, UTF-8)"
+    )
 
 
 def test_a_refused_second_batch_leaves_the_first_ones_files_alone(workspace: Path) -> None:
@@ -168,3 +172,26 @@ def test_a_refused_second_batch_leaves_the_first_ones_files_alone(workspace: Pat
         code, _, err = batch("--supporters", str(source), "--out", "out")
     assert code == 1 and "another batch is writing there" in err
     assert (workspace / "out" / "rejected.csv").read_text() == "the running batch's\n"
+
+
+def test_formulas_are_neutralised_in_every_csv_written(workspace: Path) -> None:
+    (workspace / "s.csv").write_text(
+        "Id,Name,Address,City,Country,Email\n"
+        '=1+1,"=HYPERLINK(""http://evil.example"",""x"")",1 Road,London,GB,\n'
+        "@A1,@SUM(1+1),+44 Street,London,GB,\n"
+        "-2+3,Ana Lima,Rua A 1,Lisboa,PT,nope\n",
+        encoding="utf-8",
+    )
+    code, _, err = batch(
+        "--supporters", "s.csv", "--out", "out", "--recipient", "president", "--no-bundles"
+    )
+    assert code == 0, err
+    for name in ("manifest.csv", "rejected.csv"):
+        with (workspace / "out" / name).open(encoding="utf-8-sig", newline="") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        risky = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert risky == [], (name, risky)
+        assert any(c.startswith("'") for c in cells), name  # kept, readable, inert
+    manifest = (workspace / "out" / "manifest.csv").read_text(encoding="utf-8")
+    assert "\n'=1+1," in manifest and "\n'@A1," in manifest
+    assert "'-2+3" in (workspace / "out" / "rejected.csv").read_text(encoding="utf-8-sig")

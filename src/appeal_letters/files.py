@@ -7,10 +7,13 @@ interrupted run never leaves a half-written PDF or manifest behind.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .errors import OutputError
@@ -60,3 +63,26 @@ def safe_child(folder: Path, name: str) -> Path:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}", name) or ".." in name:
         raise OutputError(f"{folder}: refusing the unsafe file name {name!r}")
     return folder / name
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """A value as a CSV cell a spreadsheet will show as text: a leading ``'`` before ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return (a supporter named ``=HYPERLINK(...)`` stays
+    a name). Numbers are written as they are."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """CSV text for people to open in a spreadsheet, every cell through spreadsheet_cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([spreadsheet_cell(h) for h in header])
+    writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
+    return buffer.getvalue()

@@ -7,15 +7,13 @@ number of letters; ``--per-supporter-pdf`` adds one PDF of each supporter's lett
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import atomic_write, safe_child, slugify
+from ..files import atomic_write, safe_child, slugify, spreadsheet_csv
 from ..model import Campaign, Recipient
 from ..parallel import fork_map
 from ..pdf import BundleReport, write_bundle
@@ -27,14 +25,14 @@ MANIFEST_COLUMNS = ["supporter", "recipient_id", "channel", "language", "file", 
 
 
 def write_manifest(folder: Path, code: str, ordered: Sequence[Done]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(MANIFEST_COLUMNS)
-    for d in ordered:
-        writer.writerow(
+    text = spreadsheet_csv(
+        MANIFEST_COLUMNS,
+        (
             [d.supporter_key, d.recipient_id, d.channel, d.language, d.file, d.pages, d.sha256]
-        )
-    atomic_write(folder / "manifest.csv", buffer.getvalue().encode("utf-8"))
+            for d in ordered
+        ),
+    )
+    atomic_write(folder / "manifest.csv", text.encode("utf-8"))
     atomic_write(folder / "appeal.txt", f"{code}\n".encode())
 
 

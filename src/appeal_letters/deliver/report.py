@@ -6,11 +6,10 @@ for: counts are what the issuer needs.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 
+from ..files import spreadsheet_csv
 from ..model import Campaign
 from .journal import Row
 
@@ -68,8 +67,6 @@ def build_report(
         lines.append(f"To: {issuer_contact}")
     else:
         lines.append("(No issuer contact in delivery.yaml: send this to the appeal's issuer.)")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     header = [
         "appeal_code",
         "recipient_id",
@@ -80,7 +77,7 @@ def build_report(
         "attempts",
         "sent_at",
     ]
-    writer.writerow([*header, "supporter"] if include_names else header)
+    table_rows: list[list[object]] = []
     for r in mine:
         row = [
             appeal.code,
@@ -92,5 +89,6 @@ def build_report(
             r.attempts,
             r.sent_at or "",
         ]
-        writer.writerow([*row, r.key.supporter] if include_names else row)
-    return Report("\n".join(lines) + "\n", buffer.getvalue())
+        table_rows.append([*row, r.key.supporter] if include_names else row)
+    table = spreadsheet_csv([*header, "supporter"] if include_names else header, table_rows)
+    return Report("\n".join(lines) + "\n", table)

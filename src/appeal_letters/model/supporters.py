@@ -24,6 +24,7 @@ import pydantic
 from babel import Locale
 
 from ..errors import AppealLettersError, ValidationError
+from ..files import atomic_write, spreadsheet_csv
 from .campaign import SUPPORTED_LANGUAGES, Sender
 from .load import YamlDocument, parse_yaml
 
@@ -355,11 +356,8 @@ def _derived_key(sender: Sender) -> str:
 
 def write_rejected(path: Path, columns: Sequence[str], rejected: Sequence[Rejected]) -> None:
     """``rejected.csv``: the rows as they were, plus why, to fix and run again."""
-    from ..files import atomic_write
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["row", "reason", *columns])
-    for item in rejected:
-        writer.writerow([item.row, item.reason, *(item.values.get(c, "") for c in columns)])
-    atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
+    text = spreadsheet_csv(
+        ["row", "reason", *columns],
+        ([item.row, item.reason, *(item.values.get(c, "") for c in columns)] for item in rejected),
+    )
+    atomic_write(path, text.encode("utf-8-sig"))
