@@ -167,9 +167,12 @@ def test_real_send_delivers_each_letter_once_with_its_pdf(
     code, out, _ = send("--no-dry-run")
     assert code == 0 and "Done: 9 already-sent" in out
     assert len(recorder.messages) == 9
-    # --resend is the explicit way to send again.
-    code, out, _ = send("--no-dry-run", "--resend", "--limit", "1")
-    assert code == 0 and len(recorder.messages) == 10
+    # --resend ID is the explicit way to send one authority's letter again; nothing else goes.
+    code, out, _ = send("--no-dry-run", "--resend", "president")
+    assert code == 0 and len(recorder.messages) == 10, out
+    assert recorder.messages[-1][0] == [FAX_GATEWAY.replace("{number}", "74956065173")]
+    code, _, err = send("--no-dry-run", "--resend", "nobody")
+    assert code == 1 and "no recipient has the id 'nobody'" in err
 
 
 def test_non_ascii_names_are_encoded(
@@ -426,3 +429,58 @@ def test_a_run_killed_half_way_loses_nothing_and_sends_nothing_twice(
     assert code == 0
     if in_progress:
         assert "in-progress" in out
+        # After checking, --resend-interrupted sends that one letter and nothing else.
+        before = len(recorder.messages)
+        code, out, _ = send("--no-dry-run", "--resend-interrupted")
+        assert code == 0 and len(recorder.messages) == before + 1, out
+        assert {s for s, _ in journal(rendered).values()} == {"sent"}
+
+
+def test_an_empty_journal_is_refused_and_a_lost_one_rebuilt_from_sent_log(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    assert send("--no-dry-run")[0] == 0
+    assert len(recorder.messages) == 9
+    log = (rendered / "sent.log").read_text(encoding="utf-8").splitlines()
+    assert len(log) == 9 and all('"sha256"' in line for line in log)
+    # Truncated to nothing: SQLite would take it for a new journal and send all nine again.
+    (rendered / "journal.sqlite").write_bytes(b"")
+    for suffix in ("-wal", "-shm"):
+        (rendered / f"journal.sqlite{suffix}").unlink(missing_ok=True)
+    code, _, err = send("--no-dry-run")
+    assert code == 1 and len(recorder.messages) == 9
+    assert "the send journal is empty (truncated?); remove it to rebuild it from sent.log" in err
+    # Removed: rebuilt from sent.log, and nothing is sent twice.
+    (rendered / "journal.sqlite").unlink()
+    code, out, err = send("--no-dry-run")
+    assert code == 0, err
+    assert len(recorder.messages) == 9 and "9 already-sent" in out
+    assert "rebuilt from" in err and "9 letter(s) recorded as sent" in err
+    # Something else in its place is refused too.
+    (rendered / "journal.sqlite").unlink()
+    with sqlite3.connect(rendered / "journal.sqlite") as db:
+        db.execute("CREATE TABLE other (x)")
+    code, _, err = send("--no-dry-run")
+    assert code == 1 and "not a send journal (no sends table)" in err
+
+
+def _open_and_claim(path: str) -> str:
+    from appeal_letters.deliver import Journal
+    from appeal_letters.deliver.journal import Key
+
+    journal = Journal(Path(path))
+    return journal.claim(Key("C", "r", "s", "fax"), "a", "f", "0", resend=False)
+
+
+@pytest.mark.slow
+def test_two_runs_opening_the_journal_at_once_never_fail(tmp_path: Path) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        for round_ in range(50):
+            path = str(tmp_path / f"j{round_}" / "journal.sqlite")
+            claims = pool.map(_open_and_claim, [path, path])
+            assert sorted(claims) == ["claimed", "in-progress"], claims

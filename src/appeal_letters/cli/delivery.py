@@ -21,6 +21,7 @@ from ..deliver import (
     DeliveryConfig,
     Journal,
     Outgoing,
+    Resend,
     load_delivery,
     plan,
     smtp_settings,
@@ -28,7 +29,7 @@ from ..deliver import (
 )
 from ..errors import AppealLettersError
 from ..model import Campaign, Sender
-from ..render import default_out_dir, read_manifest
+from ..render import default_out_dir, read_manifest, select_recipients
 from .common import F, get_sender, load_workspace, reports_errors, sender_options, workspace_options
 
 USER_ENV = "APPEAL_LETTERS_SMTP_USER"
@@ -152,8 +153,15 @@ def _show(message: EmailMessage, number: int, total: int) -> None:
 @click.option("--copy-to-me", is_flag=True, help="Send yourself a copy (Bcc).")
 @click.option(
     "--resend",
+    "resend_ids",
+    multiple=True,
+    metavar="ID",
+    help="Send again the letter to this recipient, even if the journal lists it as sent.",
+)
+@click.option(
+    "--resend-interrupted",
     is_flag=True,
-    help="Send again letters the journal lists as sent or interrupted.",
+    help="Send again letters a stopped run left in progress (check they did not arrive).",
 )
 @click.option("--smtp-host", help="Override the SMTP host of delivery.yaml.")
 @click.option("--smtp-port", type=click.IntRange(1, 65535), help="Override the SMTP port.")
@@ -178,7 +186,8 @@ def send(
     limit: int | None,
     test_to: str | None,
     copy_to_me: bool,
-    resend: bool,
+    resend_ids: tuple[str, ...],
+    resend_interrupted: bool,
     smtp_host: str | None,
     smtp_port: int | None,
     smtp_security: str | None,
@@ -200,6 +209,7 @@ def send(
     )
     campaign, sender, folder, config = plan_.campaign, plan_.sender, plan_.folder, plan_.config
     outgoing, by_hand = plan_.outgoing, plan_.by_hand
+    select_recipients(campaign, resend_ids)  # an unknown id is an error, not a no-op
     smtp = smtp_settings(config, host=smtp_host, port=smtp_port, security=smtp_security)
     transport = None
     if really:
@@ -209,6 +219,12 @@ def send(
             )
         transport = SmtpTransport(smtp, _login(sys.stdin.isatty()))
     journal = Journal(folder / JOURNAL_NAME)
+    if journal.rebuilt:
+        click.echo(
+            f"note: the send journal was missing; rebuilt from {journal.log}: "
+            f"{journal.rebuilt} letter(s) recorded as sent",
+            err=True,
+        )
     try:
         results = send_all(
             outgoing,
@@ -219,7 +235,7 @@ def send(
             config=config,
             dry_run=not really,
             test=test_to is not None,
-            resend=resend,
+            resend=Resend(frozenset(resend_ids), resend_interrupted),
             limit=limit,
         )
     finally:
@@ -247,8 +263,8 @@ def send(
     if counts["in-progress"]:
         click.echo(
             "warning: letters marked in-progress were being sent by another run or "
-            "a run that stopped; check them, then use --resend if they did not "
-            "arrive.",
+            "a run that stopped; check them, then use --resend-interrupted if they did "
+            "not arrive.",
             err=True,
         )
     if counts["failed"]:

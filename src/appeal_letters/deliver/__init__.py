@@ -5,7 +5,7 @@ from .export import export
 from .journal import JOURNAL_NAME, Journal
 from .mail import ByHand, Outgoing, plan, supporter_key
 from .report import build_report
-from .send import SmtpTransport, send_all
+from .send import Resend, SmtpTransport, send_all
 
 __all__ = [
     "JOURNAL_NAME",
@@ -13,6 +13,7 @@ __all__ = [
     "DeliveryConfig",
     "Journal",
     "Outgoing",
+    "Resend",
     "SmtpSettings",
     "SmtpTransport",
     "build_report",

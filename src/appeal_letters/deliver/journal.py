@@ -2,14 +2,22 @@
 
 A letter is claimed (status ``sending``) in a write transaction before it goes out, so two
 runs at once cannot both send it, and a run that crashes after the server took the letter
-leaves ``sending`` behind: it is never sent again unless the user asks (``--resend``).
+leaves ``sending`` behind: it is never sent again unless the user asks (``--resend ID``,
+``--resend-interrupted``).
+
+Every letter the server took is also appended to ``sent.log`` beside the journal (one JSON
+line, synced to disk): a journal that is lost is rebuilt from it, and one that is empty or
+not a journal at all is refused, since taking it for new would send every letter again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -20,6 +28,9 @@ from ..errors import OutputError
 
 Status = Literal["sending", "sent", "failed"]
 JOURNAL_NAME = "journal.sqlite"
+SENT_LOG = "sent.log"
+#: How long opening the journal waits for another run that holds its lock.
+LOCK_WAIT_SECONDS = 60
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sends (
@@ -75,14 +86,114 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.log = path.with_name(SENT_LOG)
         self.owner = f"{os.getpid()}@{_now()}"
+        self.rebuilt = 0  # letters restored from sent.log when the journal was missing
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute(SCHEMA)
+            self._create()
+        except (OSError, sqlite3.Error) as exc:
+            raise OutputError(f"{path}: cannot create the send journal: {exc}") from exc
+        if path.stat().st_size == 0:
+            remedy = (
+                f"remove it to rebuild it from {self.log.name}"
+                if self.log.is_file()
+                else "restore it from a backup (removing it would send every letter again)"
+            )
+            raise OutputError(f"{path}: the send journal is empty (truncated?); {remedy}")
+        try:
+            self._open()
         except sqlite3.Error as exc:
             raise OutputError(f"{path}: cannot open the send journal: {exc}") from exc
+
+    def _create(self) -> None:
+        """Create the journal if there is none, whole or not at all: it is made (and rebuilt
+        from ``sent.log``) under a name of its own and linked into place, so another run never
+        sees it half-made; an empty file is a journal truncated by accident."""
+        if self.path.exists():
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            with closing(sqlite3.connect(tmp, isolation_level=None)) as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(SCHEMA)
+                db.execute("BEGIN IMMEDIATE")
+                restored = self._rebuild(db)
+                db.execute("COMMIT")
+            with contextlib.suppress(FileExistsError):  # another run made it first
+                os.link(tmp, self.path)
+                self.rebuilt = restored
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _open(self) -> None:
+        """Check the journal is one; wait for another run that holds its lock meanwhile."""
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                with closing(self._connect()) as db:
+                    found = db.execute(
+                        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='sends'"
+                    ).fetchone()
+                    if found is None:
+                        raise OutputError(
+                            f"{self.path}: not a send journal (no sends table); move it "
+                            "away or restore the journal"
+                        )
+                    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        db.execute("PRAGMA journal_mode=WAL")  # fails at once when locked
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _rebuild(self, db: sqlite3.Connection) -> int:
+        """Restore the letters ``sent.log`` records as sent (when the journal was lost)."""
+        if not self.log.is_file():
+            return 0
+        fields = (
+            "appeal_code", "recipient_id", "supporter", "channel", "address", "file", "sha256",
+            "answer", "message_id", "sent_at",
+        )  # fmt: skip
+        count = 0
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            try:
+                item = json.loads(line)
+                values = tuple(str(item[k]) for k in fields)
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a crash
+            db.execute(
+                "INSERT OR REPLACE INTO sends (appeal_code, recipient_id, supporter, channel,"
+                " address, file, sha256, status, answer, message_id, attempts, updated_at,"
+                " sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, 1, ?, ?)",
+                (*values, values[-1]),
+            )
+            count += 1
+        return count
+
+    def _append_sent(
+        self, db: sqlite3.Connection, key: Key, answer: str, message_id: str, sent_at: str
+    ) -> None:
+        row = db.execute(
+            "SELECT address, file, sha256 FROM sends WHERE appeal_code=? AND recipient_id=?"
+            " AND supporter=? AND channel=?",
+            (key.appeal_code, key.recipient_id, key.supporter, key.channel),
+        ).fetchone()
+        entry = {
+            **key.__dict__,
+            "address": row["address"] if row else "",
+            "file": row["file"] if row else "",
+            "sha256": row["sha256"] if row else "",
+            "answer": answer[:1000],
+            "message_id": message_id,
+            "sent_at": sent_at,
+        }
+        with self.log.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -169,6 +280,8 @@ class Journal:
                     self.owner,
                 ),
             )
+            if status == "sent":
+                self._append_sent(db, key, answer, message_id, now)
 
     def rows(self, appeal_code: str | None = None) -> list[Row]:
         with closing(self._connect()) as db:

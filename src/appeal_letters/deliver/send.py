@@ -160,6 +160,21 @@ def _answer(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True)
+class Resend:
+    """Which letters the journal lists as sent or interrupted are to go out again."""
+
+    recipients: frozenset[str] = frozenset()  # --resend ID: these authorities, whatever state
+    interrupted: bool = False  # --resend-interrupted: letters a stopped run left "sending"
+
+    def allows(self, recipient_id: str, status: str | None) -> bool:
+        if status is None or status == "failed":
+            return True
+        if recipient_id in self.recipients:
+            return True
+        return status == "sending" and self.interrupted
+
+
 def send_all(
     outgoing: Iterable[Outgoing],
     *,
@@ -170,7 +185,7 @@ def send_all(
     config: DeliveryConfig,
     dry_run: bool = True,
     test: bool = False,
-    resend: bool = False,
+    resend: Resend = Resend(),
     limit: int | None = None,
     pacer: Pacer | None = None,
     now: Callable[[], dt.datetime] = dt.datetime.now,
@@ -205,12 +220,15 @@ def send_all(
             continue
         key = Key(appeal_code, item.recipient.id, supporter, item.route)
         known = journal.status(key)
-        if known in ("sent", "sending") and not resend:
+        again = resend.allows(item.recipient.id, known)
+        if not again:
             results.append(Result(item, "already-sent" if known == "sent" else "in-progress"))
             continue
         # Pace first, then claim: a run stopped while it waits leaves nothing half-done.
         pacer.wait(item.recipient.id)
-        claim = journal.claim(key, item.to, item.entry.file, item.entry.sha256, resend=resend)
+        claim = journal.claim(
+            key, item.to, item.entry.file, item.entry.sha256, resend=known in ("sent", "sending")
+        )
         if claim != "claimed":
             results.append(Result(item, claim))
             continue
