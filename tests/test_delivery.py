@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
@@ -484,3 +485,87 @@ def test_two_runs_opening_the_journal_at_once_never_fail(tmp_path: Path) -> None
             path = str(tmp_path / f"j{round_}" / "journal.sqlite")
             claims = pool.map(_open_and_claim, [path, path])
             assert sorted(claims) == ["claimed", "in-progress"], claims
+
+
+def test_the_from_header_cannot_be_forged_through_the_name(
+    smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    (workspace / "forger.yaml").write_text(
+        'name: "José (x) <evil@attacker.example>"\naddress: ["1 Road"]\n'
+        "email: jose@example.org\n",
+        encoding="utf-8",
+    )
+    args = ["--sender", "forger.yaml"]
+    rendered = CliRunner().invoke(
+        main, ["render", *args, "--recipient", "president", "--date", "2026-11-26"]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    result = CliRunner().invoke(main, ["send", *args, "--no-dry-run"])
+    assert result.exit_code == 0, result.output
+    [message] = recorder.parsed()
+    [sender] = message["From"].addresses
+    assert sender.addr_spec == "jose@example.org"
+    assert sender.display_name == "José (x) <evil@attacker.example>"
+
+
+def test_a_title_with_line_breaks_makes_a_one_line_subject(
+    smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    appeal = yaml.safe_load((workspace / "appeal.yaml").read_text(encoding="utf-8"))
+    appeal["title"] = "Attack on\r\nIgor Kalyapin\r\nBcc: x@evil.example"
+    (workspace / "appeal.yaml").write_text(yaml.safe_dump(appeal), encoding="utf-8")
+    args = ["--sender", "sender.example.yaml"]
+    rendered = CliRunner().invoke(
+        main, ["render", *args, "--recipient", "president", "--date", "2026-11-26"]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    result = CliRunner().invoke(main, ["send", *args, "--no-dry-run"])
+    assert result.exit_code == 0, result.output
+    [(rcpts, _)] = recorder.messages
+    assert rcpts == [FAX_GATEWAY.replace("{number}", "74956065173")]
+    [message] = recorder.parsed()
+    assert message["Bcc"] is None
+    assert "Attack on Igor Kalyapin Bcc: x@evil.example" in str(message["Subject"])
+
+
+def test_line_separators_in_the_code_or_title_are_refused_at_check(workspace: Path) -> None:
+    appeal = yaml.safe_load((workspace / "appeal.yaml").read_text(encoding="utf-8"))
+    appeal["code"] = "RUS 004\u2028Bcc: x"
+    appeal["title"] = "Attack\u2029on \u202eIgor"
+    (workspace / "appeal.yaml").write_text(yaml.safe_dump(appeal), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "code: must be one line, without line breaks, control characters" in result.stderr
+    assert "title: must not hold control characters, bidi overrides" in result.stderr
+
+
+def test_send_refuses_a_manifest_that_disagrees_with_the_recipients(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port)
+    path = rendered / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["letters"][0]["channel"] = "email"
+    manifest["letters"][0]["channel_address"] = "someone@attacker.example"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    code, _, err = send("--no-dry-run")
+    assert code == 1 and recorder.messages == []
+    assert "the letter to president is listed for email someone@attacker.example" in err
+    assert "the recipients files say fax +74956065173" in err
+
+
+def test_test_to_must_be_an_address(rendered: Path, workspace: Path) -> None:
+    code, _, err = send("--test-to", "notanemail")
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith("error: --test-to: 'notanemail' is not a valid e-mail address")
+
+
+def test_an_smtp_host_with_a_line_break_is_one_line(rendered: Path, workspace: Path) -> None:
+    code, _, err = send("--smtp-host", "mail.example.org\r\nRCPT TO:<x@evil.example>")
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith("error: --smtp-host: ")

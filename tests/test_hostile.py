@@ -195,3 +195,23 @@ def test_formulas_are_neutralised_in_every_csv_written(workspace: Path) -> None:
     manifest = (workspace / "out" / "manifest.csv").read_text(encoding="utf-8")
     assert "\n'=1+1," in manifest and "\n'@A1," in manifest
     assert "'-2+3" in (workspace / "out" / "rejected.csv").read_text(encoding="utf-8-sig")
+
+
+def test_spoofing_names_are_set_aside_and_lookalikes_are_duplicates(workspace: Path) -> None:
+    people = [
+        ("Jane \u202eeoD", "1 Road", "London", "GB", ""),  # shows "Jane Doe" reversed
+        ("No\u200bMail", "2 Road", "London", "GB", ""),  # a zero-width space
+        ("No Mail", "3 Road", "London", "GB", ""),
+        ("Ｎo  Mail", "3 Road", "London", "GB", ""),  # fullwidth N, two spaces: the same
+        ("Ana Lima", "Rua A 1", "Lisboa", "PT", ""),
+    ]
+    source = supporters_csv(workspace / "s.csv", people)
+    code, out, err = batch(
+        "--supporters", str(source), "--out", "out", "--recipient", "president", "--no-bundles"
+    )
+    assert code == 0, err
+    assert "2 supporters" in out and "3 rows rejected" in out
+    assert "row 2: name: has line breaks, control characters, bidi overrides" in err
+    assert "row 3: name: has line breaks, control characters, bidi overrides" in err
+    assert "row 5: duplicate of row 4" in err
+    assert "\u202e" not in err and "\u200b" not in err

@@ -130,7 +130,7 @@ def test_markup_and_line_breaks_in_names(tmp_path: Path) -> None:
     result = read_supporters(path)
     assert result.supporters[0].sender.name == "<b>{{ 7*7 }}</b>"
     assert [(r.row, r.reason) for r in result.rejected] == [
-        (3, "name: has line breaks or control characters")
+        (3, "name: has line breaks, control characters, bidi overrides or invisible characters")
     ]
 
 

@@ -198,7 +198,10 @@ def send(
     if test_to:
         from ..model import check_email
 
-        test_to = check_email(test_to)
+        try:
+            test_to = check_email(test_to)
+        except ValueError as exc:
+            raise AppealLettersError(f"--test-to: {exc}") from None
     plan_ = _plan_delivery(
         (appeal_file, recipient_files, templates_dir),
         (sender_file, name, address, email, country),

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Literal
 
@@ -85,6 +86,7 @@ def plan(
                 f"{folder / 'manifest.json'}: letter to '{entry.recipient_id}', who is not in "
                 "the recipients files; render again"
             )
+        _check_channel(entry, recipient, folder)
         route, to, why = _route(entry, config)
         if route is None or to is None:
             by_hand.append(ByHand(entry, recipient, why))
@@ -104,6 +106,20 @@ def plan(
         )
         outgoing.append(Outgoing(entry, recipient, route, to, message))
     return outgoing, by_hand
+
+
+def _check_channel(entry: ManifestEntry, recipient: Recipient, folder: Path) -> None:
+    """Letters go where ``recipients.yaml`` says, never where a manifest (a file anyone can edit)
+    says: a manifest that disagrees is refused."""
+    channel = recipient.primary_channel
+    expected = (channel.kind, channel.address) if channel else (None, None)
+    if (entry.channel, entry.channel_address) != expected:
+        now = f"{expected[0]} {expected[1]}" if channel else "no channel"
+        raise AppealLettersError(
+            f"{folder / 'manifest.json'}: the letter to {recipient.id} is listed for "
+            f"{entry.channel} {entry.channel_address}, but the recipients files say {now}; "
+            "render the letters again"
+        )
 
 
 def _route(entry: ManifestEntry, config: DeliveryConfig) -> tuple[Route | None, str | None, str]:
@@ -149,14 +165,16 @@ def build_message(
     # The same phrase as the letter's subject line (the msgid comes from letter.html.j2).
     subject = translations_for(language).gettext("Urgent appeal %(code)s: %(title)s") % {
         "code": campaign.appeal.code,
-        "title": text.title,
+        "title": " ".join(text.title.split()),  # a title may wrap; a header may not
     }
     sender_address = from_address(config, sender)
     message = EmailMessage(policy=SMTP)
-    message["From"] = formataddr((sender.name, sender_address))
+    # Address objects, not formatted strings: a name such as "José (x) <evil@attacker>" stays
+    # a display name, quoted, and can never become the address.
+    message["From"] = Address(display_name=sender.name, addr_spec=sender_address)
     message["To"] = to
     if sender.email and sender.email != sender_address:
-        message["Reply-To"] = formataddr((sender.name, sender.email))
+        message["Reply-To"] = Address(display_name=sender.name, addr_spec=sender.email)
     if copy_to_sender and sender.email:
         message["Bcc"] = sender.email
     message["Subject"] = ("[TEST] " if test else "") + subject

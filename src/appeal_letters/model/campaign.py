@@ -41,14 +41,25 @@ ChannelKind = Literal["fax", "email", "web_form", "post"]
 #: Languages whose forms of address and letter text (catalogs) ship with the package.
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru", "ar")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-#: One line of text (a name, an address line): no line breaks or control characters, which
-#: would break an address block or forge an e-mail header.
+#: Never in any text: C0 and C1 controls (tab and line breaks aside, where allowed), bidi
+#: overrides and isolates (they make a PDF show one name while its metadata says another),
+#: and invisible characters that make two equal names differ. ZWJ and ZWNJ are kept: Arabic and
+#: Indic scripts need them.
+_SPOOFING = "\u00ad\u180e\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+#: One line (a name, an address line, the appeal code: what reaches an address block or an
+#: e-mail header): no line break of any kind, and not even the bidi marks.
+LINE_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f{_SPOOFING}]*$"
+#: Running text (a summary, an action): line breaks and bidi marks allowed, not the Unicode
+#: line separators (no font draws them).
+TEXT_PATTERN = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{_SPOOFING}]*$"
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=TEXT_PATTERN),
+]
 Line = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"
-    ),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=LINE_PATTERN),
 ]
 Identifier = Annotated[
     str,

@@ -16,7 +16,7 @@ import pydantic
 import yaml
 
 from ..errors import Problem, ValidationError
-from .campaign import OFFICES, Appeal, Campaign, Recipient, Sender
+from .campaign import LINE_PATTERN, OFFICES, TEXT_PATTERN, Appeal, Campaign, Recipient, Sender
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -159,14 +159,20 @@ def pydantic_problems(
     for error in exc.errors(include_url=False):
         path = (*prefix, *error["loc"])
         kind = error["type"]
+        pattern = error.get("ctx", {}).get("pattern")
         if kind == "extra_forbidden":
             allowed = _allowed_keys(model, error["loc"][:-1])
             message = "unknown field (a typo?)" + (f"; allowed: {allowed}" if allowed else "")
         elif kind == "literal_error":
             expected = error.get("ctx", {}).get("expected", "")
             message = f"must be one of {expected}"
-        elif kind == "string_pattern_mismatch" and "x00" in str(error.get("ctx", {})):
-            message = "must be one line, without line breaks or control characters"
+        elif kind == "string_pattern_mismatch" and pattern == LINE_PATTERN:
+            message = (
+                "must be one line, without line breaks, control characters, bidi overrides "
+                "or invisible characters"
+            )
+        elif kind == "string_pattern_mismatch" and pattern == TEXT_PATTERN:
+            message = "must not hold control characters, bidi overrides or invisible characters"
         elif kind == "string_pattern_mismatch":
             message = "must be lower-case letters, digits, '-' or '_' (e.g. prosecutor-general)"
         elif kind == "string_too_long":

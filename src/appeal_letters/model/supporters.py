@@ -276,13 +276,14 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
                 raise AppealLettersError(reason) from None
             result.rejected.append(Rejected(number, str(exc), record))
             continue
-        if supporter.key in seen:
-            reason = f"duplicate of {unit} {seen[supporter.key]}"
+        same = comparable(supporter.key)
+        if same in seen:
+            reason = f"duplicate of {unit} {seen[same]}"
             if strict:
                 raise AppealLettersError(f"{file}:{unit} {number}: {reason}")
             result.rejected.append(Rejected(number, reason, record))
             continue
-        seen[supporter.key] = number
+        seen[same] = number
         result.supporters.append(supporter)
     return result
 
@@ -328,12 +329,15 @@ def _supporter(values: dict[str, str], number: int) -> Supporter:
             "too_short": "is empty",
             "string_too_long": "is too long",
             "too_long": "has too many lines",
-            "string_pattern_mismatch": "has line breaks or control characters",
+            "string_pattern_mismatch": (
+                "has line breaks, control characters, bidi overrides or invisible characters"
+            ),
         }.get(kind, "is not valid")
         if field_name == "email" and kind == "value_error":
             what = "is not a valid e-mail address"
         raise _RowError(f"{field_name}: {what}") from None
-    key = values.get("key") or _derived_key(sender)
+    explicit = unicodedata.normalize("NFKC", values.get("key", "")).strip()
+    key = explicit or _derived_key(sender)
     return Supporter(key=key, row=number, sender=sender, language=language)
 
 
@@ -350,8 +354,15 @@ def _country(value: str | None) -> tuple[str | None, str | None]:
 
 def _derived_key(sender: Sender) -> str:
     """A stable key without a key column: from the e-mail, else name and address."""
-    basis = (sender.email or "").lower() or "\n".join([sender.name, *sender.address]).lower()
+    lines = [sender.email] if sender.email else [sender.name, *sender.address]
+    basis = "\n".join(comparable(line) for line in lines)
     return "s" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
+
+
+def comparable(text: str) -> str:
+    """Text as duplicates are compared: NFKC, case-folded, spaces collapsed (so "Ｎo Mail" and
+    "no  mail" are one supporter; invisible characters are refused before this)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def write_rejected(path: Path, columns: Sequence[str], rejected: Sequence[Rejected]) -> None:
