@@ -215,3 +215,70 @@ def test_spoofing_names_are_set_aside_and_lookalikes_are_duplicates(workspace: P
     assert "row 3: name: has line breaks, control characters, bidi overrides" in err
     assert "row 5: duplicate of row 4" in err
     assert "\u202e" not in err and "\u200b" not in err
+
+
+BUNDLED = Path(__file__).resolve().parents[1] / "src" / "appeal_letters" / "templates"
+
+
+def _with_template(workspace: Path, snippet: str) -> None:
+    templates = workspace / "templates"
+    templates.mkdir(exist_ok=True)
+    letter = (BUNDLED / "letter.html.j2").read_text(encoding="utf-8")
+    (templates / "letter.html.j2").write_text(
+        letter.replace("</body>", snippet + "</body>", 1), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        ("{% for i in range(100000000) %}{% endfor %}", "Range too big"),
+        ("{{ 9 ** (9 ** 7) }}", "too large a number for a letter"),
+        ("{{ 'x' * 10000000 }}", "a text or list of 10000000 items is too long"),
+        ("{% for i in range(99999) %}{{ 'xxxxxxxxxx' }}{% endfor %}", "grows past 500000"),
+    ],
+    ids=["range", "power", "repeat", "runaway-loop"],
+)
+def test_a_hostile_template_is_stopped_with_one_line(
+    workspace: Path, snippet: str, expected: str
+) -> None:
+    import time
+
+    _with_template(workspace, snippet)
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml"])
+    assert time.monotonic() - started < 30
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert expected in line and "letter.html.j2" in line, line
+
+
+def test_a_template_link_out_of_the_folder_is_refused(workspace: Path) -> None:
+    templates = workspace / "templates"
+    templates.mkdir()
+    (workspace / "secret.txt").write_text("the password is swordfish", encoding="utf-8")
+    _with_template(workspace, "")
+    (templates / "letter.css").symlink_to(workspace / "secret.txt")
+    result = CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml"])
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert "outside the templates folder" in line and "letter.css" in line
+    assert "swordfish" not in result.output
+    assert not list(workspace.rglob("*.pdf"))
+
+
+def test_a_dangling_out_link_is_named_as_such(workspace: Path) -> None:
+    (workspace / "dangling").symlink_to(workspace / "nowhere")
+    result = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--out", "dangling"]
+    )
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert line == (
+        f"error: dangling: a link to {workspace / 'nowhere'}, which does not exist; remove the "
+        "link or create its target"
+    )
+    (workspace / "afile").write_text("", encoding="utf-8")
+    supporters_csv(workspace / "s.csv")
+    code, _, err = batch("--supporters", "s.csv", "--out", "afile/batch")
+    assert code == 1 and one_error_line(err) == "error: afile: a file is in the way of the folder"

@@ -26,16 +26,30 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug[:max_length].rstrip("-") or "letter"
 
 
+def make_folder(folder: Path) -> None:
+    """``folder`` and its parents, or an OutputError that says why not (a link to nowhere, a
+    file in the way, no permission)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        for part in (folder, *folder.parents):
+            if part.is_symlink() and not part.exists():
+                raise OutputError(
+                    f"{part}: a link to {part.readlink()}, which does not exist; remove the "
+                    "link or create its target"
+                ) from exc
+            if part.exists() and not part.is_dir():
+                raise OutputError(f"{part}: a file is in the way of the folder") from exc
+        raise OutputError(f"{folder}: cannot write there: {exc.strerror}") from exc
+
+
 def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     ``durable=False`` skips waiting for the disk (fsync): for files whose checksum is recorded
     and checked before they are trusted again, as batch production does with its letters.
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{path.parent}: cannot write there: {exc.strerror}") from exc
+    make_folder(path.parent)
     # A name of our own (process and thread), created exclusively: no one else writes to it.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:

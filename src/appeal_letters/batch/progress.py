@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import OutputError
+from ..files import make_folder
 
 PROGRESS = "progress.jsonl"
 
@@ -44,7 +45,7 @@ def batch_lock(folder: Path) -> Iterator[None]:
     Stale temporary files of a run that was killed while writing are removed under the lock.
     """
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
         handle = (folder / ".batch.lock").open("w")
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write there: {exc.strerror}") from exc

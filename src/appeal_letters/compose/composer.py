@@ -31,6 +31,7 @@ from jinja2 import (
 from jinja2 import (
     TemplateError as JinjaTemplateError,
 )
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..assets import package_dir
@@ -130,6 +131,63 @@ def language_coverage(appeal: Appeal) -> list[LanguageCoverage]:
     return result
 
 
+#: Longest HTML a letter template may produce (a letter is about 20,000 characters): past it
+#: the template is looping or multiplying text, and WeasyPrint would be busy for minutes.
+MAX_HTML = 500_000
+#: Longest string or list an expression may build, and the largest power it may compute.
+MAX_VALUE = 100_000
+MAX_POWER_BITS = 4096
+
+
+class _LimitedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox, with a ceiling on the values a template can build (``'x' * 10**7``,
+    ``9 ** (9 ** 7)``): a template from a workspace is input like any other."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and _power_bits(left, right) > MAX_POWER_BITS:
+            raise SecurityError(f"{left} ** {right} is too large a number for a letter")
+        if operator == "*":
+            size = max(_repeated_size(left, right), _repeated_size(right, left))
+            if size > MAX_VALUE:
+                raise SecurityError(f"a text or list of {size} items is too long for a letter")
+        return super().call_binop(context, operator, left, right)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _power_bits(base: Any, exponent: Any) -> int:
+    """About how many bits ``base ** exponent`` has (0 when it is small or not integers)."""
+    if not (_is_int(base) and _is_int(exponent)) or exponent <= 0 or abs(base) < 2:
+        return 0
+    return int(exponent * abs(base).bit_length())
+
+
+def _repeated_size(sequence: Any, count: Any) -> int:
+    """The length of ``sequence * count`` for a text or list (0 for numbers)."""
+    if isinstance(sequence, str | list | tuple) and _is_int(count):
+        return len(sequence) * int(count)
+    return 0
+
+
+class _ContainedLoader(FileSystemLoader):
+    """Loads templates from the search folders only: a link in a templates folder that points
+    elsewhere (``letter.css -> /etc/passwd``) is refused, as the PDF renderer refuses it."""
+
+    def get_source(self, environment: Any, template: str) -> Any:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        roots = [Path(folder).resolve() for folder in self.searchpath]
+        if not any(real.is_relative_to(root) for root in roots):
+            raise TemplateError(
+                f"{filename}: a link to {real}, outside the templates folder; copy the file in"
+            )
+        return source, filename, uptodate
+
+
 class Composer:
     """Fills the letter template; one instance serves every letter of a run."""
 
@@ -144,8 +202,8 @@ class Composer:
     def template_for(self, language: str, name: str = LETTER_TEMPLATE) -> Template:
         """A template with the fixed phrases of ``language`` installed."""
         if (language, name) not in self._templates:
-            env = ImmutableSandboxedEnvironment(
-                loader=FileSystemLoader(self.search),
+            env = _LimitedSandbox(
+                loader=_ContainedLoader(self.search),
                 # HTML is escaped; the plain-text e-mail (email.txt.j2) is not HTML.
                 autoescape=select_autoescape(["html.j2", "html"], default_for_string=True),
                 undefined=StrictUndefined,
@@ -222,10 +280,7 @@ class Composer:
             "part": part,
             "senders": list(senders) or [sender],
         }
-        try:
-            html = self.template_for(language).render(context)
-        except JinjaTemplateError as exc:
-            raise TemplateError(_template_error(exc)) from exc
+        html = _render(self.template_for(language), context)
         return Letter(
             recipient=recipient,
             channel=channel,
@@ -248,10 +303,7 @@ def email_text(
         "salutation": salutation,
         "closing": closing,
     }
-    try:
-        return composer.template_for(language, EMAIL_TEMPLATE).render(context).strip() + "\n"
-    except JinjaTemplateError as exc:
-        raise TemplateError(_template_error(exc)) from exc
+    return _render(composer.template_for(language, EMAIL_TEMPLATE), context).strip() + "\n"
 
 
 def _office_note(appeal: Appeal, recipient: Recipient, language: str) -> str | None:
@@ -259,11 +311,35 @@ def _office_note(appeal: Appeal, recipient: Recipient, language: str) -> str | N
     return notes.get(recipient.id) or notes.get(recipient.office)
 
 
-def _template_error(exc: JinjaTemplateError) -> str:
-    """``letter.html.j2:12: 'foo' is undefined`` from a Jinja error's traceback."""
-    where = "template"
+def _render(template: Template, context: dict[str, Any]) -> str:
+    """The template filled in, stopped as soon as it grows past MAX_HTML."""
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_HTML:
+                raise TemplateError(
+                    f"{template.filename}: the letter grows past {MAX_HTML} characters (a "
+                    "letter is about 20,000); check the template for a runaway loop"
+                )
+            parts.append(chunk)
+    except JinjaTemplateError as exc:
+        raise TemplateError(_template_error(exc)) from exc
+    except (OverflowError, ValueError, RecursionError) as exc:  # range(10**9), int('9'*5000)
+        raise TemplateError(f"{_where(exc)}: {exc}; check the template") from exc
+    return "".join(parts)
+
+
+def _where(exc: BaseException) -> str:
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename and frame.filename.endswith((".j2", ".css", ".html")):
-            where = f"{frame.filename}:{frame.lineno}"
-            break
-    return f"{where}: {exc.message or exc}; check the variable names in the template"
+            return f"{frame.filename}:{frame.lineno}"
+    return "template"
+
+
+def _template_error(exc: JinjaTemplateError) -> str:
+    """``letter.html.j2:12: 'foo' is undefined`` from a Jinja error's traceback."""
+    if isinstance(exc, SecurityError):
+        return f"{_where(exc)}: {exc.message or exc}"
+    return f"{_where(exc)}: {exc.message or exc}; check the variable names in the template"

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import OutputError
+from ..files import make_folder
 
 Status = Literal["sending", "sent", "failed"]
 JOURNAL_NAME = "journal.sqlite"
@@ -90,7 +91,7 @@ class Journal:
         self.owner = f"{os.getpid()}@{_now()}"
         self.rebuilt = 0  # letters restored from sent.log when the journal was missing
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent)
             self._create()
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"{path}: cannot create the send journal: {exc}") from exc

@@ -29,6 +29,7 @@ import pikepdf
 from pikepdf import Name
 
 from ..errors import OutputError
+from ..files import make_folder
 from .assemble import MARK
 from .fonts import (
     Face,
@@ -360,7 +361,7 @@ def write_bundle(path: Path, parts: Iterable[bytes | Path]) -> BundleReport:
     """The pages of ``parts`` in one PDF at ``path``, written as it goes and renamed at the end."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         with tmp.open("wb") as handle:
             report = _write(handle, parts)
             handle.flush()
