@@ -282,3 +282,20 @@ def test_a_dangling_out_link_is_named_as_such(workspace: Path) -> None:
     supporters_csv(workspace / "s.csv")
     code, _, err = batch("--supporters", "s.csv", "--out", "afile/batch")
     assert code == 1 and one_error_line(err) == "error: afile: a file is in the way of the folder"
+
+
+def test_an_svg_images_own_link_stops_the_render(workspace: Path) -> None:
+    templates = workspace / "templates"
+    templates.mkdir()
+    (templates / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="20" height="20"><image xlink:href="file:///etc/hostname" width="9" height="9"/>'
+        "</svg>",
+        encoding="utf-8",
+    )
+    _with_template(workspace, f"<img alt='' src='{(templates / 'logo.svg').as_uri()}'>")
+    result = CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml"])
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert "the template asks for 'file:///etc/hostname'" in line
+    assert not list(workspace.rglob("*.pdf"))

@@ -102,6 +102,7 @@ class PdfRenderer:
         self.fetcher = self._make_fetcher()
         #: WeasyPrint's warnings during the last call to layout() or write()
         self.last_warnings: list[str] = []
+        self._refused: list[str] = []  # URLs refused during the last call
         logger = logging.getLogger("weasyprint")
         if _CAPTURED not in logger.handlers:
             logger.addHandler(_CAPTURED)
@@ -110,13 +111,24 @@ class PdfRenderer:
         logging.getLogger("fontTools").setLevel(logging.ERROR)  # subsetting chatter
 
     @contextlib.contextmanager
-    def _capture(self) -> Iterator[None]:
+    def _capture(self, letter: Letter | None = None) -> Iterator[None]:
+        """WeasyPrint's warnings into ``last_warnings``; a forbidden URL stops the render even
+        where WeasyPrint would catch it (an SVG image's own links are fetched that way)."""
         self.last_warnings = []
+        self._refused = []
         _CAPTURED.records = self.last_warnings
         try:
             yield
+        except _ForbiddenURL as exc:
+            self._refused.append(exc.url)
         finally:
             _CAPTURED.records = None
+        if self._refused:
+            who = f"letter to {letter.recipient.id}: " if letter else ""
+            raise RenderError(
+                f"{who}the template asks for {self._refused[0]!r}; only files in the "
+                "templates and fonts folders can be used, and nothing from the web"
+            )
 
     def _make_fetcher(self) -> Any:
         roots = self.allowed_roots
@@ -133,8 +145,10 @@ class PdfRenderer:
                     path = Path(unquote(parts.path)).resolve()
                     if any(path.is_relative_to(root) for root in roots) and path.is_file():
                         return super().fetch(path.as_uri(), headers)
+                renderer._refused.append(url)
                 raise _ForbiddenURL(url)
 
+        renderer = self
         return BundledAssetsFetcher()
 
     def layout(self, letter: Letter) -> Any:
@@ -143,14 +157,8 @@ class PdfRenderer:
         html = self._weasyprint.HTML(
             string=letter.html, base_url=self.base_dir.as_uri() + "/", url_fetcher=self.fetcher
         )
-        try:
-            with self._capture():
-                return html.render(font_config=self.font_config, **PDF_OPTIONS)
-        except _ForbiddenURL as exc:
-            raise RenderError(
-                f"letter to {letter.recipient.id}: the template asks for {exc.url!r}; only files "
-                "in the templates and fonts folders can be used, and nothing from the web"
-            ) from None
+        with self._capture(letter):
+            return html.render(font_config=self.font_config, **PDF_OPTIONS)
 
     def simple_pdf(self, html: str, identifier: bytes) -> bytes:
         """A one-off document (a bundle's cover sheet) with the same fonts and URL rules."""
@@ -181,13 +189,8 @@ class PdfRenderer:
     def write(self, letter: Letter, document: Any) -> bytes:
         """PDF/UA-1 (tagged), fonts embedded and subset, with a stable file identifier."""
         identifier = hashlib.sha256(letter.html.encode("utf-8")).hexdigest()[:32].encode()
-        try:
-            with self._capture():
-                pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
-        except _ForbiddenURL as exc:
-            raise RenderError(
-                f"letter to {letter.recipient.id}: forbidden URL {exc.url!r}"
-            ) from None
+        with self._capture(letter):
+            pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
         return pdf
 
 
