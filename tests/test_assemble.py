@@ -239,3 +239,59 @@ def test_untagged_supporter_lines_drop_the_pdf_ua_claim_only(
     with pikepdf.open(tmp_path / "tagged.pdf") as pdf:
         assert b"pdfuaid:part" in pdf.Root.Metadata.read_bytes()
         assert len(list(pdf.Root.StructTreeRoot.ParentTree.Nums)) == 6  # and the two forms
+
+
+def test_a_corrupted_letter_falls_back_or_fails_clearly_and_bundles_stay_sound(
+    tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    """300 random corruptions of a letter's own part (after the shared body): the bundle
+    either copies the letter page by page (qpdf finds nothing wrong with it) or stops with one
+    clear OutputError; never another exception, never a bundle qpdf complains about."""
+    import random
+
+    from appeal_letters.errors import OutputError
+
+    body = _body(campaign, tools)
+    good = _letters(campaign, tools, body, PEOPLE[:2])
+    start = good[0].index(MARK)
+    tail = good[0].rindex(b"startxref")
+    xref_at = int(good[0][tail + 9 : good[0].index(b"%%EOF", tail)])
+    outcomes: dict[str, int] = {"bundled": 0, "refused": 0}
+    for seed in range(300):
+        rnd = random.Random(seed)
+        data = bytearray(good[0])
+        at = rnd.randrange(start, len(data))
+        match rnd.choice(["flip", "delete", "duplicate", "truncate", "zero"]):
+            case "flip":
+                data[at] = rnd.randrange(256)
+            case "delete":
+                del data[at : at + rnd.randrange(1, 50)]
+            case "duplicate":
+                data[at:at] = data[at : at + rnd.randrange(1, 50)]
+            case "truncate":
+                del data[at:]
+            case _:
+                data[at : at + 8] = bytes(8)
+        target = tmp_path / f"{seed}.pdf"
+        try:
+            report = write_bundle(target, [good[1], bytes(data), good[1]])
+        except OutputError as exc:
+            assert str(exc).startswith("document 2 of the bundle: "), exc
+            assert "0x" not in str(exc)
+            assert not target.exists()
+            outcomes["refused"] += 1
+            continue
+        with pikepdf.open(target) as pdf:
+            assert pdf.check_pdf_syntax() == [], seed
+            assert len(pdf.pages) == 3
+        if bytes(data) == good[0]:
+            assert report.from_bodies == 3  # the "corruption" changed nothing (a byte for itself)
+        elif report.from_bodies == 3:
+            # Read from its bytes although changed: only where the identifier's digest does
+            # not reach, the cross-reference stream and trailer, which the bundle rewrites.
+            assert at >= xref_at, (seed, at, xref_at)
+        else:
+            assert sum(report.fallbacks.values()) == 1
+        outcomes["bundled"] += 1
+        target.unlink()
+    assert outcomes["bundled"] > 50 and outcomes["refused"] > 50, outcomes

@@ -41,7 +41,15 @@ from .fonts import (
     write_font,
 )
 from .objects import HEADER, CannotAssemble, Objects, stream_object, xref_stream
-from .reading import dictionary_end, own_objects, split_stream
+from .reading import (
+    DamagedDocument,
+    check_identifier,
+    check_sound,
+    dictionary_end,
+    own_objects,
+    qpdf_says,
+    split_stream,
+)
 
 _REF = re.compile(rb"(\d+) 0 R")
 
@@ -113,6 +121,8 @@ class _Bundle:
         self.report = BundleReport()
 
     def add(self, data: bytes) -> None:
+        """Add one document's pages. Raises DamagedDocument for one that is not a sound PDF:
+        a bundle goes to a print shop or a fax gateway as it is."""
         if MARK not in data:
             self._add_pages(data)  # a cover sheet or a letter laid out in full: as any PDF
             self.report.copied += 1
@@ -122,7 +132,9 @@ class _Bundle:
             self.report.from_bodies += 1
         except (CannotAssemble, ValueError, KeyError, IndexError, struct.error, zlib.error) as exc:
             # Made from a shared body but not in the form expected: copy it as any PDF, and
-            # say so (the bundle grows by the fonts and body that could not be shared).
+            # say so (the bundle grows by the fonts and body that could not be shared). Such a
+            # letter may be damaged: it is checked in full first.
+            check_sound(data)
             self._add_pages(data)
             self.report.fallbacks[_reason(exc)] += 1
 
@@ -141,6 +153,7 @@ class _Bundle:
         start = data.find(MARK)
         if start < 0:
             raise CannotAssemble("not made from a shared body")
+        check_identifier(data)
         end = data.index(b"\n", start)
         length, digest = data[start + len(MARK) : end].split()
         if int(length) != start or hashlib.sha256(data[:start]).hexdigest().encode() != digest:
@@ -344,8 +357,17 @@ def _reason(exc: Exception) -> str:
 
 def _write(handle: IO[bytes], parts: Iterable[bytes | Path]) -> BundleReport:
     bundle = _Bundle(handle)
-    for part in parts:
-        bundle.add(part if isinstance(part, bytes) else part.read_bytes())
+    for index, part in enumerate(parts, start=1):
+        name = f"document {index} of the bundle" if isinstance(part, bytes) else str(part)
+        try:
+            bundle.add(part if isinstance(part, bytes) else part.read_bytes())
+        except DamagedDocument as exc:
+            raise OutputError(f"{name}: {exc}; make it again (remove it and run again)") from None
+        except (pikepdf.PdfError, AttributeError, TypeError, ValueError, KeyError) as exc:
+            raise OutputError(
+                f"{name}: cannot be copied into the bundle ({type(exc).__name__}: "
+                f"{qpdf_says(str(exc))}); make it again"
+            ) from None
     bundle.finish()
     return bundle.report
 

@@ -8,9 +8,13 @@ anything else, so the caller can copy that letter as any PDF instead.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import struct
 import zlib
+
+import pikepdf
 
 from .objects import CannotAssemble
 
@@ -84,3 +88,45 @@ def dictionary_end(data: bytes, start: int) -> int:
         else:
             index += 1
     raise CannotAssemble("an unterminated dictionary")
+
+
+class DamagedDocument(Exception):
+    """A document that is not a sound PDF, and why."""
+
+
+_ID = re.compile(rb"/ID \[<([0-9a-f]{32})>")
+
+
+def check_identifier(data: bytes) -> None:
+    """A letter written by ``assemble`` has, as its file identifier, the MD5 of everything
+    before its cross-reference stream: any byte changed since is found here, before anything
+    of the letter is copied or its glyphs join the bundle's fonts."""
+    tail = data.rfind(b"startxref")
+    try:
+        xref_at = int(data[tail + len(b"startxref") : data.index(b"%%EOF", tail)])
+    except ValueError:
+        raise CannotAssemble("no cross-reference offset") from None
+    found = _ID.search(data, xref_at)
+    digest = hashlib.md5(data[:xref_at], usedforsecurity=False).hexdigest().encode()
+    if found is None or found.group(1) != digest:
+        raise CannotAssemble("the letter's bytes do not match its identifier")
+
+
+def check_sound(data: bytes) -> None:
+    """Raise DamagedDocument unless qpdf reads ``data`` without a single complaint."""
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            problems = pdf.check_pdf_syntax()
+    except pikepdf.PdfError as exc:
+        raise DamagedDocument(f"not a readable PDF ({qpdf_says(str(exc))})") from None
+    if problems:
+        raise DamagedDocument(f"a damaged PDF ({qpdf_says(problems[0])})")
+
+
+def qpdf_says(message: str) -> str:
+    """qpdf's first complaint without the in-memory file's name."""
+    first = message.splitlines()[0] if message else ""
+    return _SOURCE.sub("", first)[:120]
+
+
+_SOURCE = re.compile(r"(WARNING: )?(stream )?<_io\.BytesIO object at 0x[0-9a-f]+>:? ?")
