@@ -373,3 +373,23 @@ def test_per_supporter_pdf_holds_each_supporters_letters_in_order(workspace: Pat
             ).stdout
             assert page.rstrip("\f\n") == pdf_text(workspace / "out" / row["file"]).rstrip("\f\n")
     assert not (workspace / "out" / "bundles").exists()
+
+
+def test_bundles_split_into_parts_and_a_new_split_replaces_the_old(workspace: Path) -> None:
+    source = supporters_csv(workspace / "supporters.csv", PEOPLE[:5])
+    args = ("--supporters", str(source), "--out", "out", "--recipient", "president")
+    code, _, err = batch(*args, "--bundle-size", "2")
+    assert code == 0, err
+    bundles = workspace / "out" / "bundles"
+    names = sorted(p.name for p in bundles.glob("*.pdf"))
+    assert names == [f"01-president-part-00{i}-of-003.pdf" for i in (1, 2, 3)]
+    pages = [len(pypdf.PdfReader(bundles / name).pages) for name in names]
+    assert pages == [3, 3, 2]  # a cover sheet each
+    cover = pdf_text(bundles / names[1]).split("\f")[0]
+    assert "2 letters (letters 3 to 4 of 5: part 2 of 3) to Mr Vladimir Putin" in " ".join(
+        cover.split()
+    )
+    code, _, err = batch(*args)
+    assert code == 0, err
+    assert sorted(p.name for p in bundles.glob("*.pdf")) == ["01-president.pdf"]
+    assert len(pypdf.PdfReader(bundles / "01-president.pdf").pages) == 6

@@ -36,13 +36,31 @@ def write_manifest(folder: Path, code: str, ordered: Sequence[Done]) -> None:
     atomic_write(folder / "appeal.txt", f"{code}\n".encode())
 
 
-def _cover(
-    renderer: PdfRenderer, campaign: Campaign, recipient: Recipient, count: int, date: dt.date
-) -> bytes:
+@dataclass(frozen=True)
+class _Part:
+    """One bundle file: some of the letters to one authority."""
+
+    recipient: Recipient
+    letters: list[Path]
+    path: Path
+    first: int  # number of its first letter among all the letters to this authority
+    total: int  # letters to this authority in all parts
+    number: int  # this part's number, from 1
+    parts: int
+
+
+def _cover(renderer: PdfRenderer, campaign: Campaign, part: _Part, date: dt.date) -> bytes:
     """A cover sheet for a bundle: the appeal code, the authority and how many letters."""
     import html
 
     esc = html.escape
+    recipient, count = part.recipient, len(part.letters)
+    which = (
+        f" (letters {part.first:,} to {part.first + count - 1:,} of {part.total:,}: part "
+        f"{part.number} of {part.parts})"
+        if part.parts > 1
+        else ""
+    )
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{esc(campaign.appeal.code)}: letters to {esc(recipient.name)}</title>"
@@ -52,7 +70,7 @@ def _cover(
         "h1 { font-size: 20pt } p { font-size: 13pt }</style></head><body>"
         f"<h1>Urgent appeal {esc(campaign.appeal.code)}</h1>"
         f"<p>{esc(campaign.appeal.title)}</p>"
-        f"<p><strong>{count} letter{'s' if count != 1 else ''}</strong> to "
+        f"<p><strong>{count} letter{'s' if count != 1 else ''}</strong>{which} to "
         f"{esc(recipient.honorific)} {esc(recipient.name)}, {esc(recipient.title)}, "
         f"{esc(recipient.institution)}.</p>"
         f"<p>Prepared on {date.isoformat()}. Please quote the reference "
@@ -78,31 +96,49 @@ def write_bundles(
     ordered: Sequence[Done],
     date: dt.date,
     renderer: PdfRenderer,
+    *,
+    bundle_size: int,
     workers: int | None = None,
 ) -> list[tuple[Path, BundleReport]]:
-    """One PDF per authority: a cover sheet, then every supporter's letter in file order.
+    """Per authority, a cover sheet then every supporter's letter in file order, in files of
+    at most ``bundle_size`` letters (a print shop or fax gateway takes a few hundred pages at a
+    time, not 50,000).
 
     Bundles are written in parallel (one per worker, sharing the renderer's loaded fonts),
-    each streamed to disk.
+    each streamed to disk. Bundle files of an earlier run that this run does not make again
+    (another number of parts) are removed, so the folder never mixes two splits.
     """
-    wanted = []
+    wanted: list[_Part] = []
     for recipient in recipients:
         letters = [folder / d.file for d in ordered if d.recipient_id == recipient.id]
-        if letters:
-            path = safe_child(
-                folder / "bundles", f"{positions[recipient.id]:02d}-{slugify(recipient.id)}.pdf"
+        stem = f"{positions[recipient.id]:02d}-{slugify(recipient.id)}"
+        count = -(-len(letters) // bundle_size)
+        for index in range(count):
+            name = (
+                f"{stem}.pdf" if count == 1 else f"{stem}-part-{index + 1:03d}-of-{count:03d}.pdf"
             )
-            wanted.append((recipient, letters, path))
+            wanted.append(
+                _Part(
+                    recipient,
+                    letters[index * bundle_size : (index + 1) * bundle_size],
+                    safe_child(folder / "bundles", name),
+                    index * bundle_size + 1,
+                    len(letters),
+                    index + 1,
+                    count,
+                )
+            )
+        keep = {part.path.name for part in wanted if part.recipient is recipient}
+        for old in (folder / "bundles").glob(f"{stem}*.pdf"):
+            if old.name not in keep and (old.name == f"{stem}.pdf" or "-part-" in old.name):
+                old.unlink()
     covers = _Covers(renderer, campaign, date)
     return list(fork_map(_write_bundle, wanted, covers, workers=workers, min_items=2))
 
 
-def _write_bundle(
-    covers: _Covers, item: tuple[Recipient, list[Path], Path]
-) -> tuple[Path, BundleReport]:
-    recipient, letters, path = item
-    cover = _cover(covers.renderer, covers.campaign, recipient, len(letters), covers.date)
-    return path, write_bundle(path, [cover, *letters])
+def _write_bundle(covers: _Covers, part: _Part) -> tuple[Path, BundleReport]:
+    cover = _cover(covers.renderer, covers.campaign, part, covers.date)
+    return part.path, write_bundle(part.path, [cover, *part.letters])
 
 
 def write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> list[BundleReport]:

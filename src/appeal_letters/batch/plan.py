@@ -30,6 +30,7 @@ class BatchOptions:
     recipient_ids: Sequence[str] = ()
     workers: int | None = None  # None: one per core
     bundles: bool = True
+    bundle_size: int = 1000  # letters in one bundle file at most
     per_supporter_pdf: bool = False
     shared_body: bool = True  # lay each authority's body out once, for letters without a paragraph
     strict_fast: bool = False  # any fall back from the fast path is an error

@@ -163,7 +163,8 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
             ordered,
             shop.options.date,
             shop.renderer,
-            shop.options.workers,
+            bundle_size=shop.options.bundle_size,
+            workers=shop.options.workers,
         )
         result.bundles = [path for path, _ in made]
         for _, report in made:

@@ -84,6 +84,14 @@ class _Progress:
 @click.option("--per-supporter-pdf", is_flag=True, help="Also one PDF of each supporter's letters.")
 @click.option("--no-bundles", is_flag=True, help="Skip the per-authority delivery bundles.")
 @click.option(
+    "--bundle-size",
+    type=click.IntRange(1, 100_000),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="Letters in one bundle file at most; more make parts, each with its cover sheet.",
+)
+@click.option(
     "--full-layout",
     is_flag=True,
     help="Lay out every letter in full (slower) instead of sharing each authority's body.",
@@ -108,6 +116,7 @@ def batch(
     workers: int | None,
     per_supporter_pdf: bool,
     no_bundles: bool,
+    bundle_size: int,
     full_layout: bool,
     strict_fast: bool,
 ) -> None:
@@ -128,6 +137,7 @@ def batch(
         recipient_ids=recipient_ids,
         workers=workers,
         bundles=not no_bundles,
+        bundle_size=bundle_size,
         per_supporter_pdf=per_supporter_pdf,
         shared_body=not full_layout,
         strict_fast=strict_fast,
