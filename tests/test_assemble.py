@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import warnings
 from dataclasses import replace
@@ -295,3 +296,67 @@ def test_a_corrupted_letter_falls_back_or_fails_clearly_and_bundles_stay_sound(
         outcomes["bundled"] += 1
         target.unlink()
     assert outcomes["bundled"] > 50 and outcomes["refused"] > 50, outcomes
+
+
+#: Return lines long enough to be cut with an ellipsis: in a shared document the ellipsis is
+#: one glyph, and WeasyPrint maps it to the rest of the first cut line it meets.
+LONG = sender_from_options(
+    "Maximilian Alexander von Hohenzollern-Sigmaringen",
+    ["Flat 12, Wellington Court, 116 Knightsbridge", "N1 9GU London", "United Kingdom"],
+    None,
+)
+OTHER_LONG = sender_from_options(
+    "Anna-Katharina Mustermann-Schönberger",
+    ["Hinterhaus, 3. Obergeschoss links, Kastanienallee 77", "10435 Berlin", "Deutschland"],
+    None,
+)
+
+
+def test_a_letter_reads_the_same_whoever_shared_its_document(
+    tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    """What a resumed batch needs: the same bytes and the same text layer for a supporter laid
+    out alone, in one group and in another, with a cut return line and look-alike glyphs."""
+    body = _body(campaign, tools)
+    groups = {
+        "alone": [LONG],
+        "first": [LONG, OTHER_LONG, *PEOPLE],
+        "after another cut line": [OTHER_LONG, PEOPLE[2], PEOPLE[0], LONG],
+    }
+    made = {name: _letters(campaign, tools, body, group) for name, group in groups.items()}
+    versions = {made["alone"][0], made["first"][0], made["after another cut line"][3]}
+    assert len(versions) == 1
+    assert made["first"][1] == made["after another cut line"][0]
+    path = tmp_path / "long.pdf"
+    path.write_bytes(made["alone"][0])
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Maximilian Alexander von Hohenzollern-Sigmaringen, Flat 12" in " ".join(text.split())
+    # The return line is cut: its last visible glyph, the ellipsis, reads as the rest of the
+    # line (as WeasyPrint maps it), drawn in far less room than that text would take.
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    [cut] = re.findall(r'xMin="([\d.]+)"[^>]*xMax="([\d.]+)"[^>]*>[^<]*, United Kingdom<', bbox)
+    assert float(cut[1]) - float(cut[0]) < 40
+
+
+def test_a_bundle_keeps_each_letters_text_when_a_glyph_reads_differently(
+    tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    body = _body(campaign, tools)
+    letters = _letters(campaign, tools, body, [OTHER_LONG, LONG, PEOPLE[0]])
+    report = write_bundle(tmp_path / "bundle.pdf", letters)
+    # The second cut line's ellipsis reads as other text than the first's: that letter is
+    # copied with a font of its own instead of sharing the bundle's.
+    assert report.from_bodies == 2
+    assert [reason.split(" reads")[0].startswith("glyph") for reason in report.fallbacks] == [
+        True
+    ]
+    for index, letter in enumerate(letters):
+        (tmp_path / f"{index}.pdf").write_bytes(letter)
+        in_bundle = _page(tmp_path / "bundle.pdf", index + 1)
+        assert in_bundle == _page(tmp_path / f"{index}.pdf"), index
+    with pikepdf.open(tmp_path / "bundle.pdf") as pdf:
+        assert pdf.check_pdf_syntax() == []

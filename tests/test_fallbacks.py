@@ -129,7 +129,7 @@ def test_a_bundle_reports_letters_it_had_to_copy_page_by_page(workspace: Path) -
     tampered = good[1][: start - 20] + b" " + good[1][start - 19 :]
     report = write_bundle(workspace / "b.pdf", [good[0], tampered, good[2]])
     assert report.from_bodies == 2
-    assert dict(report.fallbacks) == {"the shared part does not match its digest": 1}
+    assert dict(report.fallbacks) == {"the letter's bytes do not match its identifier": 1}
     with pikepdf.open(workspace / "b.pdf") as pdf:
         assert len(pdf.pages) == 3
 

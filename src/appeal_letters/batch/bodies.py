@@ -32,6 +32,7 @@ from ..pdf import (
     Objects,
     Part,
     body_template,
+    glyph_chars,
     glyphs_used,
     letter_pdf,
     part_tags,
@@ -189,6 +190,24 @@ def layout_personal(
         except CannotAssemble as exc:
             parts.append(Unshared(f"the supporter's lines cannot be copied ({exc})"))
             continue
+        if len(senders) > 1:
+            foreign = _foreign_text(glyphs, faces, senders[index])
+            if foreign is not None:
+                # Its text would depend on who else is in this document: on its own instead.
+                parts.append(
+                    layout_personal(
+                        composer,
+                        renderer,
+                        campaign,
+                        recipient,
+                        [senders[index]],
+                        date=date,
+                        layout=layout,
+                        language=language,
+                        font_scale=font_scale,
+                    )[0]
+                )
+                continue
         parts.append(
             Part(
                 head=streams[0][1],
@@ -209,6 +228,42 @@ def layout_personal(
 
 def _text_of(sender: Sender) -> str:
     return "".join([sender.name, *sender.address, sender.email or ""])
+
+
+#: What the template itself writes among a supporter's lines (separators).
+_TEMPLATE_TEXT = " ·,"
+
+
+def _decoded(utf16_hex: str | None) -> str | None:
+    """A ToUnicode value (hex UTF-16, as parse_to_unicode keeps it) as text."""
+    try:
+        return bytes.fromhex(utf16_hex).decode("utf-16-be") if utf16_hex else None
+    except ValueError:
+        return None
+
+
+def _foreign_text(
+    glyphs: dict[str, set[int]], faces: dict[str, Face], sender: Sender
+) -> str | None:
+    """Why a supporter's glyphs may read as another supporter's text in a shared document, or
+    None: every glyph reads as a character the supporter typed (or the template's own)."""
+    own = _text_of(sender) + _TEMPLATE_TEXT
+    typed_chars = set(own)
+    for face, gids in glyphs.items():
+        reachable_by = glyph_chars(face)
+        entries = faces[face].to_unicode
+        for gid in gids:
+            text = _decoded(entries.get(gid))
+            reachable = reachable_by.get(gid, frozenset())
+            typed = reachable & typed_chars
+            if typed:
+                if text not in typed:
+                    return f"glyph {gid} of {face} reads as another supporter's text"
+            elif reachable:
+                return f"glyph {gid} of {face} stands for none of the supporter's characters"
+            elif not text or text not in own:
+                return f"glyph {gid} of {face} reads as text the supporter did not write"
+    return None
 
 
 _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")

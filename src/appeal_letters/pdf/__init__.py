@@ -6,7 +6,7 @@ it can be tested alone and replaced if a library does the job as fast.
 
 from .assemble import Assembled, BodyTemplate, Part, body_template, glyphs_used, letter_pdf
 from .bundle import BundleReport, write_bundle
-from .fonts import Face, read_face
+from .fonts import Face, glyph_chars, read_face
 from .objects import CannotAssemble, Objects
 from .tagging import part_tags
 
@@ -19,6 +19,7 @@ __all__ = [
     "Objects",
     "Part",
     "body_template",
+    "glyph_chars",
     "glyphs_used",
     "letter_pdf",
     "part_tags",

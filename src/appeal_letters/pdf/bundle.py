@@ -93,9 +93,13 @@ class _Union:
     to_unicode: dict[int, str] = field(default_factory=dict)
 
     def add(self, widths: dict[int, float], to_unicode: dict[int, str]) -> None:
-        self.widths.update(widths)
+        """Join a letter's glyphs; CannotAssemble if one of them reads as other text in an
+        earlier letter (a cut line's ellipsis, say): that letter keeps a font of its own."""
         for gid, text in to_unicode.items():
-            self.to_unicode.setdefault(gid, text)
+            if self.to_unicode.get(gid, text) != text:
+                raise CannotAssemble(f"glyph {gid} reads as other text in an earlier letter")
+        self.widths.update(widths)
+        self.to_unicode.update(to_unicode)
 
 
 @dataclass
@@ -219,8 +223,13 @@ class _Bundle:
 
     def _face(self, font: Any) -> str:
         """Read a font the first time its subset is met; its glyphs join its face's union."""
-        base = bytes(font.get(Name.BaseFont, Name("/unknown")).unparse())
-        face = face_of(base.decode("latin-1"))
+        name = bytes(font.get(Name.BaseFont, Name("/unknown")).unparse())
+        face = face_of(name.decode("latin-1"))
+        cmap = font.get(Name.ToUnicode)
+        base = name + hashlib.md5(
+            cmap.read_raw_bytes() if isinstance(cmap, pikepdf.Stream) else b"",
+            usedforsecurity=False,
+        ).digest()
         if base in self.seen and face in self.faces:
             return face
         if face in self.faces:
@@ -282,17 +291,20 @@ class _Bundle:
         cmap_ref = re.search(rb"/ToUnicode (\d+) 0 R", type0)
         if base is None or refs is None or cmap_ref is None:
             raise CannotAssemble("a font dictionary in an unexpected form")
-        if base.group(1) in self.seen:
+        cmap_object = objects[int(cmap_ref.group(1))]
+        # A subset is named after its glyphs; its text map is part of what was seen, too.
+        seen = base.group(1) + hashlib.md5(cmap_object, usedforsecurity=False).digest()
+        if seen in self.seen:
             return
         cid_font = objects[int(refs.group(1))]
         found = re.search(rb"/W \[(.*?)\]\n>>", cid_font, re.S)
-        _, cmap = split_stream(objects[int(cmap_ref.group(1))])
+        _, cmap = split_stream(cmap_object)
         to_unicode = parse_to_unicode(zlib.decompress(cmap))
         if found is None or to_unicode is None:
             raise CannotAssemble("a font's widths in an unexpected form")
         widths = parse_widths_text(found.group(1))
         self.faces[face].add(widths, to_unicode)
-        self.seen.add(base.group(1))
+        self.seen.add(seen)
 
     # Anything else: pages copied object by object.
 

@@ -151,6 +151,23 @@ def _stripped_face(face: str) -> Any:
     return hb.Face(hb.Blob(data.getvalue()))
 
 
+@functools.cache
+def glyph_chars(face: str) -> dict[int, frozenset[str]]:
+    """For each glyph id of a bundled face, the characters its cmap draws with it.
+
+    A glyph drawn for text that reaches it through no character (a ligature, an ellipsis a
+    cut line gets) or through several (a space and a no-break space) can read as different
+    text in different documents: the ToUnicode map of a document holds one entry per glyph.
+    """
+    from fontTools.ttLib import TTFont
+
+    found: dict[int, set[str]] = {}
+    with TTFont(str(package_dir("fonts") / FONT_FILES[face]), lazy=True) as program:
+        for code, name in (program.getBestCmap() or {}).items():
+            found.setdefault(program.getGlyphID(name), set()).add(chr(code))
+    return {gid: frozenset(chars) for gid, chars in found.items()}
+
+
 @dataclass(frozen=True)
 class FontProgram:
     """A subset ready to embed: compressed bytes, uncompressed length, the name to give it."""
