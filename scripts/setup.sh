@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 # pango: WeasyPrint's text layout; harfbuzz-subset: fast font subsetting (3x faster letters);
+# fonts-droid-fallback: Chinese, Japanese and Korean names (through fontconfig; the other
+# scripts' faces ship with the package);
 # poppler-utils: pdftotext/pdffonts/pdftoppm, used by the tests to read letters back.
-DEBS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fontconfig"
+DEBS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fontconfig fonts-droid-fallback"
 
 missing=""
 for deb in $DEBS; do

@@ -20,6 +20,7 @@ from appeal_letters.cli import main
 from appeal_letters.pdf import write_bundle
 from appeal_letters.pdf.assemble import MARK
 
+from .conftest import pdf_text
 from .test_batch import COMMAND, PEOPLE, batch, supporters_csv
 
 #: Six address lines: the return line and signature block overflow the shared zones.
@@ -145,21 +146,22 @@ def test_a_progress_line_cut_by_a_kill_does_not_swallow_the_next(tmp_path: Path)
 def test_a_name_no_font_can_draw_is_an_error_naming_the_characters(workspace: Path) -> None:
     result = CliRunner().invoke(
         main,
-        ["render", "--name", "李小龍 Lee", "--address", "1 Road", "--recipient", "president"],
+        # Ol Chiki: neither the bundled faces nor the system's have it.
+        ["render", "--name", "ᱚᱞ Lee", "--address", "1 Road", "--recipient", "president"],
     )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("error: ") and "no bundled font has '李' (U+674E)" in line, line
+    assert line.startswith("error: ") and "no font has 'ᱚ' (U+1C5A), 'ᱞ' (U+1C5E)" in line, line
     assert not (workspace / "letters").exists() or not list((workspace / "letters").rglob("*.pdf"))
 
 
 def test_in_a_batch_such_a_supporter_fails_and_the_others_stay_fast(workspace: Path) -> None:
-    people = [PEOPLE[0], ("李小龍 Lee", "1 Road", "London", "GB", ""), PEOPLE[1]]
+    people = [PEOPLE[0], ("ᱚᱞ Lee", "1 Road", "London", "GB", ""), PEOPLE[1]]
     source = supporters_csv(workspace / "s.csv", people)
     code, out, _ = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 1
-    assert "  failed: row 3, president: the letter to president: no bundled font has" in out
+    assert "  failed: row 3, president: the letter to president: no font has" in out
     # The two others were drawn on the shared body: the failed letter is no fallback.
     assert "2 letters made" in out and "1 failed" in out
     assert out.splitlines()[-1] == "No fallbacks: every letter took the fast path."
@@ -183,3 +185,21 @@ def test_weasyprint_warnings_reach_the_user_per_letter(workspace: Path) -> None:
     code, out, _ = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 0
     assert "laid out with WeasyPrint's warning: Ignored `unicode-bidi: embed` at" in out
+
+
+def test_a_chinese_name_is_drawn_with_the_systems_font_and_the_fallback_counted(
+    workspace: Path,
+) -> None:
+    # fonts-droid-fallback (installed by scripts/setup.sh) draws it through fontconfig; the
+    # byte writer knows only the bundled faces, so that letter is laid out in full, and said so.
+    people = [PEOPLE[0], ("李小龍 Lee", "1 Road", "London", "GB", "")]
+    source = supporters_csv(workspace / "s.csv", people)
+    code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
+    assert code == 0, err
+    assert "is not one of the bundled fonts" in out
+    assert out.splitlines()[-1] == "1 fallback, listed above (--strict-fast makes them errors)."
+    rows = (workspace / "out" / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    letter = workspace / "out" / rows[2].split(",")[4]
+    assert "李小龍 Lee" in pdf_text(letter)
+    fonts = subprocess.run(["pdffonts", str(letter)], capture_output=True, text=True).stdout
+    assert "Droid" in fonts

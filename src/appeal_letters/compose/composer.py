@@ -38,6 +38,7 @@ from ..assets import package_dir
 from ..errors import TemplateError
 from ..model import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
 from .layout import Layout, paper_of
+from .scripts import script_fonts
 
 LETTER_TEMPLATE = "letter.html.j2"
 EMAIL_TEMPLATE = "email.txt.j2"
@@ -279,6 +280,7 @@ class Composer:
             "font_scale": font_scale,
             "part": part,
             "senders": list(senders) or [sender],
+            "script_fonts": script_fonts(_texts(appeal, language, named, senders or [sender])),
         }
         html = _render(self.template_for(language), context)
         return Letter(
@@ -288,6 +290,19 @@ class Composer:
             language=language,
             warnings=tuple(warnings),
         )
+
+
+def _texts(
+    appeal: Appeal, language: str, recipient: Recipient, senders: Sequence[Sender]
+) -> list[str | None]:
+    """Every text a letter may print, to choose the faces it needs."""
+    text = appeal.text(language)
+    found: list[str | None] = [appeal.code, text.title, text.summary, *text.actions]
+    found += list(text.office_notes.values())
+    found += [recipient.name, recipient.title, recipient.institution, *(recipient.address or [])]
+    for sender in senders:
+        found += [sender.name, *sender.address, sender.email, sender.paragraph]
+    return found
 
 
 def email_text(

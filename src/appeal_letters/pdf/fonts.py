@@ -31,6 +31,16 @@ FONT_FILES = {
     "Letter-Serif-Italic": "NotoSerif-Italic.ttf",
     "Letter-Arabic": "NotoNaskhArabic-Regular.ttf",
     "Letter-Arabic-Bold": "NotoNaskhArabic-Bold.ttf",
+    "Letter-Hebrew": "NotoSerifHebrew-Regular.ttf",
+    "Letter-Hebrew-Bold": "NotoSerifHebrew-Bold.ttf",
+    "Letter-Devanagari": "NotoSerifDevanagari-Regular.ttf",
+    "Letter-Devanagari-Bold": "NotoSerifDevanagari-Bold.ttf",
+    "Letter-Thai": "NotoSerifThai-Regular.ttf",
+    "Letter-Thai-Bold": "NotoSerifThai-Bold.ttf",
+    "Letter-Georgian": "NotoSerifGeorgian-Regular.ttf",
+    "Letter-Georgian-Bold": "NotoSerifGeorgian-Bold.ttf",
+    "Letter-Armenian": "NotoSerifArmenian-Regular.ttf",
+    "Letter-Armenian-Bold": "NotoSerifArmenian-Bold.ttf",
 }
 
 #: Tables a TrueType font embedded as a CIDFontType2 with an identity CID map needs.

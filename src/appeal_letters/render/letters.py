@@ -63,14 +63,14 @@ def select_recipients(campaign: Campaign, ids: Sequence[str]) -> list[Recipient]
 
 
 def refuse_missing_characters(renderer: PdfRenderer, recipient: Recipient) -> None:
-    """A character no bundled font has is an error naming it, never an empty box or a gap.
+    """A character no font has is an error naming it, never an empty box or a gap.
 
     WeasyPrint reports such characters while laying out and while drawing (``write``); call
     this after each."""
     missing = missing_characters(renderer.last_warnings)
     if missing:
         raise RenderError(
-            f"the letter to {recipient.id}: no bundled font has {describe_characters(missing)}"
+            f"the letter to {recipient.id}: no font has {describe_characters(missing)}"
             "; write those words in another script, or leave them out"
         )
 
@@ -86,7 +86,7 @@ def fit_on_one_page(
 ) -> tuple[Letter, Any, float, tuple[str, ...]]:
     """Compose and lay out a letter (or one of its parts) on one page, in the largest type
     that fits: the letter, its laid-out document, the type scale used and WeasyPrint's
-    warnings. A character no bundled font has is an error naming it, never an empty box."""
+    warnings. A character no font has is an error naming it, never an empty box."""
     pages = 0
     for scale in FONT_SCALES:
         letter = composer.compose(

@@ -169,7 +169,7 @@ class PdfRenderer:
             pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
         missing = missing_characters(self.last_warnings)
         if missing:
-            raise RenderError(f"no bundled font has {describe_characters(missing)}")
+            raise RenderError(f"no font has {describe_characters(missing)}")
         return pdf
 
     @staticmethod
