@@ -299,3 +299,45 @@ def test_an_svg_images_own_link_stops_the_render(workspace: Path) -> None:
     line = one_error_line(result.stderr)
     assert "the template asks for 'file:///etc/hostname'" in line
     assert not list(workspace.rglob("*.pdf"))
+
+
+def test_a_column_name_with_escape_sequences_is_shown_escaped(workspace: Path) -> None:
+    (workspace / "s.csv").write_text(
+        "Name,Address,City,Country,\x1b]8;;http://evil.example\x07Click\x1b[2J\n"
+        "Ana,Rua 1,Lisboa,PT,x\n",
+        encoding="utf-8",
+    )
+    code, _, err = batch("--supporters", "s.csv", "--out", "out", "--recipient", "president")
+    assert code == 0, err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "columns ignored: \\x1b]8;;http://evil.example\\x07Click\\x1b[2J" in err
+
+
+@pytest.mark.slow
+def test_a_file_size_limit_is_one_line(workspace: Path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("appeal-letters")),
+            "render",
+            "--sender",
+            "sender.example.yaml",
+            "--recipient",
+            "president",
+        ],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1, result.stderr
+    line = one_error_line(result.stderr)
+    assert "File too large" in line, line
+    assert not list(workspace.rglob("01-president.pdf"))

@@ -16,6 +16,7 @@ from .common import (
     date_option,
     letter_day,
     load_workspace,
+    printable,
     recipient_option,
     reports_errors,
     workspace_options,
@@ -127,9 +128,12 @@ def batch(
     campaign = load_workspace(appeal_file, recipient_files)
     read = read_supporters(supporters_file, strict=strict)
     for note in read.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {printable(note)}", err=True)
     for rejected in read.rejected:
-        click.echo(f"rejected: {supporters_file}: row {rejected.row}: {rejected.reason}", err=True)
+        click.echo(
+            printable(f"rejected: {supporters_file}: row {rejected.row}: {rejected.reason}"),
+            err=True,
+        )
     options = BatchOptions(
         date=letter_day(letter_date),
         layout=cast(Layout, layout) if layout else None,
