@@ -24,7 +24,9 @@ from .progress import Done
 MANIFEST_COLUMNS = ["supporter", "recipient_id", "channel", "language", "file", "pages", "sha256"]
 
 
-def write_manifest(folder: Path, code: str, ordered: Sequence[Done]) -> None:
+def write_manifest_csv(folder: Path, code: str, ordered: Sequence[Done]) -> None:
+    """``manifest.csv`` (every letter of the batch, for people and spreadsheets) and
+    ``appeal.txt`` (the code); a rendered folder's ``manifest.json`` is render.manifest's."""
     text = spreadsheet_csv(
         MANIFEST_COLUMNS,
         (

@@ -19,7 +19,7 @@ from ..compose import Composer
 from ..errors import AppealLettersError
 from ..model import Campaign, Recipient, SupportersFile, write_rejected
 from ..render import PdfRenderer
-from .files import write_bundles, write_manifest, write_supporter_pdfs
+from .files import write_bundles, write_manifest_csv, write_supporter_pdfs
 from .lay_out import Failed, Made, Workshop, lay_out_bodies, lay_out_letters
 from .plan import BatchOptions, Plan, plan_batch
 from .progress import Done, batch_lock, progress_log
@@ -153,7 +153,7 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
     ]
     result.per_authority = Counter(d.recipient_id for d in ordered)
     _count_languages(ordered, plan.recipients, read, shop.options, result)
-    write_manifest(shop.folder, shop.campaign.appeal.code, ordered)
+    write_manifest_csv(shop.folder, shop.campaign.appeal.code, ordered)
     if shop.options.bundles:
         made = write_bundles(
             shop.folder,
