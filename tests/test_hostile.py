@@ -341,3 +341,18 @@ def test_a_file_size_limit_is_one_line(workspace: Path) -> None:
     line = one_error_line(result.stderr)
     assert "File too large" in line, line
     assert not list(workspace.rglob("01-president.pdf"))
+
+
+def test_a_letter_that_takes_too_long_to_lay_out_is_stopped(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a template of one's own that WeasyPrint chews on for minutes: the limit is 60 s, made
+    # tiny here so that any real layout trips it.
+    monkeypatch.setattr("appeal_letters.render.renderer.LAYOUT_SECONDS", 0.001)
+    result = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--recipient", "president"]
+    )
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert "took more than 0.001 s to lay out; check the template" in line, line
+    assert not list(workspace.rglob("*.pdf"))

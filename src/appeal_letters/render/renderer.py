@@ -11,6 +11,8 @@ import ctypes.util
 import hashlib
 import logging
 import re
+import signal
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,33 @@ def describe_characters(chars: Iterable[str]) -> str:
     return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in chars)
 
 
+#: Longest a letter may take to lay out or write (a letter takes about 0.1 s).
+LAYOUT_SECONDS = 60
+
+
+class _TooSlow(BaseException):
+    """Raised by the timer inside WeasyPrint, which catches ordinary exceptions."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop the block after ``seconds`` (main thread only; elsewhere no limit is set)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def harfbuzz_subset_available() -> bool:
     """WeasyPrint subsets fonts about 3x faster with libharfbuzz-subset; say when it is missing."""
     return ctypes.util.find_library("harfbuzz-subset") is not None
@@ -113,14 +142,21 @@ class PdfRenderer:
     @contextlib.contextmanager
     def _capture(self, letter: Letter | None = None) -> Iterator[None]:
         """WeasyPrint's warnings into ``last_warnings``; a forbidden URL stops the render even
-        where WeasyPrint would catch it (an SVG image's own links are fetched that way)."""
+        where WeasyPrint would catch it (an SVG image's own links are fetched that way); so
+        does a document that takes longer than LAYOUT_SECONDS (a template of one's own)."""
         self.last_warnings = []
         self._refused = []
         _CAPTURED.records = self.last_warnings
         try:
-            yield
+            with _time_limit(LAYOUT_SECONDS):
+                yield
         except _ForbiddenURL as exc:
             self._refused.append(exc.url)
+        except _TooSlow:
+            who = f"the letter to {letter.recipient.id}" if letter else "a document"
+            raise RenderError(
+                f"{who} took more than {LAYOUT_SECONDS} s to lay out; check the template"
+            ) from None
         finally:
             _CAPTURED.records = None
         if self._refused:
