@@ -185,8 +185,10 @@ def test_non_ascii_names_are_encoded(
         "name: Zoë Ünal-Øster\naddress: [Rue du Lac 1, 1200 Genève]\nemail: zoe@example.org\n",
         encoding="utf-8",
     )
+    made = CliRunner().invoke(main, ["render", "--sender", "zoe.yaml", "--out", "zoe"])
+    assert made.exit_code == 0, made.output
     result = CliRunner().invoke(
-        main, ["send", "--sender", "zoe.yaml", "--no-dry-run", "--limit", "1"]
+        main, ["send", "--sender", "zoe.yaml", "--letters", "zoe", "--no-dry-run", "--limit", "1"]
     )
     assert result.exit_code == 0, result.output
     ((_, raw),) = recorder.messages
@@ -569,3 +571,71 @@ def test_an_smtp_host_with_a_line_break_is_one_line(rendered: Path, workspace: P
     code, _, err = send("--smtp-host", "mail.example.org\r\nRCPT TO:<x@evil.example>")
     assert code == 1 and "Traceback" not in err
     assert err.startswith("error: --smtp-host: ")
+
+
+def test_letters_go_out_only_in_the_name_of_who_signed_them(
+    rendered: Path, smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    recorder, port = smtp_server
+    write_config(workspace, port, **{"from": "desk@example.org"})
+    # Rendered for Jane Doe (sender.example.yaml); sent as someone else, or as Jane without
+    # her e-mail (which would also journal her under another key and send everything twice).
+    for who in (
+        ["--name", "Marie Dupont", "--address", "12 rue des Lilas"],
+        ["--name", "Jane Doe", "--address", "1 Example Street", "--address", "London"],
+    ):
+        result = CliRunner().invoke(main, ["send", *who, "--no-dry-run"])
+        assert result.exit_code == 1 and recorder.messages == []
+        assert "these letters were signed by another sender than the one given" in result.stderr
+    result = CliRunner().invoke(
+        main, ["send", "--sender", "sender.example.yaml", "--address", "99 Other Road"]
+    )
+    assert result.exit_code == 1
+    assert "give either --sender FILE or --name/--address/--email/--country" in result.stderr
+
+
+def test_the_issuers_report_does_not_quote_addresses_from_server_answers() -> None:
+    from appeal_letters.deliver import build_report
+    from appeal_letters.deliver.journal import Key, Row
+    from appeal_letters.model import load_campaign
+
+    root = Path(__file__).resolve().parents[1]
+    campaign = load_campaign(root / "appeal.yaml", [root / "recipients.yaml"])
+    row = Row(
+        key=Key(campaign.appeal.code, "president", "jane.doe@example.org", "fax"),
+        address="74956065173@fax.example.org",
+        file="01-president.pdf",
+        sha256="0" * 64,
+        status="failed",
+        answer="553 5.7.1 <jane.doe@example.org>: Sender address rejected: not owned by user "
+        "smtpuser",
+        attempts=1,
+        updated_at="2026-11-26T10:00:00+00:00",
+        sent_at=None,
+    )
+    report = build_report(campaign, [row])
+    assert "jane.doe" not in report.text + report.csv and "smtpuser" not in report.text
+    assert "553 5.7.1 <[address]>: Sender address rejected: not owned by user [...]" in report.text
+    assert "0 sent by 0 supporters" in report.text
+    named = build_report(campaign, [row], include_names=True)
+    assert "jane.doe@example.org" in named.text
+
+
+def test_a_damaged_sent_log_line_is_refused_not_skipped(tmp_path: Path) -> None:
+    from appeal_letters.deliver import Journal
+    from appeal_letters.errors import OutputError
+
+    good = json.dumps(
+        {
+            "appeal_code": "C", "recipient_id": "r", "supporter": "s", "channel": "fax",
+            "address": "a", "file": "f", "sha256": "0", "answer": "250",
+            "message_id": "m", "sent_at": "2026-11-26T10:00:00+00:00",
+        }
+    )  # fmt: skip
+    (tmp_path / "sent.log").write_bytes(good.encode() + b"\n\xff\xfe garbage\n" + good.encode())
+    with pytest.raises(OutputError, match=r"sent.log:2: a damaged line"):
+        Journal(tmp_path / "journal.sqlite")
+    assert not (tmp_path / "journal.sqlite").exists()
+    # Only the last line may be cut short by a crash: that one is skipped.
+    (tmp_path / "sent.log").write_bytes(good.encode() + b"\n" + good.encode()[:30])
+    assert Journal(tmp_path / "journal.sqlite").rebuilt == 1

@@ -7,6 +7,7 @@ its fix.
 from __future__ import annotations
 
 import csv
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -356,3 +357,138 @@ def test_a_letter_that_takes_too_long_to_lay_out_is_stopped(
     line = one_error_line(result.stderr)
     assert "took more than 0.001 s to lay out; check the template" in line, line
     assert not list(workspace.rglob("*.pdf"))
+
+
+# Findings of an adversarial run against this session's build, each with its test.
+
+
+def test_yaml_values_that_are_not_text_are_errors_at_their_position(workspace: Path) -> None:
+    (workspace / "s.yaml").write_text(
+        "- name: Kari Nordmann\n  address: Karl Johans gate 1\n  postcode: 0154\n"
+        "  city: Oslo\n  country: NO\n"
+        "- name: On\n  address: [1 Main St, 12:30]\n",
+        encoding="utf-8",
+    )
+    code, _, err = batch("--supporters", "s.yaml", "--out", "out")
+    assert code == 1 and "Traceback" not in err
+    assert "error: s.yaml:3:3: [0].postcode: must be text; put the value in quotes" in err
+    assert "s.yaml:5:3: [0].country: must be text" in err
+    assert "s.yaml:6:3: [1].name: must be text" in err
+    assert "s.yaml:7:3: [1].address: must be text" in err
+    assert not (workspace / "out" / "manifest.csv").exists()
+
+
+def test_two_columns_for_one_field_are_an_error(workspace: Path) -> None:
+    (workspace / "s.csv").write_text(
+        "Name,Address,Address,City\nAna,1 Road,Flat 2,London\n", encoding="utf-8"
+    )
+    code, _, err = batch("--supporters", "s.csv", "--out", "out")
+    assert code == 1
+    line = one_error_line(err)
+    assert "columns 'Address' and 'Address' both give the address; rename one" in line
+
+
+def test_a_row_with_more_cells_than_the_header_is_set_aside(workspace: Path) -> None:
+    (workspace / "s.csv").write_text(
+        "name,address,city,country\n"
+        "John Smith,1 Main St, Apt 4,Boston MA 02134,US\n"
+        'Jane Smith,"1 Main St, Apt 5",Boston MA 02134,US\n',
+        encoding="utf-8",
+    )
+    code, out, err = batch(
+        "--supporters", "s.csv", "--out", "out", "--recipient", "president", "--no-bundles"
+    )
+    assert code == 0, err
+    assert "row 2: has 5 cells but the header has 4; a value with a comma must be in quotes" in err
+    assert "1 supporters" in out and "1 rows rejected" in out
+
+
+@pytest.mark.parametrize("country", ["USA", "United States of America", "U.S.A."])
+def test_common_country_spellings_choose_the_layout(workspace: Path, country: str) -> None:
+    (workspace / "s.csv").write_text(
+        f'name,address,city,country\nJane Smith,1 Main St,Boston MA 02134,"{country}"\n',
+        encoding="utf-8",
+    )
+    code, _, err = batch(
+        "--supporters", "s.csv", "--out", "out", "--recipient", "president", "--no-bundles"
+    )
+    assert code == 0, err
+    [letter] = (workspace / "out" / "supporters").rglob("01-president.pdf")
+    assert (
+        "612 x 792"
+        in subprocess.run(["pdfinfo", str(letter)], capture_output=True, text=True).stdout
+    )  # US Letter
+
+
+def test_an_unknown_country_is_a_rejected_row_not_a_silent_a4(workspace: Path) -> None:
+    (workspace / "s.csv").write_text(
+        "name,address,city,country\nJane Smith,1 Main St,Springfield,Freedonia\n",
+        encoding="utf-8",
+    )
+    code, _, err = batch("--supporters", "s.csv", "--out", "out", "--recipient", "president")
+    assert code == 1
+    assert "row 2: country: not a country name or ISO code this tool knows" in err
+
+
+def test_a_file_without_a_header_row_does_not_print_a_supporter(workspace: Path) -> None:
+    (workspace / "s.csv").write_text(
+        "Jane Roe,12 Secret Lane,jane.roe@example.org,+44 7700 900123\n", encoding="utf-8"
+    )
+    code, _, err = batch("--supporters", "s.csv", "--out", "out")
+    assert code == 1
+    line = one_error_line(err)
+    assert "4 cells that look like data, not column names: is the header missing?" in line
+    assert "Secret" not in err and "jane.roe" not in err and "7700" not in err
+
+
+@pytest.mark.parametrize("blank", ["\u3164\u3164", "\u2800", "x\u034f", "\u17b5"])
+def test_names_of_invisible_characters_are_refused(workspace: Path, blank: str) -> None:
+    result = CliRunner().invoke(main, ["render", "--name", blank, "--address", "1 Road"])
+    assert result.exit_code == 1
+    assert "name: must be one line, without line breaks, control characters" in result.stderr
+    assert not list(workspace.rglob("*.pdf"))
+
+
+def test_batch_removes_only_its_own_temporary_files(workspace: Path) -> None:
+    keep = workspace / "home" / "docs" / ".draft.tmp"
+    keep.parent.mkdir(parents=True)
+    keep.write_text("precious", encoding="utf-8")
+    (workspace / "home" / ".notes.tmp").write_text("precious too", encoding="utf-8")
+    stale = workspace / "home" / "bundles" / ".01-president.pdf.999.1.tmp"
+    stale.parent.mkdir()
+    stale.write_bytes(b"half a bundle")
+    supporters_csv(workspace / "s.csv")
+    code, _, err = batch("--supporters", "s.csv", "--out", "home", "--recipient", "president")
+    assert code == 0, err
+    assert keep.read_text() == "precious"
+    assert (workspace / "home" / ".notes.tmp").exists()
+    assert not stale.exists()
+
+
+def test_stale_bundles_of_an_earlier_run_are_removed(workspace: Path) -> None:
+    supporters_csv(workspace / "s.csv")
+    assert batch("--supporters", "s.csv", "--out", "out")[0] == 0
+    bundles = workspace / "out" / "bundles"
+    assert len(list(bundles.glob("*.pdf"))) == 10
+    assert batch("--supporters", "s.csv", "--out", "out", "--recipient", "president")[0] == 0
+    assert [p.name for p in bundles.glob("*.pdf")] == ["01-president.pdf"]
+
+
+def test_damaged_progress_and_templates_are_one_line(workspace: Path) -> None:
+    supporters_csv(workspace / "s.csv")
+    args = ("--supporters", "s.csv", "--out", "out", "--recipient", "president")
+    assert batch(*args)[0] == 0
+    progress = workspace / "out" / "progress.jsonl"
+    lines = progress.read_bytes().splitlines(keepends=True)
+    progress.write_bytes(lines[0].replace(b'"', b'"\xff', 1) + b"".join(lines[1:]))
+    code, out, err = batch(*args)
+    assert code == 0, err
+    assert "1 letters made, 5 already done" in out  # the damaged line's letter made again
+    templates = workspace / "templates"
+    templates.mkdir()
+    (templates / "letter.html.j2").write_bytes(b"<p>Caf\xe9</p>")
+    result = CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml"])
+    assert result.exit_code == 1
+    assert "letter.html.j2: not UTF-8 text (byte 6); save the template as UTF-8" in (
+        one_error_line(result.stderr)
+    )

@@ -107,8 +107,7 @@ def write_bundles(
     time, not 50,000).
 
     Bundles are written in parallel (one per worker, sharing the renderer's loaded fonts),
-    each streamed to disk. Bundle files of an earlier run that this run does not make again
-    (another number of parts) are removed, so the folder never mixes two splits.
+    each streamed to disk. ``bundles/`` ends up holding this run's bundles and nothing else.
     """
     wanted: list[_Part] = []
     for recipient in recipients:
@@ -130,10 +129,12 @@ def write_bundles(
                     count,
                 )
             )
-        keep = {part.path.name for part in wanted if part.recipient is recipient}
-        for old in (folder / "bundles").glob(f"{stem}*.pdf"):
-            if old.name not in keep and (old.name == f"{stem}.pdf" or "-part-" in old.name):
-                old.unlink()
+    # Bundles of an earlier run that this one does not make (another split, an authority left
+    # out or moved in the recipients files) would be printed or faxed with the rest: removed.
+    keep = {part.path.name for part in wanted}
+    for old in (folder / "bundles").glob("*.pdf"):
+        if old.name not in keep:
+            old.unlink()
     covers = _Covers(renderer, campaign, date)
     return list(fork_map(_write_bundle, wanted, covers, workers=workers, min_items=2))
 

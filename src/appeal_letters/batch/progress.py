@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,9 +55,26 @@ def batch_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputError(f"{folder}: another batch is writing there; wait for it") from None
-        for stale in folder.rglob(".*.tmp"):
+        for stale in _own_temporary_files(folder):
             stale.unlink(missing_ok=True)
         yield
+
+
+#: The temporary names atomic_write and write_bundle give (``.NAME.PID.THREAD.tmp``).
+_TEMPORARY = re.compile(r"\..+\.\d+\.\d+\.tmp")
+
+
+def _own_temporary_files(folder: Path) -> Iterator[Path]:
+    """Temporary files a killed batch left, only where a batch writes: the folder itself,
+    ``bundles/`` and each supporter's folder in ``supporters/`` (never anything else that
+    happens to be below ``--out``)."""
+    places = [folder, folder / "bundles"]
+    supporters = folder / "supporters"
+    if supporters.is_dir():
+        places += [p for p in supporters.iterdir() if p.is_dir() and not p.is_symlink()]
+    for place in places:
+        if place.is_dir():
+            yield from (p for p in place.glob(".*.tmp") if _TEMPORARY.fullmatch(p.name))
 
 
 def read_progress(folder: Path) -> dict[tuple[str, str], Done]:
@@ -65,7 +83,8 @@ def read_progress(folder: Path) -> dict[tuple[str, str], Done]:
     path = folder / PROGRESS
     if not path.is_file():
         return found
-    for line in path.read_text(encoding="utf-8").splitlines():
+    # A damaged byte makes that line unreadable, not the batch: its letter is made again.
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             done = Done(**json.loads(line))
         except (ValueError, TypeError):

@@ -166,14 +166,18 @@ def get_sender(
     email: str | None,
     country: str | None = None,
 ) -> Sender:
-    if sender_file is not None and name:
-        raise AppealLettersError("give either --sender FILE or --name/--address, not both")
+    if sender_file is not None and (name or address or email or country):
+        raise AppealLettersError(
+            "give either --sender FILE or --name/--address/--email/--country, not both"
+        )
     if sender_file is not None:
         return load_sender(sender_file)
     if name:
         if not address:
             raise AppealLettersError("--name needs --address too (repeat it for each line)")
         return sender_from_options(name, address, email, country=country)
+    if address or email or country:
+        raise AppealLettersError("--address, --email and --country go with --name")
     if Path("sender.yaml").is_file():
         return load_sender(Path("sender.yaml"))
     raise AppealLettersError(

@@ -79,10 +79,16 @@ def _plan_delivery(
     campaign = load_workspace(appeal_file, recipient_files)
     sender = get_sender(*who)
     folder = letters_dir or default_out_dir(campaign)
-    code, entries = read_manifest(folder)
+    code, signer, entries = read_manifest(folder)
     if code != campaign.appeal.code:
         raise AppealLettersError(
             f"{folder / 'manifest.json'}: letters for appeal {code}, not {campaign.appeal.code}"
+        )
+    if signer != sender.identity():
+        raise AppealLettersError(
+            f"{folder / 'manifest.json'}: these letters were signed by another sender than the "
+            "one given (name, address and e-mail must be the same); give the sender they were "
+            "rendered for, or render them again"
         )
     config = load_delivery(config_file)
     outgoing, by_hand = plan(

@@ -220,6 +220,10 @@ class Composer:
                 self._templates[language, name] = env.get_template(name)
             except TemplateNotFound as exc:
                 raise TemplateError(f"{name}: template not found in {self.search}") from exc
+            except UnicodeDecodeError as exc:
+                raise TemplateError(
+                    f"{name}: not UTF-8 text (byte {exc.start}); save the template as UTF-8"
+                ) from None
             except TemplateSyntaxError as exc:
                 raise TemplateError(
                     f"{exc.filename or exc.name}:{exc.lineno}: template syntax: {exc.message}"

@@ -159,12 +159,19 @@ class Journal:
             "answer", "message_id", "sent_at",
         )  # fmt: skip
         count = 0
-        for line in self.log.read_text(encoding="utf-8").splitlines():
+        lines = self.log.read_bytes().splitlines()
+        for number, line in enumerate(lines, start=1):
             try:
-                item = json.loads(line)
+                item = json.loads(line.decode("utf-8"))
                 values = tuple(str(item[k]) for k in fields)
             except (ValueError, KeyError, TypeError):
-                continue  # a line cut short by a crash
+                if number == len(lines):
+                    continue  # the last line, cut short by a crash
+                # Skipping it would send that letter again: the user decides.
+                raise OutputError(
+                    f"{self.log}:{number}: a damaged line; mend it from a backup or remove it "
+                    "(its letter would then be sent again)"
+                ) from None
             db.execute(
                 "INSERT OR REPLACE INTO sends (appeal_code, recipient_id, supporter, channel,"
                 " address, file, sha256, status, answer, message_id, attempts, updated_at,"

@@ -6,6 +6,7 @@ for: counts are what the issuer needs.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -33,10 +34,11 @@ def build_report(
     counts = Counter((r.key.recipient_id, r.key.channel, r.status) for r in mine)
     supporters = {r.key.supporter for r in mine}
     sent = [r for r in mine if r.status == "sent"]
+    senders = {r.key.supporter for r in sent}
     lines = [
         f"Urgent appeal {appeal.code}: {appeal.title}",
-        f"Report of the letters sent ({len(sent)} sent by {len({r.key.supporter for r in sent})}"
-        f" supporter{'s' if len(supporters) != 1 else ''}).",
+        f"Report of the letters sent ({len(sent)} sent by {len(senders)}"
+        f" supporter{'s' if len(senders) != 1 else ''}).",
     ]
     if sent:
         first = min(r.sent_at or "" for r in sent)
@@ -56,7 +58,8 @@ def build_report(
         lines += ["", "Not delivered:"]
         for r in failed:
             who = f" ({r.key.supporter})" if include_names else ""
-            lines.append(f"- {names.get(r.key.recipient_id, r.key.recipient_id)}{who}: {r.answer}")
+            answer = r.answer if include_names else _without_addresses(r.answer)
+            lines.append(f"- {names.get(r.key.recipient_id, r.key.recipient_id)}{who}: {answer}")
     unsure = [r for r in mine if r.status == "sending"]
     if unsure:
         lines += ["", f"{len(unsure)} letter(s) interrupted while sending: check before resending."]
@@ -85,10 +88,20 @@ def build_report(
             names.get(r.key.recipient_id, ""),
             r.key.channel,
             r.status,
-            r.answer,
+            r.answer if include_names else _without_addresses(r.answer),
             r.attempts,
             r.sent_at or "",
         ]
         table_rows.append([*row, r.key.supporter] if include_names else row)
     table = spreadsheet_csv([*header, "supporter"] if include_names else header, table_rows)
     return Report("\n".join(lines) + "\n", table)
+
+
+_ADDRESS = re.compile(r"[^\s<>\"'()\[\],;:]+@[^\s<>\"'()\[\],;:]+")
+_LOGIN = re.compile(r"(not owned by user|user|login|account)\s+\S+", re.IGNORECASE)
+
+
+def _without_addresses(answer: str) -> str:
+    """A mail server's answer as the issuer may read it: servers quote the sender's address
+    and the SMTP login ("553 <jane@example.org>: not owned by user smtpuser")."""
+    return _LOGIN.sub(r"\1 [...]", _ADDRESS.sub("[address]", answer))

@@ -7,7 +7,9 @@ Validation lives here (pydantic); positions in the source files are added by
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 import phonenumbers
@@ -45,7 +47,10 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru", "ar")
 #: overrides and isolates (they make a PDF show one name while its metadata says another),
 #: and invisible characters that make two equal names differ. ZWJ and ZWNJ are kept: Arabic and
 #: Indic scripts need them.
-_SPOOFING = "\u00ad\u180e\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_SPOOFING = (
+    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\u2800\u3164\ufeff\uffa0"
+)
 #: One line (a name, an address line, the appeal code: what reaches an address block or an
 #: e-mail header): no line break of any kind, and not even the bidi marks.
 LINE_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f{_SPOOFING}]*$"
@@ -53,13 +58,24 @@ LINE_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f{_SPOOFING}]*$"
 #: line separators (no font draws them).
 TEXT_PATTERN = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{_SPOOFING}]*$"
 
+
+
+def _visible(value: str) -> str:
+    """Some letter, digit, punctuation or symbol: a name of blanks signs nothing."""
+    if not any(unicodedata.category(char)[0] in "LNPS" for char in value):
+        raise ValueError("has no visible character")
+    return value
+
+
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=TEXT_PATTERN),
+    AfterValidator(_visible),
 ]
 Line = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=LINE_PATTERN),
+    AfterValidator(_visible),
 ]
 Identifier = Annotated[
     str,
@@ -251,8 +267,21 @@ class Recipient(StrictModel):
         return channels[0] if channels else None
 
 
+def comparable(text: str) -> str:
+    """Text as duplicates are compared: NFKC, case-folded, spaces collapsed (so "Ｎo Mail" and
+    "no  mail" are one supporter; invisible characters are refused before this)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 class Sender(StrictModel):
     """The supporter who signs: name and address make the letter credible and answerable."""
+
+    def identity(self) -> str:
+        """Who signs, as a digest: recorded with rendered letters, so that they are sent only
+        in the name of the one who signed them (and journaled under one name)."""
+        parts = [self.name, *self.address, self.email or ""]
+        basis = "\n".join(comparable(part) for part in parts)
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
     name: Line
     address: list[Line] = Field(min_length=1, max_length=6)

@@ -6,15 +6,10 @@ aside so staff can fix it and run again; good rows go on.
 
 from __future__ import annotations
 
-import codecs
-import contextlib
-import csv
 import hashlib
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +18,10 @@ import phonenumbers
 import pydantic
 from babel import Locale
 
-from ..errors import AppealLettersError, ValidationError
+from ..errors import AppealLettersError
 from ..files import atomic_write, spreadsheet_csv
-from .campaign import SUPPORTED_LANGUAGES, Sender
-from .load import YamlDocument, parse_yaml
+from .campaign import SUPPORTED_LANGUAGES, Sender, comparable
+from .sheets import decode, rows_from_csv, rows_from_xlsx, rows_from_yaml
 
 #: Column names (lower case, accents, spaces and punctuation removed) -> field.
 HEADERS: dict[str, str] = {
@@ -86,144 +81,6 @@ def _normal(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text)
 
 
-#: Byte-order marks of the Unicode encodings spreadsheets save in ("Unicode text" in Excel is
-#: UTF-16 LE), longest first: UTF-32 LE starts with UTF-16 LE's mark.
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
-    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
-    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
-    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
-    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
-)
-
-
-def decode(raw: bytes) -> tuple[str, str]:
-    """The file's text and the encoding it was in: by its byte-order mark (UTF-8, UTF-16,
-    UTF-32), else UTF-8, else Windows-1252. Raises for a file that is not text."""
-    for bom, codec, name in _BOMS:
-        if raw.startswith(bom):
-            try:
-                return raw.decode(codec), name
-            except UnicodeDecodeError as exc:
-                raise AppealLettersError(f"not valid {name} text (byte {exc.start})") from None
-    if raw[:2000].count(b"\x00") > len(raw[:2000]) // 4:
-        # Every other byte NUL: UTF-16 without its mark.
-        codec = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
-        try:
-            return raw.decode(codec), "UTF-16 (without byte-order mark)"
-        except UnicodeDecodeError:
-            pass
-    try:
-        text, name = raw.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        text, name = raw.decode("cp1252", errors="replace"), "Windows-1252"
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise AppealLettersError(
-            f"line {line}: a NUL byte; this is not a text file (save it as CSV, UTF-8)"
-        )
-    return text, name
-
-
-#: Longest cell read, in characters: an address or a paragraph is far shorter; a longer cell
-#: is a wrong file or a quote left open.
-MAX_CELL = 20_000
-
-
-def _rows_from_csv(file: Path, text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    # strict: a quote left open is an error at the row where it opened, not a cell that
-    # swallows every later row.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    row = 1
-    line = 1
-
-    def fail(exc: csv.Error) -> AppealLettersError:
-        what = str(exc)
-        if "field larger" in what:
-            what = f"a cell longer than {MAX_CELL} characters"
-        elif "unexpected end of data" in what or "expected" in what:
-            what = f"a quote opened on line {line} is not closed where it should be ({exc})"
-        return AppealLettersError(f"{file}: row {row} (line {line}): {what}; check the quotes")
-
-    try:
-        with _cell_limit():
-            header = next(reader)
-    except StopIteration:
-        return [], iter(())
-    except csv.Error as exc:
-        raise fail(exc) from None
-
-    def rows() -> Iterable[tuple[int, list[str]]]:
-        # Numbered as a spreadsheet shows them: the header is row 1, a multi-line cell is one row.
-        nonlocal row, line
-        while True:
-            row, line = row + 1, reader.line_num + 1
-            try:
-                with _cell_limit():
-                    values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise fail(exc) from None
-            yield row, values
-
-    return header, rows()
-
-
-@contextlib.contextmanager
-def _cell_limit() -> Iterator[None]:
-    previous = csv.field_size_limit(MAX_CELL)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(previous)
-
-
-def _rows_from_xlsx(file: Path) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(file, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(v or "") for v in next(rows, ())]
-    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
-        raise AppealLettersError(
-            f"{file}: not a readable .xlsx workbook ({type(exc).__name__}); save it again "
-            "from your spreadsheet, or as CSV"
-        ) from None
-
-    def data() -> Iterable[tuple[int, list[str]]]:
-        for number, values in enumerate(rows, start=2):
-            yield number, ["" if v is None else str(v) for v in values]
-
-    return header, data()
-
-
-def _rows_from_yaml(file: Path, text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
-    # The same guarded parser as the workspace files: positions, a node limit (no alias bomb).
-    doc = parse_yaml(YamlDocument(file), text)
-    if doc.problems:
-        raise ValidationError(doc.problems)
-    data = doc.data
-    items = data.get("supporters") if isinstance(data, dict) else data
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise AppealLettersError(f"{file}: expected a list of supporters (name: ..., address: ...)")
-    header = list(dict.fromkeys(k for item in items for k in item))
-    return header, (
-        (number, [_yaml_value(item.get(k)) for k in header])
-        for number, item in enumerate(items, start=1)
-    )
-
-
-def _yaml_value(value: Any) -> str:
-    if isinstance(value, list):
-        return "\n".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
 def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
     """Read every row; bad ones go to ``rejected`` (or raise at the first with ``strict``)."""
     try:
@@ -233,7 +90,7 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
     result = SupportersFile(file)
     suffix = file.suffix.lower()
     if suffix == ".xlsx":
-        header, rows = _rows_from_xlsx(file)
+        header, rows = rows_from_xlsx(file)
     else:
         try:
             text, encoding = decode(raw)
@@ -242,9 +99,7 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
         if encoding != "UTF-8":
             result.notes.append(f"{file}: read as {encoding} (not UTF-8); check accented names")
         header, rows = (
-            _rows_from_yaml(file, text)
-            if suffix in (".yaml", ".yml")
-            else _rows_from_csv(file, text)
+            rows_from_yaml(file, text) if suffix in (".yaml", ".yml") else rows_from_csv(file, text)
         )
     result.columns = header
     fields = [HEADERS.get(_normal(h)) for h in header]
@@ -255,8 +110,16 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
     if not has_name or "address1" not in fields:
         raise AppealLettersError(
             f"{file}: needs a name column (or first and last name) and an address column; "
-            f"found: {', '.join(header) or 'no header'}"
+            f"found: {_shown_header(header)}"
         )
+    for wanted in dict.fromkeys(f for f in fields if f is not None):
+        given_by = [h for h, f in zip(header, fields, strict=True) if f == wanted]
+        if len(given_by) > 1:
+            raise AppealLettersError(
+                f"{file}: columns {' and '.join(repr(h) for h in given_by)} both give the "
+                f"{wanted.replace('1', '').replace('_', ' ')}; rename one (Address 2, say) or "
+                "remove it"
+            )
     unit = "entry" if suffix in (".yaml", ".yml") else "row"
     seen: dict[str, int] = {}
     for number, values in rows:
@@ -269,6 +132,11 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
             if name and value.strip():
                 mapped[name] = value.strip()
         try:
+            if any(v.strip() for v in values[len(header) :]):
+                raise _RowError(
+                    f"has {len(values)} cells but the header has {len(header)}; a value with "
+                    "a comma must be in quotes"
+                )
             supporter = _supporter(mapped, number)
         except _RowError as exc:
             reason = f"{file}:{unit} {number}: {exc}"
@@ -306,6 +174,11 @@ def _supporter(values: dict[str, str], number: int) -> Supporter:
     if town:
         lines.append(town)
     country_code, country_line = _country(values.get("country"))
+    if country_line and country_code is None:
+        raise _RowError(
+            "country: not a country name or ISO code this tool knows; write its two-letter "
+            "code (FR, US) or its English name"
+        )
     if country_line:
         lines.append(country_line)
     language = values.get("language", "").lower() or None
@@ -348,8 +221,33 @@ def _country(value: str | None) -> tuple[str | None, str | None]:
     if value.upper() in phonenumbers.SUPPORTED_REGIONS:
         code = value.upper()
         return code, Locale("en").territories.get(code, code)
-    names = {n.lower(): c for c, n in Locale("en").territories.items() if len(c) == 2}
-    return names.get(value.lower()), value
+    return _COUNTRY_NAMES.get(comparable(value).replace(".", "")), value
+
+
+#: Country names as supporters write them: Babel's English names, and the usual short forms.
+_COUNTRY_NAMES = {
+    **{comparable(n): c for c, n in Locale("en").territories.items() if len(c) == 2},
+    **dict.fromkeys(["usa", "united states of america", "america", "us of a"], "US"),
+    **dict.fromkeys(["uk", "great britain", "britain", "england", "scotland", "wales"], "GB"),
+    "northern ireland": "GB",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "russia": "RU",
+    "czech republic": "CZ",
+    "south korea": "KR",
+    "korea": "KR",
+    "ivory coast": "CI",
+}
+
+
+def _shown_header(header: Sequence[str]) -> str:
+    """The header row for a message, unless it looks like a supporter's data (a file without
+    a header row): a message never shows a supporter's details."""
+    if not header:
+        return "no header"
+    if any("@" in h or sum(c.isdigit() for c in h) > 2 for h in header):
+        return f"{len(header)} cells that look like data, not column names: is the header missing?"
+    return ", ".join(header)
 
 
 def _derived_key(sender: Sender) -> str:
@@ -357,12 +255,6 @@ def _derived_key(sender: Sender) -> str:
     lines = [sender.email] if sender.email else [sender.name, *sender.address]
     basis = "\n".join(comparable(line) for line in lines)
     return "s" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
-
-
-def comparable(text: str) -> str:
-    """Text as duplicates are compared: NFKC, case-folded, spaces collapsed (so "Ｎo Mail" and
-    "no  mail" are one supporter; invisible characters are refused before this)."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def write_rejected(path: Path, columns: Sequence[str], rejected: Sequence[Rejected]) -> None:

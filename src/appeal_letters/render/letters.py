@@ -210,7 +210,7 @@ def write_letters(
                 language=item.letter.language,
             )
         )
-    write_manifest(out_dir, campaign.appeal.code, entries)
+    write_manifest(out_dir, campaign.appeal.code, entries, signer=sender.identity())
     warnings = [w for item in rendered for w in item.letter.warnings]
     warnings += [
         f"letter to {item.letter.recipient.id}: WeasyPrint: {w}"

@@ -53,10 +53,16 @@ class ManifestEntry:
         )
 
 
-def write_manifest(folder: Path, appeal_code: str, entries: Sequence[ManifestEntry]) -> Path:
-    """Write ``manifest.json``: what a later step (sending, checking) needs to trust the files."""
+def write_manifest(
+    folder: Path, appeal_code: str, entries: Sequence[ManifestEntry], *, signer: str
+) -> Path:
+    """Write ``manifest.json``: what a later step (sending, checking) needs to trust the files.
+
+    ``signer`` is the sender's identity digest (Sender.identity): letters go out only in the
+    name of the one who signed them."""
     document: dict[str, Any] = {
         "appeal_code": appeal_code,
+        "signer": signer,
         "letters": [entry.__dict__ for entry in entries],
     }
     path = folder / "manifest.json"
@@ -65,16 +71,18 @@ def write_manifest(folder: Path, appeal_code: str, entries: Sequence[ManifestEnt
     return path
 
 
-def read_manifest(folder: Path) -> tuple[str, list[ManifestEntry]]:
-    """The letters a render wrote, each checked against its sha256 before it is sent anywhere."""
+def read_manifest(folder: Path) -> tuple[str, str | None, list[ManifestEntry]]:
+    """The appeal code, the signer's identity (None in a manifest written before it was kept)
+    and the letters a render wrote, each checked against its sha256 before it is sent."""
     path = folder / "manifest.json"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         code = str(document["appeal_code"])
+        signer = document.get("signer")
         entries = [ManifestEntry(**item) for item in document["letters"]]
     except FileNotFoundError as exc:
         raise OutputError(f"{path}: no manifest; run `appeal-letters render` first") from exc
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise OutputError(f"{path}: not a manifest written by appeal-letters ({exc})") from exc
     for entry in entries:
         letter = safe_child(folder, entry.file)
@@ -87,4 +95,4 @@ def read_manifest(folder: Path) -> tuple[str, list[ManifestEntry]]:
                 f"{letter}: changed since it was rendered (sha256 differs from manifest.json); "
                 "render again"
             )
-    return code, entries
+    return code, str(signer) if signer is not None else None, entries
