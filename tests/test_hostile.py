@@ -492,3 +492,17 @@ def test_damaged_progress_and_templates_are_one_line(workspace: Path) -> None:
     assert "letter.html.j2: not UTF-8 text (byte 6); save the template as UTF-8" in (
         one_error_line(result.stderr)
     )
+
+
+def test_a_paragraph_file_saved_with_a_bom_is_read(workspace: Path) -> None:
+    (workspace / "p.txt").write_bytes("\ufeffI visited Grozny in 2013.\r\n".encode())
+    result = CliRunner().invoke(
+        main,
+        ["render", "--sender", "sender.example.yaml", "--recipient", "president",
+         "--paragraph-file", "p.txt"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    [letter] = (workspace / "letters").rglob("01-president.pdf")
+    assert "I visited Grozny in 2013." in subprocess.run(
+        ["pdftotext", str(letter), "-"], capture_output=True, text=True
+    ).stdout

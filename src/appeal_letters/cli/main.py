@@ -190,7 +190,7 @@ def render(
         if paragraph:
             raise AppealLettersError("give either --paragraph or --paragraph-file, not both")
         try:
-            paragraph = paragraph_file.read_text(encoding="utf-8").strip()
+            paragraph = paragraph_file.read_text(encoding="utf-8-sig").strip()  # Notepad adds a BOM
         except (OSError, UnicodeDecodeError) as exc:
             raise AppealLettersError(f"{paragraph_file}: cannot read it as UTF-8 text") from exc
     sender = get_sender(sender_file, name, address, email, country)
