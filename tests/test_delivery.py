@@ -164,7 +164,9 @@ def test_real_send_delivers_each_letter_once_with_its_pdf(
         assert body is not None
         assert "Please quote the reference RUS 004 / 1214 / OBS 093.1" in body.get_content()
     assert {s for s, _ in journal(rendered).values()} == {"sent"}
-    # A second run sends nothing: the journal knows.
+    # A second run sends nothing: the journal knows; a dry run says so too.
+    code, out, _ = send()
+    assert code == 0 and out.count("  already-sent ") == 9 and "(0 message(s) shown)" in out
     code, out, _ = send("--no-dry-run")
     assert code == 0 and "Done: 9 already-sent" in out
     assert len(recorder.messages) == 9

@@ -199,6 +199,12 @@ def send_all(
         if limit is not None and sent_count >= limit:
             results += [Result(o, "left", "over --limit") for o in pending[index:]]
             break
+        key = Key(appeal_code, item.recipient.id, supporter, item.route)
+        known = None if test else journal.status(key)
+        if not resend.allows(item.recipient.id, known):
+            # A dry run shows what a real run would do: skip what the journal lists as sent.
+            results.append(Result(item, "already-sent" if known == "sent" else "in-progress"))
+            continue
         if dry_run:
             results.append(Result(item, "dry-run"))
             sent_count += 1
@@ -217,12 +223,6 @@ def send_all(
                 transport.reset()
                 results.append(Result(item, "failed", _answer(exc)))
             sent_count += 1
-            continue
-        key = Key(appeal_code, item.recipient.id, supporter, item.route)
-        known = journal.status(key)
-        again = resend.allows(item.recipient.id, known)
-        if not again:
-            results.append(Result(item, "already-sent" if known == "sent" else "in-progress"))
             continue
         # Pace first, then claim: a run stopped while it waits leaves nothing half-done.
         pacer.wait(item.recipient.id)
