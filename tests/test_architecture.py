@@ -20,7 +20,7 @@ LAYERS = ["ground", "model", "compose", "render", "pdf", "batch", "deliver", "im
 INTERFACES = {"cli", "web"}
 #: Layers that must not import these, whatever their rank.
 KEPT_APART = {"pdf": {"model", "compose", "render"}}
-GROUND = {"errors", "files", "assets", "parallel", "__init__", "__main__"}
+GROUND = {"errors", "files", "assets", "parallel", "limits", "__init__", "__main__"}
 
 
 def layer_of(parts: tuple[str, ...]) -> str:

@@ -280,6 +280,7 @@ def test_a_corrupted_letter_falls_back_or_fails_clearly_and_bundles_stay_sound(
             assert str(exc).startswith("document 2 of the bundle: "), exc
             assert "0x" not in str(exc)
             assert not target.exists()
+            assert list(tmp_path.glob(".*.tmp")) == []  # nothing half-written left behind
             outcomes["refused"] += 1
             continue
         with pikepdf.open(target) as pdf:

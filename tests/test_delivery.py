@@ -497,8 +497,7 @@ def test_the_from_header_cannot_be_forged_through_the_name(
     recorder, port = smtp_server
     write_config(workspace, port)
     (workspace / "forger.yaml").write_text(
-        'name: "José (x) <evil@attacker.example>"\naddress: ["1 Road"]\n'
-        "email: jose@example.org\n",
+        'name: "José (x) <evil@attacker.example>"\naddress: ["1 Road"]\nemail: jose@example.org\n',
         encoding="utf-8",
     )
     args = ["--sender", "forger.yaml"]
@@ -582,13 +581,22 @@ def test_letters_go_out_only_in_the_name_of_who_signed_them(
     write_config(workspace, port, **{"from": "desk@example.org"})
     # Rendered for Jane Doe (sender.example.yaml); sent as someone else, or as Jane without
     # her e-mail (which would also journal her under another key and send everything twice).
+    jane = ["--name", "Jane Doe", "--address", "12 Example Street", "--address", "London N1 9XX"]
+    jane += ["--address", "United Kingdom", "--country", "GB"]
     for who in (
         ["--name", "Marie Dupont", "--address", "12 rue des Lilas"],
-        ["--name", "Jane Doe", "--address", "1 Example Street", "--address", "London"],
+        jane,  # Jane exactly, but without her e-mail
     ):
         result = CliRunner().invoke(main, ["send", *who, "--no-dry-run"])
         assert result.exit_code == 1 and recorder.messages == []
         assert "these letters were signed by another sender than the one given" in result.stderr
+    # Jane with her e-mail typed in another case is Jane: sent, then known as sent.
+    same = [*jane, "--email", "Jane.Doe@Example.org"]
+    assert CliRunner().invoke(main, ["send", *same, "--no-dry-run"]).exit_code == 0
+    assert len(recorder.messages) == 9
+    again = CliRunner().invoke(main, ["send", "--sender", "sender.example.yaml", "--no-dry-run"])
+    assert again.exit_code == 0 and "Done: 9 already-sent" in again.stdout
+    assert len(recorder.messages) == 9
     result = CliRunner().invoke(
         main, ["send", "--sender", "sender.example.yaml", "--address", "99 Other Road"]
     )
@@ -641,3 +649,26 @@ def test_a_damaged_sent_log_line_is_refused_not_skipped(tmp_path: Path) -> None:
     # Only the last line may be cut short by a crash: that one is skipped.
     (tmp_path / "sent.log").write_bytes(good.encode() + b"\n" + good.encode()[:30])
     assert Journal(tmp_path / "journal.sqlite").rebuilt == 1
+
+
+def test_a_journal_keyed_as_typed_before_is_still_honoured(
+    smtp_server: tuple[Recorder, int], workspace: Path
+) -> None:
+    from appeal_letters.deliver import Journal
+    from appeal_letters.deliver.journal import Key
+
+    recorder, port = smtp_server
+    write_config(workspace, port, **{"from": "desk@example.org"})
+    who = ["--name", "Jane DOE", "--address", "1 Road"]
+    assert CliRunner().invoke(main, ["render", *who, "--date", "2026-11-26"]).exit_code == 0
+    folder = workspace / "letters" / "rus-004-1214-obs-093-1"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    journal = Journal(folder / "journal.sqlite")
+    for entry in manifest["letters"]:  # as an earlier version journaled them: the name as typed
+        if entry["channel"] == "fax":
+            key = Key("RUS 004 / 1214 / OBS 093.1", entry["recipient_id"], "Jane DOE", "fax")
+            journal.claim(key, "x", entry["file"], entry["sha256"], resend=False)
+            journal.finish(key, "sent", "250 OK")
+    result = CliRunner().invoke(main, ["send", *who, "--no-dry-run"])
+    assert result.exit_code == 0, result.output
+    assert recorder.messages == [] and "Done: 9 already-sent" in result.stdout

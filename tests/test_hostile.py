@@ -233,12 +233,15 @@ def _with_template(workspace: Path, snippet: str) -> None:
 @pytest.mark.parametrize(
     ("snippet", "expected"),
     [
-        ("{% for i in range(100000000) %}{% endfor %}", "Range too big"),
+        ("{% for i in range(100000000) %}{% endfor %}", "100000000 is too large an argument"),
         ("{{ 9 ** (9 ** 7) }}", "too large a number for a letter"),
         ("{{ 'x' * 10000000 }}", "a text or list of 10000000 items is too long"),
         ("{% for i in range(99999) %}{{ 'xxxxxxxxxx' }}{% endfor %}", "grows past 500000"),
+        ("{{ 'x' | center(50000000) }}", "50000000 is too large an argument"),
+        ("{{ '{:>80000000}'.format(1) }}", "80000000 items is too long for a letter"),
+        ("{{ ('x' * 99999) | replace('x', 'xxxxxxxxxx') }}", "too long for a letter"),
     ],
-    ids=["range", "power", "repeat", "runaway-loop"],
+    ids=["range", "power", "repeat", "runaway-loop", "center", "format", "replace"],
 )
 def test_a_hostile_template_is_stopped_with_one_line(
     workspace: Path, snippet: str, expected: str
@@ -503,6 +506,58 @@ def test_a_paragraph_file_saved_with_a_bom_is_read(workspace: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     [letter] = (workspace / "letters").rglob("01-president.pdf")
-    assert "I visited Grozny in 2013." in subprocess.run(
-        ["pdftotext", str(letter), "-"], capture_output=True, text=True
-    ).stdout
+    assert (
+        "I visited Grozny in 2013."
+        in subprocess.run(["pdftotext", str(letter), "-"], capture_output=True, text=True).stdout
+    )
+
+
+def test_a_template_that_loops_for_ever_is_stopped(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("appeal_letters.compose.composer.COMPOSE_SECONDS", 1)
+    _with_template(
+        workspace, "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}"
+    )
+    result = CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml"])
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert "filling in the template took more than 1 s" in line, line
+
+
+def test_the_time_limit_holds_where_weasyprint_catches_it(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WeasyPrint catches every exception around an SVG image: the limit still stops the
+    letter (its timer fires again, and the flag is read afterwards), and an outer alarm is
+    put back."""
+    import signal
+    import time
+
+    from weasyprint.svg import SVG
+
+    def slow_draw(*args: object, **kwargs: object) -> None:
+        time.sleep(3)
+
+    monkeypatch.setattr(SVG, "draw", slow_draw)
+    monkeypatch.setattr("appeal_letters.render.renderer.LAYOUT_SECONDS", 0.5)
+    templates = workspace / "templates"
+    templates.mkdir()
+    (templates / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><rect width="9" '
+        'height="9"/></svg>',
+        encoding="utf-8",
+    )
+    _with_template(workspace, f"<img alt='' src='{(templates / 'logo.svg').as_uri()}'>")
+    signal.setitimer(signal.ITIMER_REAL, 600)  # an outer alarm, as a test runner sets
+    try:
+        result = CliRunner().invoke(
+            main, ["render", "--sender", "sender.example.yaml", "--recipient", "president"]
+        )
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    assert result.exit_code == 1
+    assert "took more than 0.5 s to lay out" in one_error_line(result.stderr)
+    assert 500 < left <= 600  # put back, less the time spent
+    assert not list(workspace.rglob("*.pdf"))

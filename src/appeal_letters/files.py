@@ -100,3 +100,16 @@ def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> 
     writer.writerow([spreadsheet_cell(h) for h in header])
     writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
     return buffer.getvalue()
+
+
+def end_last_line(path: Path) -> None:
+    """Give an append-only log's last line its newline if a killed run or a full disk left it
+    without: the next record would otherwise be glued to it and both lost."""
+    try:
+        with path.open("r+b") as raw:
+            if raw.seek(0, os.SEEK_END):
+                raw.seek(-1, os.SEEK_END)
+                if raw.read(1) != b"\n":
+                    raw.write(b"\n")
+    except FileNotFoundError:
+        return

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import OutputError
-from ..files import make_folder
+from ..files import end_last_line, make_folder
 
 PROGRESS = "progress.jsonl"
 
@@ -118,13 +118,7 @@ class ProgressLog:
 @contextlib.contextmanager
 def progress_log(folder: Path) -> Iterator[ProgressLog]:
     path = folder / PROGRESS
-    with path.open("a+b") as raw:
-        # A run killed in the middle of a line leaves it without its newline: end it, or the
-        # next record would be glued to it and both lost.
-        if raw.tell():
-            raw.seek(-1, os.SEEK_END)
-            if raw.read(1) != b"\n":
-                raw.write(b"\n")
+    end_last_line(path)
     with path.open("a", encoding="utf-8") as handle:
         yield ProgressLog(handle)
         os.fsync(handle.fileno())

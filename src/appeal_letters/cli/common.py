@@ -14,7 +14,14 @@ from typing import Any, TypeVar, cast
 import click
 
 from ..errors import AppealLettersError, ValidationError
-from ..model import Campaign, Sender, load_campaign, load_sender, sender_from_options
+from ..model import (
+    TERMINAL_UNSAFE,
+    Campaign,
+    Sender,
+    load_campaign,
+    load_sender,
+    sender_from_options,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +52,7 @@ def letter_day(value: dt.datetime | None) -> dt.date:
 
 #: Characters never echoed raw to a terminal: C0 and C1 controls (escape sequences), bidi
 #: overrides and isolates, zero-width characters and line separators.
-_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE = re.compile(TERMINAL_UNSAFE)
 
 
 def printable(text: str) -> str:

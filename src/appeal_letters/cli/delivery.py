@@ -84,6 +84,11 @@ def _plan_delivery(
         raise AppealLettersError(
             f"{folder / 'manifest.json'}: letters for appeal {code}, not {campaign.appeal.code}"
         )
+    if signer is None:
+        raise AppealLettersError(
+            f"{folder / 'manifest.json'}: written by an older version, without its signer; "
+            "render the letters again"
+        )
     if signer != sender.identity():
         raise AppealLettersError(
             f"{folder / 'manifest.json'}: these letters were signed by another sender than the "
@@ -239,6 +244,7 @@ def send(
             outgoing,
             appeal_code=campaign.appeal.code,
             supporter=supporter_key(sender),
+            earlier_key=sender.email or sender.name,
             journal=journal,
             transport=transport,
             config=config,

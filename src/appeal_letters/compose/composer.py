@@ -8,6 +8,7 @@ as those characters) and StrictUndefined (a misspelt variable is an error, not a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import traceback
 import unicodedata
@@ -36,6 +37,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..assets import package_dir
 from ..errors import TemplateError
+from ..limits import TimeUp, time_limit
 from ..model import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
 from .layout import Layout, paper_of
 from .scripts import script_fonts
@@ -135,6 +137,8 @@ def language_coverage(appeal: Appeal) -> list[LanguageCoverage]:
 #: Longest HTML a letter template may produce (a letter is about 20,000 characters): past it
 #: the template is looping or multiplying text, and WeasyPrint would be busy for minutes.
 MAX_HTML = 500_000
+#: Longest the template may take to fill in (a letter takes a few milliseconds).
+COMPOSE_SECONDS = 20
 #: Longest string or list an expression may build, and the largest power it may compute.
 MAX_VALUE = 100_000
 MAX_POWER_BITS = 4096
@@ -146,6 +150,11 @@ class _LimitedSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Filters are called without the sandbox's call(): held to the same ceiling.
+        self.filters = {name: _limited(func) for name, func in self.filters.items()}
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and _power_bits(left, right) > MAX_POWER_BITS:
             raise SecurityError(f"{left} ** {right} is too large a number for a letter")
@@ -154,6 +163,33 @@ class _LimitedSandbox(ImmutableSandboxedEnvironment):
             if size > MAX_VALUE:
                 raise SecurityError(f"a text or list of {size} items is too long for a letter")
         return super().call_binop(context, operator, left, right)
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Any call a template makes ('{:>80000000}'.format(1), 'x'.center(10**8)...): its
+        arguments and its result held to MAX_VALUE."""
+        for value in (*args, *kwargs.values()):
+            if _is_int(value) and value > MAX_VALUE:
+                raise SecurityError(f"{value} is too large an argument for a letter")
+        result = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE:
+            raise SecurityError(f"a text or list of {len(result)} items is too long for a letter")
+        return result
+
+
+def _limited(func: Any) -> Any:
+    """A filter whose numeric arguments and result are held to MAX_VALUE."""
+
+    @functools.wraps(func)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if _is_int(value) and value > MAX_VALUE:
+                raise SecurityError(f"{value} is too large an argument for a letter")
+        result = func(*args, **kwargs)
+        if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE:
+            raise SecurityError(f"a text or list of {len(result)} items is too long for a letter")
+        return result
+
+    return limited
 
 
 def _is_int(value: Any) -> bool:
@@ -331,18 +367,25 @@ def _office_note(appeal: Appeal, recipient: Recipient, language: str) -> str | N
 
 
 def _render(template: Template, context: dict[str, Any]) -> str:
-    """The template filled in, stopped as soon as it grows past MAX_HTML."""
+    """The template filled in, stopped as soon as it grows past MAX_HTML or takes longer than
+    COMPOSE_SECONDS (nested loops)."""
     parts: list[str] = []
     size = 0
     try:
-        for chunk in template.generate(context):
-            size += len(chunk)
-            if size > MAX_HTML:
-                raise TemplateError(
-                    f"{template.filename}: the letter grows past {MAX_HTML} characters (a "
-                    "letter is about 20,000); check the template for a runaway loop"
-                )
-            parts.append(chunk)
+        with time_limit(COMPOSE_SECONDS):
+            for chunk in template.generate(context):
+                size += len(chunk)
+                if size > MAX_HTML:
+                    raise TemplateError(
+                        f"{template.filename}: the letter grows past {MAX_HTML} characters (a "
+                        "letter is about 20,000); check the template for a runaway loop"
+                    )
+                parts.append(chunk)
+    except TimeUp:
+        raise TemplateError(
+            f"{template.filename}: filling in the template took more than {COMPOSE_SECONDS} s; "
+            "check it for a runaway loop"
+        ) from None
     except JinjaTemplateError as exc:
         raise TemplateError(_template_error(exc)) from exc
     except (OverflowError, ValueError, RecursionError) as exc:  # range(10**9), int('9'*5000)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import OutputError
-from ..files import make_folder
+from ..files import end_last_line, make_folder
 
 Status = Literal["sending", "sent", "failed"]
 JOURNAL_NAME = "journal.sqlite"
@@ -198,6 +198,7 @@ class Journal:
             "message_id": message_id,
             "sent_at": sent_at,
         }
+        end_last_line(self.log)
         with self.log.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
             handle.flush()

@@ -18,7 +18,7 @@ from typing import Literal
 from ..compose import Composer, email_text, translations_for
 from ..errors import AppealLettersError
 from ..files import safe_child
-from ..model import Campaign, Recipient, Sender, format_phone
+from ..model import Campaign, Recipient, Sender, comparable, format_phone
 from ..render import ManifestEntry
 from .config import DeliveryConfig
 
@@ -50,8 +50,9 @@ class ByHand:
 
 
 def supporter_key(sender: Sender) -> str:
-    """How the journal tells supporters apart: their e-mail, else their name."""
-    return sender.email or sender.name
+    """How the journal tells supporters apart: their e-mail, else their name, compared as
+    Sender.identity compares them (so "Jane.Doe@" and "jane.doe@" are one supporter)."""
+    return comparable(sender.email or sender.name)
 
 
 def from_address(config: DeliveryConfig, sender: Sender) -> str:

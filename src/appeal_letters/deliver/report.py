@@ -98,7 +98,7 @@ def build_report(
 
 
 _ADDRESS = re.compile(r"[^\s<>\"'()\[\],;:]+@[^\s<>\"'()\[\],;:]+")
-_LOGIN = re.compile(r"(not owned by user|user|login|account)\s+\S+", re.IGNORECASE)
+_LOGIN = re.compile(r"(not owned by user|login)\s+\S+", re.IGNORECASE)
 
 
 def _without_addresses(answer: str) -> str:

@@ -180,6 +180,7 @@ def send_all(
     *,
     appeal_code: str,
     supporter: str,
+    earlier_key: str | None = None,
     journal: Journal,
     transport: SmtpTransport | None,
     config: DeliveryConfig,
@@ -201,6 +202,9 @@ def send_all(
             break
         key = Key(appeal_code, item.recipient.id, supporter, item.route)
         known = None if test else journal.status(key)
+        if known is None and earlier_key and earlier_key != supporter and not test:
+            # A journal written before supporters were compared case-blind keys them as typed.
+            known = journal.status(Key(appeal_code, item.recipient.id, earlier_key, item.route))
         if not resend.allows(item.recipient.id, known):
             # A dry run shows what a real run would do: skip what the journal lists as sent.
             results.append(Result(item, "already-sent" if known == "sent" else "in-progress"))

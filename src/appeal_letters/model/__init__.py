@@ -6,6 +6,7 @@ its file, line, column and field. Nothing here knows about letters or PDF.
 
 from .campaign import (
     SUPPORTED_LANGUAGES,
+    TERMINAL_UNSAFE,
     Appeal,
     Campaign,
     Channel,
@@ -15,6 +16,7 @@ from .campaign import (
     Sender,
     StrictModel,
     check_email,
+    comparable,
     format_phone,
 )
 from .load import load_campaign, load_model, load_sender, sender_from_options
@@ -22,6 +24,7 @@ from .supporters import Supporter, SupportersFile, read_supporters, write_reject
 
 __all__ = [
     "SUPPORTED_LANGUAGES",
+    "TERMINAL_UNSAFE",
     "Appeal",
     "Campaign",
     "Channel",
@@ -33,6 +36,7 @@ __all__ = [
     "Supporter",
     "SupportersFile",
     "check_email",
+    "comparable",
     "format_phone",
     "load_campaign",
     "load_model",

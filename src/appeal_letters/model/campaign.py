@@ -53,7 +53,10 @@ _SPOOFING = (
 )
 #: One line (a name, an address line, the appeal code: what reaches an address block or an
 #: e-mail header): no line break of any kind, and not even the bidi marks.
-LINE_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f{_SPOOFING}]*$"
+LINE_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c{_SPOOFING}]*$"
+#: What a message never shows raw to a terminal (a regex class; line feeds are allowed): the
+#: same characters, which could also move the cursor, recolour the screen or reorder a line.
+TERMINAL_UNSAFE = f"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c{_SPOOFING}]"
 #: Running text (a summary, an action): line breaks and bidi marks allowed, not the Unicode
 #: line separators (no font draws them).
 TEXT_PATTERN = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{_SPOOFING}]*$"

@@ -404,4 +404,7 @@ def write_bundle(path: Path, parts: Iterable[bytes | Path]) -> BundleReport:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write the bundle: {exc.strerror}") from exc
+    except BaseException:  # a damaged document, Ctrl-C: nothing half-written is left
+        tmp.unlink(missing_ok=True)
+        raise
     return report

@@ -11,8 +11,6 @@ import ctypes.util
 import hashlib
 import logging
 import re
-import signal
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from ..assets import package_dir
 from ..compose import Letter
 from ..errors import RenderError
+from ..limits import Deadline, TimeUp, time_limit
 
 #: Font sizes tried, largest first, before a letter is declared too long for one page.
 FONT_SCALES = (1.0, 0.97, 0.94, 0.91)
@@ -77,29 +76,6 @@ def describe_characters(chars: Iterable[str]) -> str:
 LAYOUT_SECONDS = 60
 
 
-class _TooSlow(BaseException):
-    """Raised by the timer inside WeasyPrint, which catches ordinary exceptions."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Stop the block after ``seconds`` (main thread only; elsewhere no limit is set)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise _TooSlow
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def harfbuzz_subset_available() -> bool:
     """WeasyPrint subsets fonts about 3x faster with libharfbuzz-subset; say when it is missing."""
     return ctypes.util.find_library("harfbuzz-subset") is not None
@@ -147,18 +123,21 @@ class PdfRenderer:
         self.last_warnings = []
         self._refused = []
         _CAPTURED.records = self.last_warnings
+        deadline = Deadline()
         try:
-            with _time_limit(LAYOUT_SECONDS):
+            with time_limit(LAYOUT_SECONDS) as deadline:
                 yield
         except _ForbiddenURL as exc:
             self._refused.append(exc.url)
-        except _TooSlow:
+        except TimeUp:
+            pass
+        finally:
+            _CAPTURED.records = None
+        if deadline.expired:  # even where WeasyPrint caught the timer (around an SVG image)
             who = f"the letter to {letter.recipient.id}" if letter else "a document"
             raise RenderError(
                 f"{who} took more than {LAYOUT_SECONDS} s to lay out; check the template"
-            ) from None
-        finally:
-            _CAPTURED.records = None
+            )
         if self._refused:
             who = f"letter to {letter.recipient.id}: " if letter else ""
             raise RenderError(
