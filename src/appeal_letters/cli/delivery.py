@@ -24,12 +24,13 @@ from ..deliver import (
     Resend,
     load_delivery,
     plan,
+    rendered_letters,
     smtp_settings,
     supporter_key,
 )
 from ..errors import AppealLettersError
 from ..model import Campaign, Sender
-from ..render import default_out_dir, read_manifest, select_recipients
+from ..render import default_out_dir, select_recipients
 from .common import F, get_sender, load_workspace, reports_errors, sender_options, workspace_options
 
 USER_ENV = "APPEAL_LETTERS_SMTP_USER"
@@ -79,22 +80,7 @@ def _plan_delivery(
     campaign = load_workspace(appeal_file, recipient_files)
     sender = get_sender(*who)
     folder = letters_dir or default_out_dir(campaign)
-    code, signer, entries = read_manifest(folder)
-    if code != campaign.appeal.code:
-        raise AppealLettersError(
-            f"{folder / 'manifest.json'}: letters for appeal {code}, not {campaign.appeal.code}"
-        )
-    if signer is None:
-        raise AppealLettersError(
-            f"{folder / 'manifest.json'}: written by an older version, without its signer; "
-            "render the letters again"
-        )
-    if signer != sender.identity():
-        raise AppealLettersError(
-            f"{folder / 'manifest.json'}: these letters were signed by another sender than the "
-            "one given (name, address and e-mail must be the same); give the sender they were "
-            "rendered for, or render them again"
-        )
+    entries = rendered_letters(folder, campaign, sender)
     config = load_delivery(config_file)
     outgoing, by_hand = plan(
         campaign,

@@ -3,7 +3,7 @@
 from .config import DeliveryConfig, SmtpSettings, load_delivery, smtp_settings
 from .export import export
 from .journal import JOURNAL_NAME, Journal
-from .mail import ByHand, Outgoing, plan, supporter_key
+from .mail import ByHand, Outgoing, plan, rendered_letters, supporter_key
 from .report import build_report
 from .send import Resend, SmtpTransport, send_all
 
@@ -20,6 +20,7 @@ __all__ = [
     "export",
     "load_delivery",
     "plan",
+    "rendered_letters",
     "send_all",
     "smtp_settings",
     "supporter_key",

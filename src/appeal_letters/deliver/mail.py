@@ -19,7 +19,7 @@ from ..compose import Composer, email_text, translations_for
 from ..errors import AppealLettersError
 from ..files import safe_child
 from ..model import Campaign, Recipient, Sender, comparable, format_phone
-from ..render import ManifestEntry
+from ..render import ManifestEntry, read_manifest
 from .config import DeliveryConfig
 
 Route = Literal["email", "fax"]
@@ -53,6 +53,27 @@ def supporter_key(sender: Sender) -> str:
     """How the journal tells supporters apart: their e-mail, else their name, compared as
     Sender.identity compares them (so "Jane.Doe@" and "jane.doe@" are one supporter)."""
     return comparable(sender.email or sender.name)
+
+
+def rendered_letters(folder: Path, campaign: Campaign, sender: Sender) -> list[ManifestEntry]:
+    """The letters rendered in ``folder``, each checked against its sha256, after checking that
+    they are this appeal's and were signed by ``sender``: letters go out only in the name of
+    the one who signed them (and are journaled under that one name)."""
+    where = folder / "manifest.json"
+    code, signer, entries = read_manifest(folder)
+    if code != campaign.appeal.code:
+        raise AppealLettersError(f"{where}: letters for appeal {code}, not {campaign.appeal.code}")
+    if signer is None:
+        raise AppealLettersError(
+            f"{where}: written by an older version, without its signer; render the letters again"
+        )
+    if signer != sender.identity():
+        raise AppealLettersError(
+            f"{where}: these letters were signed by another sender than the one given (name, "
+            "address and e-mail must be the same); give the sender they were rendered for, or "
+            "render them again"
+        )
+    return entries
 
 
 def from_address(config: DeliveryConfig, sender: Sender) -> str:
