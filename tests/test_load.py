@@ -82,6 +82,12 @@ def test_bad_fax_numbers_are_refused(text: str) -> None:
         parse_fax_numbers(text, None)
 
 
+@pytest.mark.parametrize("text", ["+7 495 606 5173 ext. 12", "+44 20 7946 0000 x12"])
+def test_a_fax_number_with_an_extension_is_refused_not_cut(text: str) -> None:
+    with pytest.raises(ValueError, match=r"has an extension \(12\) that a fax cannot dial"):
+        parse_fax_numbers(text, None)
+
+
 def test_malformed_yaml_names_file_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "recipients.yaml", "recipients:\n  - id: [unclosed\n")
     (problem,) = problems_of(load_recipients, [path])

@@ -150,6 +150,12 @@ def parse_fax_numbers(text: str, region: str | None) -> list[str]:
                     )
                 )
                 raise ValueError(f"'{part}' is not a valid phone number for {where}; {hint}")
+            if number.extension:
+                # A fax gateway dials the number alone: the extension would be lost unseen.
+                raise ValueError(
+                    f"'{part}' has an extension ({number.extension}) that a fax cannot dial; "
+                    "ask the office for a direct fax number"
+                )
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if e164 not in numbers:
                 numbers.append(e164)
