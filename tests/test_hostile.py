@@ -561,3 +561,16 @@ def test_the_time_limit_holds_where_weasyprint_catches_it(
     assert "took more than 0.5 s to lay out" in one_error_line(result.stderr)
     assert 500 < left <= 600  # put back, less the time spent
     assert not list(workspace.rglob("*.pdf"))
+
+
+def test_a_letter_dated_before_the_appeal_is_warned_about(workspace: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["render", "--sender", "sender.example.yaml", "--recipient", "president",
+         "--date", "1900-01-01"],
+    )  # fmt: skip
+    assert result.exit_code == 0
+    assert (
+        "warning: the letters are dated 1900-01-01, before the appeal itself (2016-03-23); "
+        "check --date" in result.stderr
+    )

@@ -212,6 +212,12 @@ def write_letters(
         )
     write_manifest(out_dir, campaign.appeal.code, entries, signer=sender.identity())
     warnings = [w for item in rendered for w in item.letter.warnings]
+    if options.date < campaign.appeal.date:
+        warnings.insert(
+            0,
+            f"the letters are dated {options.date.isoformat()}, before the appeal itself "
+            f"({campaign.appeal.date.isoformat()}); check --date",
+        )
     warnings += [
         f"letter to {item.letter.recipient.id}: WeasyPrint: {w}"
         for item in rendered
