@@ -7,6 +7,7 @@ import subprocess
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdf
@@ -361,3 +362,36 @@ def test_a_bundle_keeps_each_letters_text_when_a_glyph_reads_differently(
         assert in_bundle == _page(tmp_path / f"{index}.pdf"), index
     with pikepdf.open(tmp_path / "bundle.pdf") as pdf:
         assert pdf.check_pdf_syntax() == []
+
+
+def test_ligatures_share_documents_and_lookalikes_do_not_leak(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """"fi" drawn with the glyph of "ﬁ" is the supporter's own text (no solo layout: names
+    such as Griffin or an Office Lane are common); "ﬁ" typed by one supporter and "fi" by
+    another read differently, so each gets a document of their own."""
+    import appeal_letters.batch.bodies as bodies
+
+    alone: list[str] = []
+    real = bodies.layout_personal
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        if len(args[4]) == 1:
+            alone.append(args[4][0].name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bodies, "layout_personal", counting)
+    body = _body(campaign, tools)
+    common = [
+        sender_from_options("Fiona Griffin", ["5 Office Lane", "Sheffield S1 2AB"], None),
+        sender_from_options("Steffi Graf", ["Fifth Avenue 1", "New York"], None),
+    ]
+    _letters(campaign, tools, body, common)
+    assert alone == []
+    lookalikes = [
+        sender_from_options("Jean \ufb01lou", ["1 Road", "Paris"], None),
+        sender_from_options("Fifi Brindacier", ["2 Road", "Paris"], None),
+    ]
+    grouped = _letters(campaign, tools, body, lookalikes)
+    assert alone == ["Fifi Brindacier"]  # the second one to use the glyph
+    assert grouped[1] == _letters(campaign, tools, body, lookalikes[1:])[0]

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import io
 import re
+import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -260,7 +261,12 @@ def _foreign_text(
                 if text not in typed:
                     return f"glyph {gid} of {face} reads as another supporter's text"
             elif reachable:
-                return f"glyph {gid} of {face} stands for none of the supporter's characters"
+                # A ligature of the supporter's own letters ("fi" drawn with the glyph of "ﬁ")
+                # reads as those letters; anything else (the ellipsis of a cut line, which
+                # WeasyPrint maps to the rest of the first cut line it met) may not.
+                ligature = any(unicodedata.normalize("NFKC", c) == text for c in reachable)
+                if not (text and text in own and ligature):
+                    return f"glyph {gid} of {face} stands for none of the supporter's characters"
             elif not text or text not in own:
                 return f"glyph {gid} of {face} reads as text the supporter did not write"
     return None
