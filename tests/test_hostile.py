@@ -574,3 +574,18 @@ def test_a_letter_dated_before_the_appeal_is_warned_about(workspace: Path) -> No
         "warning: the letters are dated 1900-01-01, before the appeal itself (2016-03-23); "
         "check --date" in result.stderr
     )
+
+
+def test_a_broken_stylesheet_is_named_when_the_letter_no_longer_fits(workspace: Path) -> None:
+    templates = workspace / "templates"
+    templates.mkdir()
+    css = (BUNDLED / "letter.css").read_text(encoding="utf-8")
+    # A typo WeasyPrint ignores (with a warning) beside a size that no longer fits.
+    (templates / "letter.css").write_text(
+        css + "\nhtml { font-size: 30pt; }\np { colour: red; }\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml"])
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert "does not fit on one page" in line
+    assert "first check what WeasyPrint said: Ignored `colour: red`" in line, line

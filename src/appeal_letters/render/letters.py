@@ -115,6 +115,8 @@ def fit_on_one_page(
         if sender.paragraph
         else "shorten the appeal's summary or office note"
     )
+    if renderer.last_warnings:  # a broken stylesheet of one's own, more likely than the text
+        fix += f"; first check what WeasyPrint said: {renderer.last_warnings[0]}"
     raise RenderError(
         f"the letter to {recipient.id} does not fit on one page ({pages} pages even in smaller "
         f"type); {fix}"
