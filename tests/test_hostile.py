@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from appeal_letters.cli import main
 from appeal_letters.cli.common import printable
 
-from .test_batch import batch, supporters_csv
+from .conftest import pdf_text
+from .test_batch import PEOPLE, batch, supporters_csv
 
 COMMANDS = [
     ["check"],
@@ -589,3 +590,21 @@ def test_a_broken_stylesheet_is_named_when_the_letter_no_longer_fits(workspace: 
     line = one_error_line(result.stderr)
     assert "does not fit on one page" in line
     assert "first check what WeasyPrint said: Ignored `colour: red`" in line, line
+
+
+def test_a_supporter_taken_off_the_file_has_their_letters_removed(workspace: Path) -> None:
+    supporters_csv(workspace / "s.csv", PEOPLE[:3])
+    args = ("--supporters", "s.csv", "--out", "out", "--recipient", "president")
+    assert batch(*args)[0] == 0
+    folders = sorted(p.name for p in (workspace / "out" / "supporters").iterdir())
+    assert len(folders) == 3
+    (workspace / "out" / "supporters" / "notes-by-staff").mkdir()  # not ours: left alone
+    supporters_csv(workspace / "s.csv", [PEOPLE[0], PEOPLE[2]])
+    code, out, err = batch(*args)
+    assert code == 0, err
+    assert "  removed the letters of 1 supporter no longer in the supporters file" in out
+    left = sorted(p.name for p in (workspace / "out" / "supporters").iterdir())
+    assert len(left) == 3 and "notes-by-staff" in left
+    assert "Dupr" not in "".join(
+        pdf_text(p) for p in (workspace / "out" / "supporters").rglob("*.pdf")
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,3 +154,30 @@ def write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> list[BundleRe
         write_bundle(folder / "supporters" / supporter_folder(key) / "all-letters.pdf", letters)
         for key, letters in by_supporter.items()
     ]
+
+
+def remove_withdrawn(folder: Path, supporter_keys: Sequence[str]) -> int:
+    """Remove the letters of supporters no longer in the supporters file (one who asked to be
+    taken off, say): their folders in ``supporters/``, only the files a batch writes there.
+    Returns how many folders went."""
+    wanted = {supporter_folder(key) for key in supporter_keys}
+    removed = 0
+    root = folder / "supporters"
+    if not root.is_dir():
+        return 0
+    for place in root.iterdir():
+        if place.name in wanted or place.is_symlink() or not place.is_dir():
+            continue
+        if not _OURS.fullmatch(place.name):
+            continue
+        for file in place.iterdir():
+            if file.is_file() and not file.is_symlink() and file.suffix in (".pdf", ".tmp"):
+                file.unlink()
+        if not any(place.iterdir()):
+            place.rmdir()
+            removed += 1
+    return removed
+
+
+#: A supporter's folder as supporter_folder names it: a slug and eight hex digits.
+_OURS = re.compile(r"[a-z0-9-]*-[0-9a-f]{8}")

@@ -19,7 +19,7 @@ from ..compose import Composer
 from ..errors import AppealLettersError
 from ..model import Campaign, Recipient, SupportersFile, write_rejected
 from ..render import PdfRenderer
-from .files import write_bundles, write_manifest_csv, write_supporter_pdfs
+from .files import remove_withdrawn, write_bundles, write_manifest_csv, write_supporter_pdfs
 from .lay_out import Failed, Made, Workshop, lay_out_bodies, lay_out_letters
 from .plan import BatchOptions, Plan, plan_batch
 from .progress import Done, batch_lock, progress_log
@@ -52,6 +52,8 @@ class BatchResult:
     #: WeasyPrint's warnings -> letters laid out with them
     layout_warnings: Counter[str] = field(default_factory=Counter)
     bundles: list[Path] = field(default_factory=list)
+    #: supporters no longer in the file whose letters were removed
+    withdrawn: int = 0
     seconds: float = 0.0
     summary: str = ""  # the text of summary.txt
 
@@ -154,6 +156,7 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
     result.per_authority = Counter(d.recipient_id for d in ordered)
     _count_languages(ordered, plan.recipients, read, shop.options, result)
     write_manifest_csv(shop.folder, shop.campaign.appeal.code, ordered)
+    result.withdrawn = remove_withdrawn(shop.folder, [s.key for s in read.supporters])
     if shop.options.bundles:
         made = write_bundles(
             shop.folder,

@@ -41,6 +41,11 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
         f"  warning: {_letters(n)} laid out with WeasyPrint's warning: {message}"
         for message, n in sorted(result.layout_warnings.items())
     ]
+    if result.withdrawn:
+        lines.append(
+            f"  removed the letters of {result.withdrawn} supporter"
+            f"{'s' if result.withdrawn != 1 else ''} no longer in the supporters file"
+        )
     if result.rejected_rows:
         lines.append("  rejected rows are in rejected.csv: fix them and run again")
     if result.full_layout_by_design:
