@@ -608,3 +608,16 @@ def test_a_supporter_taken_off_the_file_has_their_letters_removed(workspace: Pat
     assert "Dupr" not in "".join(
         pdf_text(p) for p in (workspace / "out" / "supporters").rglob("*.pdf")
     )
+
+
+def test_a_latin_postcode_after_an_arabic_street_keeps_its_order(workspace: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["render", "--name", "محمد أحمد", "--address", "شارع 12 رقم 5", "--address",
+         "10115 Berlin", "--recipient", "president"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    [letter] = (workspace / "letters").rglob("01-president.pdf")
+    text = pdf_text(letter)
+    assert "Berlin 10115" not in text
+    assert text.count("10115 Berlin") == 3  # letterhead, return line, signature

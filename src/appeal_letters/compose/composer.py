@@ -97,6 +97,19 @@ def text_direction(text: object) -> str:
     return "ltr"
 
 
+def bidi_groups(parts: Sequence[str]) -> list[str]:
+    """``parts`` joined with ", " wherever neighbours run in the same direction: each group is
+    then one bidi run (see the template's address_runs)."""
+    groups: list[tuple[str, list[str]]] = []
+    for part in parts:
+        direction = text_direction(part)
+        if groups and groups[-1][0] == direction:
+            groups[-1][1].append(part)
+        else:
+            groups.append((direction, [part]))
+    return [", ".join(members) for _, members in groups]
+
+
 @cache
 def translations_for(language: str) -> Translations | NullTranslations:
     """The compiled catalog of the letter's fixed phrases (English needs none)."""
@@ -249,6 +262,7 @@ class Composer:
                 lstrip_blocks=True,
             )
             env.filters["bidi"] = text_direction
+            env.filters["bidi_groups"] = bidi_groups
             env.install_gettext_translations(  # type: ignore[attr-defined]
                 translations_for(language), newstyle=True
             )
