@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import re
 import traceback
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -40,7 +39,7 @@ from ..errors import TemplateError
 from ..limits import TimeUp, time_limit
 from ..model import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
 from .layout import Layout, paper_of
-from .scripts import script_fonts
+from .scripts import bidi_groups, script_fonts, text_direction
 
 LETTER_TEMPLATE = "letter.html.j2"
 EMAIL_TEMPLATE = "email.txt.j2"
@@ -84,30 +83,6 @@ def form_of_address(recipient: Recipient, language: str) -> tuple[str, str]:
     salutation = recipient.salutation or _fill(entry["salutation"], recipient)
     closing = recipient.closing or _fill(entry["closing"], recipient)
     return salutation, closing
-
-
-def text_direction(text: object) -> str:
-    """``rtl`` if the text's first strong character is right-to-left, else ``ltr``."""
-    for char in str(text):
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return "ltr"
-
-
-def bidi_groups(parts: Sequence[str]) -> list[str]:
-    """``parts`` joined with ", " wherever neighbours run in the same direction: each group is
-    then one bidi run (see the template's address_runs)."""
-    groups: list[tuple[str, list[str]]] = []
-    for part in parts:
-        direction = text_direction(part)
-        if groups and groups[-1][0] == direction:
-            groups[-1][1].append(part)
-        else:
-            groups.append((direction, [part]))
-    return [", ".join(members) for _, members in groups]
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Which of the bundled faces for other scripts a letter needs.
+"""Which of the bundled faces for other scripts a letter needs, and which way text runs.
 
 Names come in many scripts. Noto Serif and Noto Naskh Arabic cover the letter's own languages;
 a face for Hebrew, Devanagari, Thai, Georgian or Armenian is added to a letter only when its
@@ -9,7 +9,8 @@ main ones, and only characters they lack fall back to them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 #: CSS family (see letter.css) -> the file stem of its faces and the code points it covers.
 SCRIPT_FONTS: dict[str, tuple[str, tuple[tuple[int, int], ...]]] = {
@@ -32,3 +33,27 @@ def script_fonts(texts: Iterable[str | None]) -> list[tuple[str, str]]:
         for family, (stem, ranges) in SCRIPT_FONTS.items()
         if any(low <= code <= high for code in found for low, high in ranges)
     ]
+
+
+def text_direction(text: object) -> str:
+    """``rtl`` if the text's first strong character is right-to-left, else ``ltr``."""
+    for char in str(text):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def bidi_groups(parts: Sequence[str]) -> list[str]:
+    """``parts`` joined with ", " wherever neighbours run in the same direction: each group is
+    then one bidi run (see the template's address_runs)."""
+    groups: list[tuple[str, list[str]]] = []
+    for part in parts:
+        direction = text_direction(part)
+        if groups and groups[-1][0] == direction:
+            groups[-1][1].append(part)
+        else:
+            groups.append((direction, [part]))
+    return [", ".join(members) for _, members in groups]
