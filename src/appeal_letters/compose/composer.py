@@ -153,29 +153,27 @@ class _LimitedSandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """Any call a template makes ('{:>80000000}'.format(1), 'x'.center(10**8)...): its
-        arguments and its result held to MAX_VALUE."""
-        for value in (*args, *kwargs.values()):
-            if _is_int(value) and value > MAX_VALUE:
-                raise SecurityError(f"{value} is too large an argument for a letter")
-        result = super().call(__context, __obj, *args, **kwargs)
-        if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE:
-            raise SecurityError(f"a text or list of {len(result)} items is too long for a letter")
-        return result
+        """Any call a template makes ('{:>80000000}'.format(1), 'x'.center(10**8)...)."""
+        return _held(super().call, __context, __obj, *args, **kwargs)
+
+
+def _held(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """``func(*args, **kwargs)`` with its numeric arguments and its result held to MAX_VALUE."""
+    for value in (*args, *kwargs.values()):
+        if _is_int(value) and value > MAX_VALUE:
+            raise SecurityError(f"{value} is too large an argument for a letter")
+    result = func(*args, **kwargs)
+    if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE:
+        raise SecurityError(f"a text or list of {len(result)} items is too long for a letter")
+    return result
 
 
 def _limited(func: Any) -> Any:
-    """A filter whose numeric arguments and result are held to MAX_VALUE."""
+    """A filter held to MAX_VALUE like any other call (filters bypass the sandbox's call)."""
 
     @functools.wraps(func)
     def limited(*args: Any, **kwargs: Any) -> Any:
-        for value in (*args, *kwargs.values()):
-            if _is_int(value) and value > MAX_VALUE:
-                raise SecurityError(f"{value} is too large an argument for a letter")
-        result = func(*args, **kwargs)
-        if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE:
-            raise SecurityError(f"a text or list of {len(result)} items is too long for a letter")
-        return result
+        return _held(func, *args, **kwargs)
 
     return limited
 
