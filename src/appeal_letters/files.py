@@ -13,8 +13,9 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import OutputError
 
@@ -43,8 +44,11 @@ def make_folder(folder: Path) -> None:
         raise OutputError(f"{folder}: cannot write there: {exc.strerror}") from exc
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+@contextlib.contextmanager
+def atomic_file(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
+    """A file to write ``path`` through, so that readers see the old file or the new one, never
+    half: written under a temporary name of our own and renamed into place when the block ends;
+    removed if the block fails in any way (a damaged input, Ctrl-C, a full disk).
 
     ``durable=False`` skips waiting for the disk (fsync): for files whose checksum is recorded
     and checked before they are trusted again, as batch production does with its letters.
@@ -52,24 +56,34 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     make_folder(path.parent)
     # A name of our own (process and thread), created exclusively: no one else writes to it.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, 0o666)
-    except FileExistsError:
-        tmp.unlink(missing_ok=True)  # left by a killed process that had this pid
-        return atomic_write(path, data, durable=durable)
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            tmp.unlink(missing_ok=True)  # left by a killed process that had this pid
+            fd = os.open(tmp, flags, 0o666)
     except OSError as exc:
         raise OutputError(f"{path.parent}: cannot write there: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
         tmp.replace(path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write the file: {exc.strerror}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` whole or not at all (see atomic_file)."""
+    with atomic_file(path, durable=durable) as handle:
+        handle.write(data)
 
 
 def safe_child(folder: Path, name: str) -> Path:

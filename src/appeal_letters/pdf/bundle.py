@@ -14,10 +14,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 import re
 import struct
-import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,7 +27,7 @@ import pikepdf
 from pikepdf import Name
 
 from ..errors import OutputError
-from ..files import make_folder
+from ..files import atomic_file
 from .assemble import MARK
 from .fonts import (
     Face,
@@ -392,19 +390,7 @@ def bundle(parts: Sequence[bytes | Path]) -> bytes:
 
 
 def write_bundle(path: Path, parts: Iterable[bytes | Path]) -> BundleReport:
-    """The pages of ``parts`` in one PDF at ``path``, written as it goes and renamed at the end."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        make_folder(path.parent)
-        with tmp.open("wb") as handle:
-            report = _write(handle, parts)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write the bundle: {exc.strerror}") from exc
-    except BaseException:  # a damaged document, Ctrl-C: nothing half-written is left
-        tmp.unlink(missing_ok=True)
-        raise
-    return report
+    """The pages of ``parts`` in one PDF at ``path``, written as it goes and renamed at the end
+    (nothing half-written is left if a document is damaged or the run is stopped)."""
+    with atomic_file(path) as handle:
+        return _write(handle, parts)
