@@ -45,9 +45,7 @@ def imports_of(source: str, here: tuple[str, ...]) -> list[tuple[int, tuple[str,
                 base = package[: len(package) - (node.level - 1)]
                 target = base + tuple((node.module or "").split(".")) if node.module else base
                 names = (
-                    [(*target, alias.name) for alias in node.names]
-                    if not node.module
-                    else [target]
+                    [(*target, alias.name) for alias in node.names] if not node.module else [target]
                 )
             elif (node.module or "").startswith("appeal_letters"):
                 names = [tuple(node.module.split(".")[1:])]  # type: ignore[union-attr]

@@ -353,9 +353,7 @@ def test_a_bundle_keeps_each_letters_text_when_a_glyph_reads_differently(
     # The second cut line's ellipsis reads as other text than the first's: that letter is
     # copied with a font of its own instead of sharing the bundle's.
     assert report.from_bodies == 2
-    assert [reason.split(" reads")[0].startswith("glyph") for reason in report.fallbacks] == [
-        True
-    ]
+    assert [reason.split(" reads")[0].startswith("glyph") for reason in report.fallbacks] == [True]
     for index, letter in enumerate(letters):
         (tmp_path / f"{index}.pdf").write_bytes(letter)
         in_bundle = _page(tmp_path / "bundle.pdf", index + 1)
@@ -367,7 +365,7 @@ def test_a_bundle_keeps_each_letters_text_when_a_glyph_reads_differently(
 def test_ligatures_share_documents_and_lookalikes_do_not_leak(
     campaign: Campaign, tools: tuple[Composer, PdfRenderer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """"fi" drawn with the glyph of "ﬁ" is the supporter's own text (no solo layout: names
+    """ "fi" drawn with the glyph of "ﬁ" is the supporter's own text (no solo layout: names
     such as Griffin or an Office Lane are common); "ﬁ" typed by one supporter and "fi" by
     another read differently, so each gets a document of their own."""
     import appeal_letters.batch.bodies as bodies

@@ -30,7 +30,7 @@ def test_check_lists_channels_and_warns_about_the_ombudsman(workspace: Path) -> 
     code, out, err = run("check")
     assert code == 0
     assert out == (GOLDEN / "check.txt").read_text(encoding="utf-8")
-    assert "warning: ombudsman (Ms Ella Pamfilova) has no fax, e-mail, web form or postal" in err
+    assert "warning: ombudsman: Ms Ella Pamfilova has no fax, e-mail, web form or postal" in err
 
 
 def test_render_writes_ten_letters_in_the_default_folder(workspace: Path) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from appeal_letters.errors import ValidationError
 from appeal_letters.model import load_campaign, load_sender, sender_from_options
-from appeal_letters.model.campaign import parse_fax_numbers
 from appeal_letters.model.load import load_recipients
+from appeal_letters.model.values import parse_fax_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 

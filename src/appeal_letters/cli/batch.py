@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import click
 
-from ..compose import LAYOUTS, Layout
+from ..compose import LAYOUTS, Layout, late
 from ..model import SUPPORTED_LANGUAGES
 from .common import (
     date_option,
@@ -146,6 +146,8 @@ def batch(
         shared_body=not full_layout,
         strict_fast=strict_fast,
     )
+    for finding in late(campaign, options.date):
+        click.echo(printable(f"warning: {finding}"), err=True)
     result = run_batch(campaign, read, out_dir, options, templates_dir, _Progress())
     click.echo(result.summary, nl=False)
     if result.failed:

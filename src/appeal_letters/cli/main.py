@@ -7,16 +7,16 @@ It parses options, calls the library, prints results, and turns every
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from .. import __version__
-from ..compose import LAYOUTS, choose_layout
+from ..compose import LAYOUTS, Finding, choose_layout, late, review, unreachable
 from ..errors import AppealLettersError
 from ..model import (
     SUPPORTED_LANGUAGES,
-    Campaign,
     Recipient,
     load_sender,
     sender_from_options,
@@ -27,6 +27,7 @@ from .common import (
     get_sender,
     letter_day,
     load_workspace,
+    printable,
     recipient_option,
     reports_errors,
     sender_options,
@@ -44,15 +45,9 @@ def _channels_text(recipient: Recipient) -> str:
     return "; ".join(f"{CHANNEL_NAMES[c.kind]} {c.display}" for c in channels)
 
 
-def _warn_unreachable(campaign: Campaign, selected: list[Recipient] | None = None) -> None:
-    for recipient in selected if selected is not None else campaign.recipients:
-        if not recipient.all_channels:
-            click.echo(
-                f"warning: {recipient.id} ({recipient.honorific} {recipient.name}) has no fax, "
-                "e-mail, web form or postal address in the recipients file; its letter is made "
-                "but cannot be sent until you add a channel you have checked.",
-                err=True,
-            )
+def _warn(findings: Iterable[Finding]) -> None:
+    for finding in findings:
+        click.echo(printable(f"warning: {finding}"), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -88,14 +83,21 @@ def check(
         load_sender(sender_file)
     Composer(templates_dir)
     appeal = campaign.appeal
+    issued = ", ".join(filter(None, [appeal.place, appeal.date.isoformat()]))
+    actions = len(appeal.actions)
+    authorities = len(campaign.recipients)
     click.echo(
-        f"Appeal {appeal.code} ({appeal.place}, {appeal.date.isoformat()}): "
-        f"{len(appeal.actions)} actions, {len(campaign.recipients)} authorities"
+        printable(
+            f"Appeal {appeal.code} ({issued}): {actions} action{'s' if actions != 1 else ''}, "
+            f"{authorities} authorit{'ies' if authorities != 1 else 'y'}"
+        )
     )
+    if appeal.deadline is not None:
+        click.echo(f"Deadline: {appeal.deadline.isoformat()}")
     width = max(len(r.id) for r in campaign.recipients)
     for recipient in campaign.recipients:
-        click.echo(f"  {recipient.id:<{width}}  {_channels_text(recipient)}")
-    _warn_unreachable(campaign)
+        click.echo(printable(f"  {recipient.id:<{width}}  {_channels_text(recipient)}"))
+    _warn(review(campaign, dt.date.today()))
     if not harfbuzz_subset_available():
         click.echo(
             "warning: libharfbuzz-subset is not installed; WeasyPrint falls back to a font "
@@ -219,7 +221,8 @@ def render(
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    _warn_unreachable(campaign, selected)
+    _warn(unreachable(selected))
+    _warn(late(campaign, options.date))
 
 
 main.add_command(batch)

@@ -5,16 +5,22 @@ Jinja runs sandboxed; the result is HTML plus the metadata a PDF needs.
 
 from .composer import Composer, Letter, email_text, language_coverage, translations_for
 from .layout import LAYOUTS, Layout, choose_layout, default_layout, paper_of
+from .review import Finding, late, review, unreachable, untranslated
 
 __all__ = [
     "LAYOUTS",
     "Composer",
+    "Finding",
     "Layout",
     "Letter",
     "choose_layout",
     "default_layout",
     "email_text",
     "language_coverage",
+    "late",
     "paper_of",
+    "review",
     "translations_for",
+    "unreachable",
+    "untranslated",
 ]

@@ -4,23 +4,10 @@ Typed, immutable data checked on the way in: every problem in an input file is r
 its file, line, column and field. Nothing here knows about letters or PDF.
 """
 
-from .campaign import (
-    SUPPORTED_LANGUAGES,
-    TERMINAL_UNSAFE,
-    Appeal,
-    Campaign,
-    Channel,
-    Email,
-    Line,
-    Recipient,
-    Sender,
-    StrictModel,
-    check_email,
-    comparable,
-    format_phone,
-)
+from .campaign import Appeal, Campaign, Channel, Recipient, Sender, StrictModel, comparable
 from .load import load_campaign, load_model, load_sender, sender_from_options
 from .supporters import Supporter, SupportersFile, read_supporters, write_rejected
+from .values import SUPPORTED_LANGUAGES, TERMINAL_UNSAFE, Email, Line, check_email, format_phone
 
 __all__ = [
     "SUPPORTED_LANGUAGES",

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from .values import (
+    Country,
+    Email,
+    Identifier,
+    Language,
+    Line,
+    Text,
+    Url,
+    format_phone,
+    parse_fax_numbers,
 )
 
 #: Kinds of office; each has its own form of address (see ``data/forms.yaml``).
@@ -39,134 +39,6 @@ OFFICES: tuple[str, ...] = Office.__args__  # type: ignore[attr-defined]
 
 Gender = Literal["male", "female", "unspecified"]
 ChannelKind = Literal["fax", "email", "web_form", "post"]
-
-#: Languages whose forms of address and letter text (catalogs) ship with the package.
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru", "ar")
-
-#: Never in any text: C0 and C1 controls (tab and line breaks aside, where allowed), bidi
-#: overrides and isolates (they make a PDF show one name while its metadata says another),
-#: and invisible characters that make two equal names differ. ZWJ and ZWNJ are kept: Arabic and
-#: Indic scripts need them.
-_SPOOFING = (
-    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u2069\u2800\u3164\ufeff\uffa0"
-)
-#: One line (a name, an address line, the appeal code: what reaches an address block or an
-#: e-mail header): no line break of any kind, and not even the bidi marks.
-LINE_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c{_SPOOFING}]*$"
-#: What a message never shows raw to a terminal (a regex class; line feeds are allowed): the
-#: same characters, which could also move the cursor, recolour the screen or reorder a line.
-TERMINAL_UNSAFE = f"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c{_SPOOFING}]"
-#: Running text (a summary, an action): line breaks and bidi marks allowed, not the Unicode
-#: line separators (no font draws them).
-TEXT_PATTERN = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{_SPOOFING}]*$"
-
-
-
-def _visible(value: str) -> str:
-    """Some letter, digit, punctuation or symbol: a name of blanks signs nothing."""
-    if not any(unicodedata.category(char)[0] in "LNPS" for char in value):
-        raise ValueError("has no visible character")
-    return value
-
-
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=TEXT_PATTERN),
-    AfterValidator(_visible),
-]
-Line = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=LINE_PATTERN),
-    AfterValidator(_visible),
-]
-Identifier = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
-]
-
-
-def _check_country(value: str) -> str:
-    code = value.upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f"'{value}' is not an ISO 3166 two-letter country code (e.g. RU, FR, BE)")
-    return code
-
-
-def _check_language(value: str) -> str:
-    if value not in SUPPORTED_LANGUAGES:
-        supported = ", ".join(SUPPORTED_LANGUAGES)
-        raise ValueError(f"language '{value}' is not supported yet (supported: {supported})")
-    return value
-
-
-def check_email(value: str) -> str:
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(f"'{value}' is not a valid e-mail address: {exc}") from exc
-
-
-def _check_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$", value):
-        raise ValueError(f"'{value}' is not a web address starting with https:// or http://")
-    return value
-
-
-Country = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_country)]
-Language = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_language)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(check_email)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
-
-
-def parse_fax_numbers(text: str, region: str | None) -> list[str]:
-    """Read fax numbers as appeals write them and return them in E.164, without duplicates.
-
-    Appeals separate numbers with ``;`` or ``,`` and give alternatives after a ``/``
-    that repeat only the last digits: ``+7 495 606 5173 / 630 2408`` is two numbers,
-    the second ``+7 495 630 2408``. A trunk prefix such as ``(0)`` is dropped.
-    """
-    numbers: list[str] = []
-    for chunk in re.split(r"[;,]", text):
-        previous: str | None = None
-        for part in chunk.split("/"):
-            part = part.strip()
-            if not part:
-                continue
-            digits = re.sub(r"\D", "", part)
-            if previous and "+" not in part and len(digits) < len(previous):
-                part = "+" + previous[: len(previous) - len(digits)] + digits
-            try:
-                number = phonenumbers.parse(part, region)
-            except phonenumbers.NumberParseException as exc:
-                raise ValueError(f"'{part}' is not a phone number: {exc}") from exc
-            if not phonenumbers.is_valid_number(number):
-                where = phonenumbers.region_code_for_number(number) or region or "any country"
-                hint = (
-                    "check the digits"
-                    if "+" in part
-                    else (
-                        "check the digits or write it with its country code, e.g. +7 495 606 5173"
-                    )
-                )
-                raise ValueError(f"'{part}' is not a valid phone number for {where}; {hint}")
-            if number.extension:
-                # A fax gateway dials the number alone: the extension would be lost unseen.
-                raise ValueError(
-                    f"'{part}' has an extension ({number.extension}) that a fax cannot dial; "
-                    "ask the office for a direct fax number"
-                )
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            if e164 not in numbers:
-                numbers.append(e164)
-            previous = e164[1:]
-    return numbers
-
-
-def format_phone(e164: str) -> str:
-    """Show an E.164 number the international way people read it: ``+7 495 692-17-25``."""
-    number = phonenumbers.parse(e164, None)
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 class StrictModel(BaseModel):
@@ -237,23 +109,45 @@ class Recipient(StrictModel):
     title: Text
     institution: Text
     country: Country
+    #: The language letters to this authority are written in, unless asked otherwise.
     language: Language = "en"
+    #: The language the fields above are written in (default: ``language``). An appeal may give
+    #: an official's title in English and ask for letters in Spanish: ``written_in: en``,
+    #: ``language: es`` and the Spanish names under ``localized.es``.
+    written_in: Language | None = None
     address: list[Line] = Field(default_factory=list, max_length=8)
     salutation: Line | None = None
     closing: Line | None = None
     channels: Channels = Field(default_factory=Channels)
     localized: dict[Language, LocalizedNames] = Field(default_factory=dict)
 
+    @property
+    def fields_language(self) -> str:
+        """The language the recipient's own fields are written in."""
+        return self.written_in or self.language
+
     def in_language(self, language: str) -> Recipient:
-        """This recipient named as a letter in ``language`` names them."""
-        if language == self.language:
-            return self
-        # A salutation written for the recipient's own language does not carry over.
-        update: dict[str, Any] = {"salutation": None, "closing": None}
+        """This recipient named as a letter in ``language`` names them: ``localized`` entries
+        for that language win (for every language, the recipient's own included)."""
+        update: dict[str, Any] = {}
+        if language != self.fields_language:
+            # A salutation written in another language does not carry over.
+            update = {"salutation": None, "closing": None}
         names = self.localized.get(language)
         if names is not None:
             update |= names.model_dump(exclude_none=True)
-        return self.model_copy(update=update)
+        return self.model_copy(update=update) if update else self
+
+    def untranslated_in(self, language: str) -> list[str]:
+        """The fields a letter in ``language`` would print in another language."""
+        if language == self.fields_language:
+            return []
+        names = self.localized.get(language) or LocalizedNames()
+        return [
+            f"localized.{language}.{name}"
+            for name in ("title", "institution")
+            if getattr(names, name) is None
+        ]
 
     @property
     def surname(self) -> str:
@@ -336,11 +230,21 @@ class Appeal(StrictModel):
     title: Text
     issuer: Text
     authorities: Text
-    place: Line
+    place: Line | None = None
     date: dt.date
     country: Line
     language: Language = "en"
     category: Line | None = None
+    #: The issuer's own reference beside the code (Amnesty's "Index: AMR 41/8234/2018").
+    index: Line | None = None
+    #: Letters dated after this day are late: ``render`` and ``batch`` say so.
+    deadline: dt.date | None = None
+    #: Which update this is: 1 for the first one (Observatory ".1", Amnesty "SECOND UA").
+    update: int | None = Field(default=None, ge=1, le=99)
+    #: Codes of the appeals this one follows, as the appeal quotes them.
+    earlier_codes: list[Line] = Field(default_factory=list, max_length=20)
+    #: What the appeal asks beyond these letters ("also write to the embassy in your country").
+    copies_to: list[Text] = Field(default_factory=list, max_length=10)
     summary: Text
     actions: list[Text] = Field(min_length=1, max_length=20)
     office_notes: dict[str, Text] = Field(default_factory=dict)

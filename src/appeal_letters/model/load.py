@@ -16,7 +16,8 @@ import pydantic
 import yaml
 
 from ..errors import Problem, ValidationError
-from .campaign import LINE_PATTERN, OFFICES, TEXT_PATTERN, Appeal, Campaign, Recipient, Sender
+from .campaign import OFFICES, Appeal, Campaign, Recipient, Sender
+from .values import LINE_PATTERN, TEXT_PATTERN
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=pydantic.BaseModel)

@@ -20,8 +20,9 @@ from babel import Locale
 
 from ..errors import AppealLettersError
 from ..files import atomic_write, spreadsheet_csv
-from .campaign import SUPPORTED_LANGUAGES, Sender, comparable
+from .campaign import Sender, comparable
 from .sheets import decode, rows_from_csv, rows_from_xlsx, rows_from_yaml
+from .values import SUPPORTED_LANGUAGES
 
 #: Column names (lower case, accents, spaces and punctuation removed) -> field.
 HEADERS: dict[str, str] = {

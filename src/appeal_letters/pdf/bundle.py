@@ -224,10 +224,13 @@ class _Bundle:
         name = bytes(font.get(Name.BaseFont, Name("/unknown")).unparse())
         face = face_of(name.decode("latin-1"))
         cmap = font.get(Name.ToUnicode)
-        base = name + hashlib.md5(
-            cmap.read_raw_bytes() if isinstance(cmap, pikepdf.Stream) else b"",
-            usedforsecurity=False,
-        ).digest()
+        base = (
+            name
+            + hashlib.md5(
+                cmap.read_raw_bytes() if isinstance(cmap, pikepdf.Stream) else b"",
+                usedforsecurity=False,
+            ).digest()
+        )
         if base in self.seen and face in self.faces:
             return face
         if face in self.faces:

@@ -1,0 +1,89 @@
+"""What a valid workspace would still get wrong in its letters, said before they are made.
+
+``check`` prints these findings, ``render`` and ``batch`` print the ones about their letters,
+and the importer puts them in its review report: one list, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..model import Campaign, Recipient
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing to look at: ``subject`` is a recipient id or ``appeal``."""
+
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
+
+
+def unreachable(recipients: Iterable[Recipient]) -> list[Finding]:
+    """Recipients whose letters are made but cannot be sent."""
+    return [
+        Finding(
+            r.id,
+            f"{r.honorific} {r.name} has no fax, e-mail, web form or postal address in the "
+            "recipients file; the letter is made but cannot be sent until you add a channel "
+            "you have checked",
+        )
+        for r in recipients
+        if not r.all_channels
+    ]
+
+
+def late(campaign: Campaign, day: dt.date) -> list[Finding]:
+    """Letters dated after the appeal's deadline (the appeal may be closed)."""
+    deadline = campaign.appeal.deadline
+    if deadline is None or day <= deadline:
+        return []
+    return [
+        Finding(
+            "appeal",
+            f"the letters are dated {day.isoformat()}, after the appeal's deadline "
+            f"{deadline.isoformat()}: check with {campaign.appeal.code}'s issuer that the "
+            "appeal is still open before sending",
+        )
+    ]
+
+
+def untranslated(recipients: Iterable[Recipient], campaign: Campaign) -> list[Finding]:
+    """Recipients whose letters would not be wholly in their own language."""
+    appeal = campaign.appeal
+    found = []
+    for r in recipients:
+        missing = appeal.missing_in(r.language)
+        if missing:
+            found.append(
+                Finding(
+                    r.id,
+                    f"letters to this recipient are asked in '{r.language}' but the appeal "
+                    f"lacks {', '.join(missing)}: they will be written in '{appeal.language}'",
+                )
+            )
+            continue
+        fields = r.untranslated_in(r.language)
+        if fields:
+            found.append(
+                Finding(
+                    r.id,
+                    f"letters in '{r.language}' would print this recipient's names in "
+                    f"'{r.fields_language}': add {', '.join(fields)}",
+                )
+            )
+    return found
+
+
+def review(campaign: Campaign, day: dt.date | None = None) -> list[Finding]:
+    """Every finding for the whole workspace (``day``: the letters' date, if known)."""
+    found = untranslated(campaign.recipients, campaign)
+    found += unreachable(campaign.recipients)
+    if day is not None:
+        found += late(campaign, day)
+    return found

@@ -1,0 +1,161 @@
+"""The schema holds what real appeals say: no place, a deadline, an index, an update, several
+e-mails, names written in one language for letters in another."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from appeal_letters.cli import main
+from appeal_letters.compose import Composer, review
+from appeal_letters.model import Campaign, Sender, load_campaign
+
+from .conftest import ROOT, pdf_text
+
+AMNESTY_APPEAL = {
+    "code": "UA 45/18",
+    "index": "AMR 41/8234/2018",
+    "title": "Human rights defender detained without charge",
+    "issuer": "Amnesty International",
+    "authorities": "the Attorney General",
+    "date": "2018-05-03",
+    "deadline": "2018-06-14",
+    "update": 1,
+    "earlier_codes": ["UA 12/18"],
+    "copies_to": ["Also send copies to diplomatic representatives of Mexico in your country."],
+    "country": "Mexico",
+    "language": "en",
+    "summary": "A defender was detained on 2 May 2018 and has not been charged.",
+    "actions": ["Release him immediately and unconditionally."],
+    "translations": {
+        "es": {
+            "translated_by": "a volunteer",
+            "title": "Defensor detenido sin cargos",
+            "issuer": "Amnistía Internacional",
+            "authorities": "el Fiscal General",
+            "summary": "Un defensor fue detenido el 2 de mayo de 2018 y no ha sido acusado.",
+            "actions": ["Libérenlo inmediata e incondicionalmente."],
+        }
+    },
+}
+
+ATTORNEY = {
+    "id": "attorney-general",
+    "office": "prosecutor_general",
+    "gender": "male",
+    "honorific": "Mr",
+    "name": "Raúl Cervantes Andrade",
+    "family_name": "Cervantes",
+    "title": "Attorney General",
+    "institution": "Office of the Attorney General",
+    "country": "MX",
+    "language": "es",
+    "written_in": "en",
+    "salutation": "Dear Attorney General",
+    "address": ["Av. Paseo de la Reforma 211-213", "Col. Cuauhtémoc", "06500 Ciudad de México"],
+    "channels": {"email": ["ofproc@pgr.gob.mx", "ddhh@pgr.gob.mx"]},
+    "localized": {
+        "es": {
+            "honorific": "Sr.",
+            "title": "Procurador General de la República",
+            "institution": "Procuraduría General de la República",
+            "salutation": "Señor Procurador",
+        }
+    },
+}
+
+
+def write_workspace(folder: Path, appeal: dict[str, object], recipient: dict[str, object]) -> None:
+    (folder / "appeal.yaml").write_text(yaml.safe_dump(appeal, allow_unicode=True), "utf-8")
+    (folder / "recipients.yaml").write_text(
+        yaml.safe_dump({"recipients": [recipient]}, allow_unicode=True), "utf-8"
+    )
+
+
+def test_an_appeal_without_place_with_deadline_index_and_update_loads(tmp_path: Path) -> None:
+    write_workspace(tmp_path, AMNESTY_APPEAL, ATTORNEY)
+    campaign = load_campaign(tmp_path / "appeal.yaml", [tmp_path / "recipients.yaml"])
+    appeal = campaign.appeal
+    assert appeal.place is None
+    assert (appeal.index, appeal.update, appeal.earlier_codes) == (
+        "AMR 41/8234/2018",
+        1,
+        ["UA 12/18"],
+    )
+    assert str(appeal.deadline) == "2018-06-14"
+    recipient = campaign.recipients[0]
+    assert recipient.channels.email == ["ofproc@pgr.gob.mx", "ddhh@pgr.gob.mx"]
+
+
+def test_names_written_in_english_are_localized_for_the_spanish_letter(tmp_path: Path) -> None:
+    """A recipient written in English whose letters are in Spanish: the Spanish names and
+    salutation come from ``localized.es``, the English salutation stays out of it."""
+    write_workspace(tmp_path, AMNESTY_APPEAL, ATTORNEY)
+    campaign = load_campaign(tmp_path / "appeal.yaml", [tmp_path / "recipients.yaml"])
+    recipient = campaign.recipients[0]
+    spanish = recipient.in_language("es")
+    assert (spanish.title, spanish.salutation) == (
+        "Procurador General de la República",
+        "Señor Procurador",
+    )
+    english = recipient.in_language("en")
+    assert (english.title, english.salutation) == ("Attorney General", "Dear Attorney General")
+    french = recipient.in_language("fr")
+    assert french.salutation is None  # the English one does not carry over
+    letter = Composer(ROOT / "templates").compose(
+        campaign,
+        recipient,
+        Sender(name="Ann Lee", address=["1 Main St", "Town"]),
+        date=dt.date(2018, 5, 10),
+    )
+    assert letter.language == "es"
+    assert "Señor Procurador" in letter.html and "Dear Attorney General" not in letter.html
+    assert "Procuraduría General de la República" in letter.html
+
+
+def test_localized_is_honoured_for_the_recipients_own_language(tmp_path: Path) -> None:
+    own = dict(ATTORNEY, written_in=None, language="es")
+    write_workspace(tmp_path, AMNESTY_APPEAL, own)
+    campaign = load_campaign(tmp_path / "appeal.yaml", [tmp_path / "recipients.yaml"])
+    assert campaign.recipients[0].in_language("es").title == "Procurador General de la República"
+
+
+def test_check_warns_when_a_recipients_language_lacks_a_translation(
+    workspace: Path,
+) -> None:
+    appeal = dict(AMNESTY_APPEAL, translations={})
+    write_workspace(workspace, appeal, ATTORNEY)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "Appeal UA 45/18 (2018-05-03): 1 action, 1 authority" in result.stdout
+    assert "Deadline: 2018-06-14" in result.stdout
+    assert (
+        "warning: attorney-general: letters to this recipient are asked in 'es' but the appeal "
+        "lacks translations.es: they will be written in 'en'"
+    ) in result.stderr
+
+
+def test_check_names_the_recipient_fields_left_in_another_language(workspace: Path) -> None:
+    recipient = dict(ATTORNEY, localized={"es": {"salutation": "Señor Procurador"}})
+    write_workspace(workspace, AMNESTY_APPEAL, recipient)
+    result = CliRunner().invoke(main, ["check"])
+    assert "add localized.es.title, localized.es.institution" in result.stderr
+
+
+def test_render_warns_when_the_letter_is_dated_after_the_deadline(workspace: Path) -> None:
+    write_workspace(workspace, AMNESTY_APPEAL, ATTORNEY)
+    args = ["render", "--name", "Ann Lee", "--address", "1 Main St", "--address", "Town"]
+    late = CliRunner().invoke(main, [*args, "--date", "2018-07-01"])
+    assert late.exit_code == 0, late.output
+    assert "after the appeal's deadline 2018-06-14" in late.stderr
+    on_time = CliRunner().invoke(main, [*args, "--date", "2018-06-14", "--out", "b"])
+    assert "deadline" not in on_time.stderr
+    text = pdf_text(workspace / "b" / "01-attorney-general.pdf")
+    assert "Señor Procurador" in text
+
+
+def test_review_lists_nothing_for_the_seed_workspace_but_the_ombudsman(campaign: Campaign) -> None:
+    assert [f.subject for f in review(campaign)] == ["ombudsman"]
