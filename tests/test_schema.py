@@ -159,3 +159,36 @@ def test_render_warns_when_the_letter_is_dated_after_the_deadline(workspace: Pat
 
 def test_review_lists_nothing_for_the_seed_workspace_but_the_ombudsman(campaign: Campaign) -> None:
     assert [f.subject for f in review(campaign)] == ["ombudsman"]
+
+
+def test_an_official_named_without_honorific_or_institution_is_addressed_as_written(
+    workspace: Path,
+) -> None:
+    """Amnesty names a target "Attorney General Raúl Cervantes Andrade": no honorific to
+    invent; the address block prints the name alone and the salutation comes from the appeal."""
+    bare = {k: v for k, v in ATTORNEY.items() if k not in ("honorific", "institution")}
+    bare["localized"] = {"es": {"title": "Procurador General", "salutation": "Señor Procurador"}}
+    write_workspace(workspace, AMNESTY_APPEAL, bare)
+    result = CliRunner().invoke(
+        main, ["render", "--name", "Ann Lee", "--address", "1 Main St", "--address", "Town"]
+    )
+    assert result.exit_code == 0, result.output
+    text = pdf_text(next((workspace / "letters").glob("*/01-attorney-general.pdf")))
+    assert "Raúl Cervantes Andrade\nProcurador General\n" in text
+    assert "None" not in text
+
+
+def test_a_form_of_address_that_needs_an_honorific_is_reported_before_rendering(
+    workspace: Path,
+) -> None:
+    bare = {k: v for k, v in ATTORNEY.items() if k not in ("honorific", "salutation")}
+    bare.update(office="official", language="en", written_in=None, localized={})
+    write_workspace(workspace, AMNESTY_APPEAL, bare)
+    check = CliRunner().invoke(main, ["check"])
+    assert "attorney-general: the form of address 'Dear {honorific} {surname},' needs an " in (
+        check.stderr
+    )
+    result = CliRunner().invoke(main, ["render", "--name", "A", "--address", "B"])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "add `honorific`" in result.stderr
+    assert "Traceback" not in result.output

@@ -64,6 +64,9 @@ def _cover(renderer: PdfRenderer, campaign: Campaign, part: _Part, date: dt.date
         if part.parts > 1
         else ""
     )
+    addressee = ", ".join(
+        filter(None, [recipient.full_name, recipient.title, recipient.institution])
+    )
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{esc(campaign.appeal.code)}: letters to {esc(recipient.name)}</title>"
@@ -74,8 +77,7 @@ def _cover(renderer: PdfRenderer, campaign: Campaign, part: _Part, date: dt.date
         f"<h1>Urgent appeal {esc(campaign.appeal.code)}</h1>"
         f"<p>{esc(campaign.appeal.title)}</p>"
         f"<p><strong>{count} letter{'s' if count != 1 else ''}</strong>{which} to "
-        f"{esc(recipient.honorific)} {esc(recipient.name)}, {esc(recipient.title)}, "
-        f"{esc(recipient.institution)}.</p>"
+        f"{esc(addressee)}.</p>"
         f"<p>Prepared on {date.isoformat()}. Please quote the reference "
         f"{esc(campaign.appeal.code)} in any reply.</p></body></html>"
     )

@@ -23,7 +23,7 @@ def _letters(count: int) -> str:
 
 
 def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions) -> str:
-    names = {r.id: f"{r.honorific} {r.name}" for r in campaign.recipients}
+    names = {r.id: r.full_name for r in campaign.recipients}
     lines = [
         f"Batch for appeal {campaign.appeal.code}: {result.supporters} supporters, "
         f"{result.written} letters made, {result.skipped} already done, "

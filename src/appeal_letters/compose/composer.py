@@ -71,7 +71,13 @@ def _forms() -> dict[str, Any]:
 
 def _fill(pattern: str, recipient: Recipient) -> str:
     """Fill ``{honorific}`` and ``{surname}``; nothing else can be reached from the table."""
-    values = {"honorific": recipient.honorific.split()[-1], "surname": recipient.surname}
+    if "{honorific}" in pattern and not recipient.honorific:
+        raise TemplateError(
+            f"recipients: {recipient.id}: the form of address '{pattern}' needs an honorific; "
+            "add `honorific` (Mr, Ms, ...) or write the `salutation` and `closing` yourself"
+        )
+    honorific = recipient.honorific.split()[-1] if recipient.honorific else ""
+    values = {"honorific": honorific, "surname": recipient.surname}
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), pattern)
 
 

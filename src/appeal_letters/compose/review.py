@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..errors import TemplateError
 from ..model import Campaign, Recipient
 
 
@@ -29,7 +30,7 @@ def unreachable(recipients: Iterable[Recipient]) -> list[Finding]:
     return [
         Finding(
             r.id,
-            f"{r.honorific} {r.name} has no fax, e-mail, web form or postal address in the "
+            f"{r.full_name} has no fax, e-mail, web form or postal address in the "
             "recipients file; the letter is made but cannot be sent until you add a channel "
             "you have checked",
         )
@@ -80,9 +81,23 @@ def untranslated(recipients: Iterable[Recipient], campaign: Campaign) -> list[Fi
     return found
 
 
+def unaddressable(recipients: Iterable[Recipient]) -> list[Finding]:
+    """Recipients whose form of address needs a field they lack (an honorific, mostly)."""
+    from .composer import form_of_address
+
+    found = []
+    for r in recipients:
+        try:
+            form_of_address(r.in_language(r.language), r.language)
+        except TemplateError as exc:
+            found.append(Finding(r.id, str(exc).split(": ", 2)[-1]))
+    return found
+
+
 def review(campaign: Campaign, day: dt.date | None = None) -> list[Finding]:
     """Every finding for the whole workspace (``day``: the letters' date, if known)."""
     found = untranslated(campaign.recipients, campaign)
+    found += unaddressable(campaign.recipients)
     found += unreachable(campaign.recipients)
     if day is not None:
         found += late(campaign, day)

@@ -52,7 +52,7 @@ def _page(
         )
         how = "fax gateway" if item.route == "fax" else "e-mail"
         rows.append(
-            f"<li><strong>{esc(item.recipient.honorific)} {esc(item.recipient.name)}</strong>, "
+            f"<li><strong>{esc(item.recipient.full_name)}</strong>, "
             f'{esc(item.recipient.title)}: <a href="{esc(link)}">write the {how} message</a> '
             f'and attach <a href="{esc(_relative(letters / item.entry.file, out))}">'
             f"{esc(item.entry.file)}</a> (or open <code>{esc(Path(item.entry.file).stem)}.eml"
@@ -60,7 +60,7 @@ def _page(
         )
     for hand in by_hand:
         rows.append(
-            f"<li><strong>{esc(hand.recipient.honorific)} {esc(hand.recipient.name)}</strong>, "
+            f"<li><strong>{esc(hand.recipient.full_name)}</strong>, "
             f"{esc(hand.recipient.title)}: {esc(hand.instructions)}; the letter is "
             f'<a href="{esc(_relative(letters / hand.entry.file, out))}">'
             f"{esc(hand.entry.file)}</a>.</li>"

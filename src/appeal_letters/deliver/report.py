@@ -29,7 +29,7 @@ def build_report(
     issuer_contact: str | None = None,
 ) -> Report:
     appeal = campaign.appeal
-    names = {r.id: f"{r.honorific} {r.name}, {r.title}" for r in campaign.recipients}
+    names = {r.id: f"{r.full_name}, {r.title}" for r in campaign.recipients}
     mine = [r for r in rows if r.key.appeal_code == appeal.code]
     counts = Counter((r.key.recipient_id, r.key.channel, r.status) for r in mine)
     supporters = {r.key.supporter for r in mine}

@@ -103,11 +103,11 @@ class Recipient(StrictModel):
     id: Identifier
     office: Office
     gender: Gender = "unspecified"
-    honorific: Line
+    honorific: Line | None = None
     name: Line
     family_name: Line | None = None
     title: Text
-    institution: Text
+    institution: Text | None = None
     country: Country
     #: The language letters to this authority are written in, unless asked otherwise.
     language: Language = "en"
@@ -148,6 +148,11 @@ class Recipient(StrictModel):
             for name in ("title", "institution")
             if getattr(names, name) is None
         ]
+
+    @property
+    def full_name(self) -> str:
+        """Honorific and name, as the address block prints them."""
+        return f"{self.honorific} {self.name}" if self.honorific else self.name
 
     @property
     def surname(self) -> str:

@@ -206,7 +206,7 @@ def write_letters(
                 path,
                 item.pdf,
                 recipient_id=recipient.id,
-                recipient=f"{recipient.honorific} {recipient.name}, {recipient.title}",
+                recipient=f"{recipient.full_name}, {recipient.title}",
                 channel=(channel.kind, channel.address) if channel else None,
                 pages=item.pages,
                 language=item.letter.language,
