@@ -34,6 +34,7 @@ from .common import (
     workspace_options,
 )
 from .delivery import export_command, report, send
+from .importing import import_command
 
 CHANNEL_NAMES = {"fax": "fax", "email": "e-mail", "web_form": "web form", "post": "post"}
 
@@ -229,3 +230,4 @@ main.add_command(batch)
 main.add_command(send)
 main.add_command(export_command)
 main.add_command(report)
+main.add_command(import_command)
