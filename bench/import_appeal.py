@@ -46,14 +46,17 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     long_appeal = folder / "ten-pages.txt"
     long_appeal.write_text(ten_pages(), encoding="utf-8")
-    print(f"python {sys.version.split()[0]}, {long_appeal.stat().st_size / 1000:.0f} KB for ten pages")
+    print(
+        f"python {sys.version.split()[0]}, {long_appeal.stat().st_size / 1000:.0f} KB for ten pages"
+    )
     for label, path in (("seed (2 pages)", SEED), ("ten pages", long_appeal)):
         process = []
         for _ in range(args.repeat):
             start = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "appeal_letters", "import", str(path), "--json"],
-                check=True, capture_output=True,
+                check=True,
+                capture_output=True,
             )
             process.append(time.perf_counter() - start)
         reading, parsing, writing = [], [], []
