@@ -60,10 +60,17 @@ def find_addressees(lines: list[str], region: str | None, language: str) -> list
     found = _bullets(lines, region)
     if not found:
         found = _blocks(lines, region)
-    ids: set[str] = set()
+    kept: list[Addressee] = []
     for addressee in found:
+        same = next((k for k in kept if k.source == addressee.source), None)
+        if same is not None:  # one letter each, even when the appeal lists an office twice
+            same.notes.append(f"listed again at line {addressee.line}: kept once")
+        else:
+            kept.append(addressee)
+    ids: set[str] = set()
+    for addressee in kept:
         _finish(addressee, ids, language, preferred)
-    return found
+    return kept
 
 
 def _bullets(lines: list[str], region: str | None) -> list[Addressee]:
@@ -132,8 +139,10 @@ def _blocks(lines: list[str], region: str | None) -> list[Addressee]:
                 # A PDF's gap inside one block: a postcode or a contact label after the blank
                 # line belongs to the block above, not to a new addressee.
                 after = next((i for i in range(index, len(lines)) if lines[i]), None)
-                if group and after is not None and (
-                    re.match(r"^\d", lines[after]) or _LABEL.match(lines[after])
+                if (
+                    group
+                    and after is not None
+                    and (re.match(r"^\d", lines[after]) or _LABEL.match(lines[after]))
                 ):
                     index = after
                     continue
@@ -244,26 +253,46 @@ def _contacts(addressee: Addressee, text: str, region: str | None) -> None:
 
 
 def _faxes(addressee: Addressee, value: str, region: str | None) -> None:
+    """Each number on its own: one unreadable number is reported, the others kept. A number
+    written without its country code, with letters, or with a "/ 12" ending is marked."""
     if not value:
         addressee.notes.append("'Fax:' is followed by no number in the appeal")
         return
-    try:
-        numbers = parse_fax_numbers(value, region)
-    except ValueError as exc:
-        addressee.notes.append(f"fax '{value}' left out: {exc}")
+    numbers: list[str] = []
+    checks: list[str] = []
+    for chunk in re.split(r"[;,]|\s+(?:or|ou|o|y|and|et)\s+", value):
+        chunk = re.sub(r"\s*\([^)]*[A-Za-z][^)]*\)\s*$", "", chunk).strip()  # "(office hours)"
+        if not chunk:
+            continue
+        try:
+            found = parse_fax_numbers(chunk, region)
+        except ValueError as exc:
+            addressee.notes.append(f"fax '{chunk}' left out: {exc}")
+            continue
+        numbers += found
+        if "+" not in chunk and re.sub(r"\D", "", chunk)[:2] != "00":
+            checks.append(f"'{chunk}' has no country code in the appeal: read as a {region} number")
+        if re.search(r"[A-Za-z]", chunk):
+            checks.append(f"'{chunk}' has letters: read on a phone keypad")
+        if "/" in chunk:
+            checks.append(f"'{chunk}': the digits after '/' read as another number's ending")
+    if not numbers:
         return
     previous = addressee.fields.get("fax")
     numbers = [*(previous.value if previous else []), *numbers]
-    addressee.fields["fax"] = Found(list(dict.fromkeys(numbers)), addressee.line, None, value)
+    check = "; ".join(checks) + ": check" if checks else None
+    addressee.fields["fax"] = Found(list(dict.fromkeys(numbers)), addressee.line, check, value)
 
 
 def _emails(addressee: Addressee, value: str, word: str) -> None:
     text = re.sub(r"\s*(?:\(a\)|\[at\]|\(at\)|\{at\}| at )\s*", "@", value, flags=re.I)
     text = re.sub(r"\s*(?:\[dot\]|\(dot\)| dot )\s*", ".", text, flags=re.I)
     addresses = []
-    for candidate in re.split(r"[\s,;/]+|\b(?:or|ou|o|y|and|et)\b", text):
+    # "or", "et", "y" separate addresses only as words of their own: "info@mfa.gov.et" and
+    # "y@mid.ru" are addresses.
+    for candidate in re.split(r"[\s,;/]+", text):
         candidate = candidate.strip(" .<>()[]")
-        if not candidate:
+        if not candidate or candidate.casefold() in ("or", "ou", "o", "y", "and", "et"):
             continue
         try:
             addresses.append(check_email(candidate))
@@ -275,7 +304,17 @@ def _emails(addressee: Addressee, value: str, word: str) -> None:
         previous = addressee.fields.get("email")
         joined = [*(previous.value if previous else []), *addresses]
         check = None if text == value else "written with (a)/[at]: check the address"
+        mixed = [a for a in addresses if _mixed_scripts(a)]
+        if mixed:
+            check = f"{', '.join(mixed)} mixes Latin and other letters: check every character"
         addressee.fields["email"] = Found(list(dict.fromkeys(joined)), addressee.line, check, value)
+
+
+def _mixed_scripts(address: str) -> bool:
+    """Latin letters beside Cyrillic or Greek ones: a lookalike ("mинистр") or a typo."""
+    latin = re.search(r"[A-Za-z]", address)
+    other = re.search(r"[\u0370-\u03ff\u0400-\u04ff]", address)
+    return bool(latin and other)
 
 
 def _salutations(value: str) -> dict[str, str]:

@@ -7,12 +7,15 @@ for the review report.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import io
+import logging
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -43,6 +46,8 @@ _INVISIBLE = re.compile(
 )
 #: Enough of an appeal code to tell an appeal's text from a cover note.
 _LOOKS_LIKE_CODE = re.compile(r"OBS\s*\d{3}|\b(?:UA|AU)\s*:?\s*\d{1,3}\s*/\s*\d{2}\b")
+#: Terminal escape sequences: removed whole, not only their ESC ("\x1b[31m").
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
@@ -107,7 +112,9 @@ def clean(name: str, kind: str, text: str, notes: list[str], headings: list[str]
     if len(text) > MAX_CHARS:
         raise ImportError_(f"{name}: {len(text):,} characters of text is far more than an appeal")
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text, escapes = _ESCAPES.subn("", text)
     text, removed = _INVISIBLE.subn("", text)
+    removed += escapes
     text = _SPACES.sub(" ", text)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     if not any(lines):
@@ -121,13 +128,17 @@ def _decode(name: str, data: bytes) -> str:
             f"{name}: is a binary file, not text; give the appeal as .txt, .html, .pdf, "
             ".eml or .docx"
         )
-    for encoding in ("utf-8-sig", "utf-16"):
-        if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportError_(
+                f"{name}: is UTF-16 text damaged at byte {exc.start}; save it again as UTF-8"
+            ) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -155,18 +166,43 @@ def _html_text(html: str) -> tuple[str, list[str]]:
     return get_text(html), [h for h in headings if h]
 
 
-def _pdf_text(name: str, data: bytes) -> str:
-    """Text of each page in reading order (pypdf's layout-free extraction)."""
-    import pypdf
-    from pypdf.errors import PdfReadError
-
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """A library's own warnings about a damaged file would print beside our one line."""
+    logger = logging.getLogger(logger_name)
+    was = logger.disabled
+    logger.disabled = True
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ImportError_(f"{name}: the PDF is encrypted with a password; give an open copy")
-        # Layout mode keeps the blank lines between paragraphs and address blocks.
-        pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        yield
+    finally:
+        logger.disabled = was
+
+
+def _pdf_text(name: str, data: bytes) -> str:
+    """Text of each page (pypdf, layout mode: it keeps the blank lines between paragraphs and
+    address blocks). A PDF encrypted without an opening password (permissions only, often
+    AES) is opened through pikepdf first."""
+    import pikepdf
+    import pypdf
+    from pypdf.errors import PyPdfError
+
+    broken = (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+              IndexError, pikepdf.PdfError)  # fmt: skip
+    try:
+        with _quiet("pypdf"):
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                try:
+                    with pikepdf.open(io.BytesIO(data)) as pdf:
+                        opened = io.BytesIO()
+                        pdf.save(opened)
+                except pikepdf.PasswordError as exc:
+                    raise ImportError_(
+                        f"{name}: the PDF is encrypted with a password; give an open copy"
+                    ) from exc
+                reader = pypdf.PdfReader(io.BytesIO(opened.getvalue()))
+            pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
+    except broken as exc:
         raise ImportError_(f"{name}: is not a PDF that can be read ({exc}); save it again") from exc
     if not "".join(pages).strip():
         raise ImportError_(
@@ -175,15 +211,37 @@ def _pdf_text(name: str, data: bytes) -> str:
     return "\n\n".join(pages)
 
 
+#: Most a Word file may unpack to (an appeal's document.xml is well under 1 MB).
+MAX_UNPACKED = 50_000_000
+
+
 def _docx_text(name: str, data: bytes) -> str:
+    """Paragraphs and table cells in document order, one a line: an address block is one
+    paragraph a line in Word too, and some appeals list addressees in a table."""
     import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+    from lxml.etree import XMLSyntaxError
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise ImportError_(
+                f"{name}: unpacks to {unpacked:,} bytes, far more than an appeal; save it again"
+            )
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        lines: list[str] = []
+        for item in document.iter_inner_content():
+            if isinstance(item, Paragraph):
+                lines.append(item.text)
+            elif isinstance(item, Table):
+                for row in item.rows:
+                    for cell in row.cells:
+                        lines += [*cell.text.splitlines(), ""]
+    except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
         raise ImportError_(f"{name}: is not a Word .docx file that can be read") from exc
-    # One paragraph a line: an address block is one paragraph a line in Word too.
-    return "\n".join(paragraph.text for paragraph in document.paragraphs)
+    return "\n".join(lines)
 
 
 def _eml_text(name: str, data: bytes) -> tuple[str, str, list[str]]:
@@ -192,17 +250,28 @@ def _eml_text(name: str, data: bytes) -> tuple[str, str, list[str]]:
     message = email.message_from_bytes(data, policy=email.policy.default)
     if not isinstance(message, EmailMessage) or not message.keys():
         raise ImportError_(f"{name}: is not an e-mail message (no headers)")
-    notes = [f'read from the e-mail "{message.get("Subject", "")}"']
+    notes = ["read from an e-mail"]
     body = message.get_body(preferencelist=("plain", "html"))
     text = ""
     if body is not None:
-        content = body.get_content()
+        try:
+            content = body.get_content()
+        except LookupError as exc:
+            raise ImportError_(
+                f"{name}: the e-mail's text is in an unknown character set "
+                f"({body.get_content_charset()}); save the appeal as a text file"
+            ) from exc
         if isinstance(content, str) and content.strip():
             text = _html_text(content)[0] if body.get_content_subtype() == "html" else content
     if text and _LOOKS_LIKE_CODE.search(text):
         return text, "eml", notes
     # A short cover note ("the appeal is attached"): the appeal is the attachment.
     for part in message.iter_attachments():
+        if part.get_content_type() == "message/rfc822":  # a forwarded appeal
+            inner_message = part.get_payload(0) if part.is_multipart() else None
+            if isinstance(inner_message, email.message.Message):
+                notes.append("read from the forwarded message")
+                return _eml_text(name, inner_message.as_bytes())[0], "eml", notes
         filename = part.get_filename() or ""
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes) and Path(filename).suffix.lower() in (".pdf", ".docx"):

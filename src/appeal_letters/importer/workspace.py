@@ -5,8 +5,11 @@ which ends with what ``check`` says about the result.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from dataclasses import dataclass, field
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +73,7 @@ def _comment(found: Found | None, indent: str, *, line: bool = True) -> str:
 
 def appeal_yaml(imported: Imported) -> str:
     out = [
-        f"# Imported by appeal-letters from {imported.source}: review every 'check:'.\n"
+        f"# Imported by appeal-letters from {shown(imported.source)}: review every 'check:'.\n"
         "# IMPORT.md lists them all. Field reference: docs/workspace.md.\n\n"
     ]
     fields = imported.appeal
@@ -133,7 +136,7 @@ def _recipient(addressee: Addressee, written_in: str) -> str:
 def recipients_yaml(imported: Imported) -> str:
     written_in = str(imported.appeal["language"].value)
     out = [
-        f"# Imported by appeal-letters from {imported.source}: contact data as the appeal "
+        f"# Imported by appeal-letters from {shown(imported.source)}: contact data as the appeal "
         "gives it, nothing added.\n# IMPORT.md lists what to check. Field reference: "
         "docs/workspace.md.\n\nrecipients:\n"
     ]
@@ -163,7 +166,7 @@ def report(imported: Imported, written: Written) -> str:
     appeal = imported.appeal
     checks = _to_check(imported)
     out = [
-        f"# Import of {imported.source}\n\n",
+        f"# Import of {shown(imported.source)}\n\n",
         f"Code **{cell(appeal['code'].value)}**, {len(imported.actions)} requests, "
         f"{len(imported.addressees)} addressees, text in '{appeal['language'].value}' "
         f"(read as {imported.kind}).\n\n",
@@ -194,24 +197,59 @@ def report(imported: Imported, written: Written) -> str:
     return "".join(out)
 
 
+def shown(name: str) -> str:
+    """A file name safe inside a YAML comment or a Markdown heading: line breaks (U+2028
+    included), controls and invisible characters shown as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in name)
+
+
+def _check(imported: Imported, folder: Path) -> tuple[list[str], list[str]]:
+    """What ``check`` says about the two files, run on copies in a scratch folder so that a
+    failure leaves the workspace as it was; messages name the files where they will be."""
+    with tempfile.TemporaryDirectory(prefix="appeal-import-") as scratch:
+        here = Path(scratch)
+        (here / "appeal.yaml").write_text(appeal_yaml(imported), encoding="utf-8")
+        (here / "recipients.yaml").write_text(recipients_yaml(imported), encoding="utf-8")
+        try:
+            campaign = load_campaign(here / "appeal.yaml", [here / "recipients.yaml"])
+        except ValidationError as exc:
+            return [str(replace(p, file=folder / p.file.name)) for p in exc.problems], []
+        return [], [str(f) for f in review(campaign, dt.date.today())]
+
+
 def write_workspace(imported: Imported, folder: Path, *, force: bool = False) -> Written:
-    """Write the three files (each whole or not at all); an existing workspace is kept unless
-    ``force``."""
-    existing = [name for name in FILES if (folder / name).exists()]
+    """Write the three files, all or none: an existing workspace is kept unless ``force``, and
+    if one file cannot be written the ones already replaced get their old contents back."""
+    existing = [name for name in FILES if os.path.lexists(folder / name)]
     if existing and not force:
         raise AppealLettersError(
             f"{folder / existing[0]}: already exists; import into a new folder (--out) or "
             "give --force to replace the workspace"
         )
-    make_folder(folder)
-    atomic_write(folder / "appeal.yaml", appeal_yaml(imported).encode("utf-8"))
-    atomic_write(folder / "recipients.yaml", recipients_yaml(imported).encode("utf-8"))
     written = Written(folder, len(_to_check(imported)))
+    written.problems, written.findings = _check(imported, folder)
+    contents = {
+        "appeal.yaml": appeal_yaml(imported),
+        "recipients.yaml": recipients_yaml(imported),
+        "IMPORT.md": report(imported, written),
+    }
+    make_folder(folder)
+    before: dict[str, bytes | None] = {}
+    for name in FILES:
+        path = folder / name
+        before[name] = path.read_bytes() if path.is_file() and not path.is_symlink() else None
+    done: list[str] = []
     try:
-        campaign = load_campaign(folder / "appeal.yaml", [folder / "recipients.yaml"])
-    except ValidationError as exc:
-        written.problems = [str(p) for p in exc.problems]
-    else:
-        written.findings = [str(f) for f in review(campaign, dt.date.today())]
-    atomic_write(folder / "IMPORT.md", report(imported, written).encode("utf-8"))
+        for name, text in contents.items():
+            atomic_write(folder / name, text.encode("utf-8"))
+            done.append(name)
+    except BaseException:
+        for name in done:
+            old = before[name]
+            with contextlib.suppress(OSError, AppealLettersError):
+                if old is None:
+                    (folder / name).unlink()
+                else:
+                    atomic_write(folder / name, old)
+        raise
     return written
