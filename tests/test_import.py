@@ -63,9 +63,7 @@ def test_the_seed_appeal_imports_to_a_workspace_that_checks_and_matches_the_hand
     ]
     # The ombudsman's e-mail is missing from the published text: it stays missing.
     assert "channels" not in made_people["recipients"][5]
-    code, _, err = run(
-        "render", "--name", "Ann Lee", "--address", "1 Main St", "--address", "Town"
-    )
+    code, _, err = run("render", "--name", "Ann Lee", "--address", "1 Main St", "--address", "Town")
     assert code == 0, err
     letters = sorted((folder / "letters" / "rus-004-1214-obs-093-1").glob("*.pdf"))
     assert len(letters) == 10
@@ -302,3 +300,162 @@ def test_bad_input_gets_one_clear_line(
     assert err.count("\n") == 1 and message in err and name in err, err
     assert "Traceback" not in out + err
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing half-written
+
+
+# Found by an adversarial review of the importer; each is kept as a test.
+
+
+def seed_with(line: str) -> bytes:
+    """The seed appeal with its Lavrov addressee line replaced by ``line``."""
+    text = SEED.read_text(encoding="utf-8")
+    old = next(x for x in text.splitlines() if "Sergey Lavrov" in x)
+    return text.replace(old, line).encode("utf-8")
+
+
+def lavrov(line: str) -> tuple[dict[str, object], list[str], dict[str, str | None]]:
+    found = read_appeal(read_source("a.txt", seed_with(line)))
+    person = next(a for a in found.addressees if "Lavrov" in str(a.value("name")))
+    values = {key: f.value for key, f in person.fields.items()}
+    checks = {key: f.check for key, f in person.fields.items()}
+    return values, person.notes, checks
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("info@mfa.gov.et", ["info@mfa.gov.et"]),
+        ("info@hurights.or.jp", ["info@hurights.or.jp"]),
+        ("y@mid.ru", ["y@mid.ru"]),
+        ("a@mid.ru or b@mid.ru", ["a@mid.ru", "b@mid.ru"]),
+        ("a@mid.ru y b@mid.ru; c(at)mid.ru", ["a@mid.ru", "b@mid.ru", "c@mid.ru"]),
+    ],
+)
+def test_e_mail_addresses_are_split_only_between_addresses(written: str, kept: list[str]) -> None:
+    values, _, _ = lavrov(f"· Mr. Sergey Lavrov, Minister, E-mail: {written}")
+    assert values["email"] == kept
+
+
+def test_a_fax_without_country_code_or_with_letters_is_marked_and_bad_ones_left_out() -> None:
+    values, notes, checks = lavrov(
+        "· Mr. Sergey Lavrov, Minister, Fax: 495 644 2203; +7 495 644 2204 ext 12; +7 495 FAX-LAVR"
+    )
+    assert values["fax"] == ["+74956442203", "+74953295287"]
+    assert "no country code in the appeal: read as a RU number" in str(checks["fax"])
+    assert "has letters" in str(checks["fax"])
+    assert any("ext 12" in note and "left out" in note for note in notes)
+
+
+def test_an_office_listed_twice_gets_one_letter() -> None:
+    line = "· Mr. Sergey Lavrov, Minister of Foreign Affairs, Fax: +7 495 644 2203"
+    found = read_appeal(read_source("a.txt", seed_with(f"{line}\n{line}")))
+    assert [a.value("name") for a in found.addressees].count("Sergey Lavrov") == 1
+
+
+def test_escape_sequences_are_removed_whole() -> None:
+    values, _, _ = lavrov("· Mr. Ser\x1b[31mgey Lavrov, Minister, Fax: +7 495 644 2203")
+    assert values["name"] == "Sergey Lavrov"
+
+
+def test_a_hostile_file_name_cannot_add_keys_to_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    name = "x\nrecipients: []\ny\u2028code: EVIL\u2028.txt"
+    (tmp_path / name).write_bytes(SEED.read_bytes())
+    assert run("import", name, "--out", "w")[0] == 0
+    monkeypatch.chdir(tmp_path / "w")
+    code, out, err = run("check")
+    assert code == 0, err
+    assert "RUS 004 / 1214 / OBS 093.1" in out
+
+
+def test_a_workspace_is_written_all_or_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "appeal.yaml").write_text("code: mine\n", encoding="utf-8")
+    (tmp_path / "w" / "recipients.yaml").mkdir()  # in the way of the second file
+    code, _, err = run("import", str(SEED), "--out", "w", "--force")
+    assert code == 1 and err.count("\n") == 1
+    assert (tmp_path / "w" / "appeal.yaml").read_text(encoding="utf-8") == "code: mine\n"
+    assert not (tmp_path / "w" / "IMPORT.md").exists()
+    # A dangling link is a file in the workspace too.
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "appeal.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    assert run("import", str(SEED), "--out", "v")[0] == 1
+
+
+def test_pdfs_encrypted_without_an_opening_password_are_read(tmp_path: Path) -> None:
+    import pikepdf
+    from weasyprint import HTML
+
+    plain = tmp_path / "plain.pdf"
+    HTML(string=amnesty_html()).write_pdf(plain)
+    with pikepdf.open(plain) as pdf:
+        pdf.save(tmp_path / "aes.pdf", encryption=pikepdf.Encryption(user="", owner="o", R=6))
+        pdf.save(tmp_path / "locked.pdf", encryption=pikepdf.Encryption(user="u", owner="o", R=6))
+    assert imported_from(tmp_path / "aes.pdf").appeal["code"].value == "UA 12/19"
+    code, _, err = run("import", str(tmp_path / "locked.pdf"), "--json")
+    assert code == 1 and err.count("\n") == 1 and "encrypted with a password" in err
+
+
+def test_more_bad_input_gets_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    import docx
+
+    monkeypatch.chdir(tmp_path)
+    document = docx.Document()
+    document.add_paragraph("UA 12/19")
+    document.save("good.docx")
+    with zipfile.ZipFile("good.docx") as source, zipfile.ZipFile("bomb.docx", "w") as bomb:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b" " * 60_000_000, 1)
+            bomb.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+    cases = {
+        "bomb.docx": "unpacks to",
+        "charset.eml": "unknown character set",
+        "damaged.txt": "UTF-16 text damaged",
+        "broken.pdf": "is not a PDF that can be read",
+    }
+    Path("charset.eml").write_bytes(
+        b"Subject: x\nContent-Type: text/plain; charset=x-bogus\n\n" + SEED.read_bytes()
+    )
+    Path("damaged.txt").write_bytes(b"\xff\xfe" + "UA 12/19".encode("utf-16-le") + b"\x00\xd8")
+    Path("broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog")
+    for name, message in cases.items():
+        code, _, err = run("import", name, "--json")
+        assert code == 1, name
+        assert err.count("\n") == 1 and message in err, (name, err)
+
+
+def test_a_forwarded_appeal_and_an_appeal_in_a_word_table_are_read(tmp_path: Path) -> None:
+    import docx
+
+    inner = EmailMessage()
+    inner["Subject"] = "UA 12/19"
+    inner.set_content((APPEALS / "amnesty-en.txt").read_text(encoding="utf-8"))
+    outer = EmailMessage()
+    outer["Subject"] = "Fwd: UA"
+    outer.set_content("See below.")
+    outer.add_attachment(inner)
+    (tmp_path / "fwd.eml").write_bytes(bytes(outer))
+    assert summary(imported_from(tmp_path / "fwd.eml")) == summary(
+        imported_from(APPEALS / "amnesty-en.txt")
+    )
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    putin = next(i for i, line in enumerate(lines) if "Vladimir Putin," in line)
+    document = docx.Document()
+    for line in lines[:putin]:
+        document.add_paragraph(line)
+    table = document.add_table(rows=2, cols=1)
+    table.cell(0, 0).text = lines[putin]
+    table.cell(1, 0).text = "· Mr. Sergey Lavrov, Minister, Fax: + 7 495 644 2203"
+    for line in lines[putin + 10 :]:  # after the ten addressees: the code and the date
+        document.add_paragraph(line)
+    document.save(str(tmp_path / "table.docx"))
+    names = [a.value("name") for a in imported_from(tmp_path / "table.docx").addressees]
+    assert names == ["Vladimir Putin", "Sergey Lavrov"]

@@ -180,8 +180,9 @@ def _quiet(logger_name: str) -> Iterator[None]:
 
 def _pdf_text(name: str, data: bytes) -> str:
     """Text of each page (pypdf, layout mode: it keeps the blank lines between paragraphs and
-    address blocks). A PDF encrypted without an opening password (permissions only, often
-    AES) is opened through pikepdf first."""
+    address blocks). qpdf (pikepdf) opens it first: it reads damaged files pypdf does not, and
+    decrypts those encrypted without an opening password (permissions only, often AES, which
+    pypdf cannot do without another library)."""
     import pikepdf
     import pypdf
     from pypdf.errors import PyPdfError
@@ -189,18 +190,20 @@ def _pdf_text(name: str, data: bytes) -> str:
     broken = (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
               IndexError, pikepdf.PdfError)  # fmt: skip
     try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                opened = io.BytesIO()
+                pdf.save(opened)
+                data = opened.getvalue()
+    except pikepdf.PasswordError as exc:
+        raise ImportError_(
+            f"{name}: the PDF is encrypted with a password; give an open copy"
+        ) from exc
+    except broken as exc:
+        raise ImportError_(f"{name}: is not a PDF that can be read ({exc}); save it again") from exc
+    try:
         with _quiet("pypdf"):
             reader = pypdf.PdfReader(io.BytesIO(data))
-            if reader.is_encrypted:
-                try:
-                    with pikepdf.open(io.BytesIO(data)) as pdf:
-                        opened = io.BytesIO()
-                        pdf.save(opened)
-                except pikepdf.PasswordError as exc:
-                    raise ImportError_(
-                        f"{name}: the PDF is encrypted with a password; give an open copy"
-                    ) from exc
-                reader = pypdf.PdfReader(io.BytesIO(opened.getvalue()))
             pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
     except broken as exc:
         raise ImportError_(f"{name}: is not a PDF that can be read ({exc}); save it again") from exc
