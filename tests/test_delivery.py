@@ -672,3 +672,47 @@ def test_a_journal_keyed_as_typed_before_is_still_honoured(
     result = CliRunner().invoke(main, ["send", *who, "--no-dry-run"])
     assert result.exit_code == 0, result.output
     assert recorder.messages == [] and "Done: 9 already-sent" in result.stdout
+
+
+def test_an_office_with_two_e_mail_addresses_gets_the_letter_at_both(
+    workspace: Path, smtp_server: tuple[Recorder, int]
+) -> None:
+    """ "Email: a@x.org, b@x.org" means both: To the first, Cc the others, said in the dry run,
+    delivered to both by SMTP, and kept in the .eml and the mailto link of `export`."""
+    recorder, port = smtp_server
+    recipients = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    marker = "  - id: ombudsman\n"
+    assert marker in recipients
+    head, tail = recipients.split(marker)
+    tail = tail.replace(
+        "    country: RU\n",
+        "    country: RU\n    channels:\n"
+        "      email: [ombudsman@example.org, office@example.org]\n",
+        1,
+    )
+    (workspace / "recipients.yaml").write_text(head + marker + tail, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"]
+    )
+    assert result.exit_code == 0, result.output
+    write_config(workspace, port)
+    code, out, _ = send()
+    assert code == 0, out
+    assert "To: ombudsman@example.org\nCc: office@example.org\n" in out
+    code, out, err = send("--no-dry-run")
+    assert code == 0, err
+    assert "-> ombudsman@example.org (cc office@example.org)" in out
+    to_office = [r for r, _ in recorder.messages if "ombudsman@example.org" in r]
+    assert to_office == [["ombudsman@example.org", "office@example.org"]]
+    assert [m["Cc"] for m in recorder.parsed() if m["Cc"]] == ["office@example.org"]
+    result = CliRunner().invoke(main, ["export", "--sender", "sender.example.yaml"])
+    assert result.exit_code == 0, result.output
+    export = workspace / "letters" / "rus-004-1214-obs-093-1" / "export"
+    page = (export / "send-yourself.html").read_text(encoding="utf-8")
+    assert (
+        "mailto:ombudsman@example.org?subject=" in page
+        and "&amp;cc=office@example.org&amp;" in page
+    )
+    (eml,) = export.glob("06-*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=default_policy)
+    assert message["Cc"] == "office@example.org"

@@ -113,6 +113,7 @@ def _show(message: EmailMessage, number: int, total: int) -> None:
     for name in (
         "From",
         "To",
+        "Cc",
         "Reply-To",
         "Bcc",
         "Subject",
@@ -249,7 +250,8 @@ def send(
         if result.outcome != "dry-run":
             item = result.outgoing
             answer = f" ({result.answer})" if result.answer else ""
-            click.echo(f"  {result.outcome:<12} {item.entry.file} -> {item.to}{answer}")
+            cc = f" (cc {', '.join(item.cc)})" if item.cc else ""
+            click.echo(f"  {result.outcome:<12} {item.entry.file} -> {item.to}{cc}{answer}")
     for hand in by_hand:
         click.echo(f"  by hand      {hand.entry.file}: {hand.instructions}")
     counts = Counter(r.outcome for r in results)

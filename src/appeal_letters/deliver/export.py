@@ -46,9 +46,10 @@ def _page(
     for item in outgoing:
         body = item.message.get_body(("plain",))
         text = body.get_content() if body is not None else ""
+        cc = f"&cc={quote(','.join(item.cc), safe='@,')}" if item.cc else ""
         link = (
             f"mailto:{quote(item.to, safe='@')}?subject={quote(str(item.message['Subject']))}"
-            f"&body={quote(text)}"
+            f"{cc}&body={quote(text)}"
         )
         how = "fax gateway" if item.route == "fax" else "e-mail"
         rows.append(

@@ -34,6 +34,9 @@ class Outgoing:
     route: Route
     to: str
     message: EmailMessage
+    #: The authority's other e-mail addresses, in Cc: an appeal that gives two addresses for
+    #: an office means both.
+    cc: tuple[str, ...] = ()
 
     @property
     def message_id(self) -> str:
@@ -113,6 +116,11 @@ def plan(
         if route is None or to is None:
             by_hand.append(ByHand(entry, recipient, why))
             continue
+        cc = (
+            tuple(a for a in recipient.channels.email if a != to)
+            if route == "email" and test_to is None
+            else ()
+        )
         message = build_message(
             campaign,
             sender,
@@ -122,11 +130,12 @@ def plan(
             config,
             composer,
             to=test_to or to,
+            cc=cc,
             test=test_to is not None,
             copy_to_sender=copy_to_sender,
             now=now,
         )
-        outgoing.append(Outgoing(entry, recipient, route, to, message))
+        outgoing.append(Outgoing(entry, recipient, route, to, message, cc))
     return outgoing, by_hand
 
 
@@ -177,6 +186,7 @@ def build_message(
     composer: Composer,
     *,
     to: str,
+    cc: tuple[str, ...] = (),
     test: bool = False,
     copy_to_sender: bool = False,
     now: dt.datetime | None = None,
@@ -195,6 +205,8 @@ def build_message(
     # a display name, quoted, and can never become the address.
     message["From"] = Address(display_name=sender.name, addr_spec=sender_address)
     message["To"] = to
+    if cc:
+        message["Cc"] = ", ".join(cc)
     if sender.email and sender.email != sender_address:
         message["Reply-To"] = Address(display_name=sender.name, addr_spec=sender.email)
     if copy_to_sender and sender.email:

@@ -101,7 +101,10 @@ class SmtpTransport:
         smtp = self._smtp
         sender = getaddresses([str(message["From"])])[0][1]
         recipients = [
-            a for _, a in getaddresses(message.get_all("To", []) + message.get_all("Bcc", []))
+            a
+            for _, a in getaddresses(
+                message.get_all("To", []) + message.get_all("Cc", []) + message.get_all("Bcc", [])
+            )
         ]
         data = _without_bcc(message).as_bytes(policy=SMTP)
         smtp.ehlo_or_helo_if_needed()
