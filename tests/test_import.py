@@ -459,3 +459,31 @@ def test_a_forwarded_appeal_and_an_appeal_in_a_word_table_are_read(tmp_path: Pat
     document.save(str(tmp_path / "table.docx"))
     names = [a.value("name") for a in imported_from(tmp_path / "table.docx").addressees]
     assert names == ["Vladimir Putin", "Sergey Lavrov"]
+
+
+def test_the_report_names_an_address_line_that_wraps_in_the_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    institution = "Department for Relations with Non-Governmental Human Rights Organisations"
+    (tmp_path / "a.txt").write_bytes(
+        seed_with(f"· Mr. Sergey Lavrov, Minister, {institution}, Fax: +7 495 644 2203")
+    )
+    assert run("import", "a.txt", "--out", "w")[0] == 0
+    report = (tmp_path / "w" / "IMPORT.md").read_text(encoding="utf-8")
+    assert f"the address line '{institution}' wraps in the envelope window" in report
+    assert run("import", "a.txt", "--out", "q", "--quick")[0] == 0
+    assert "wraps" not in (tmp_path / "q" / "IMPORT.md").read_text(encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "w")
+    code, out, err = run("check", "--letters", "din")
+    assert code == 0 and f"the address line '{institution}' wraps" in err
+    monkeypatch.chdir(tmp_path)
+    assert run("import", str(APPEALS / "amnesty-es.txt"), "--out", "es")[0] == 0
+    appeal = tmp_path / "es" / "appeal.yaml"
+    appeal.write_text(
+        appeal.read_text(encoding="utf-8").replace("authorities:\n", "authorities: el Fiscal\n"),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path / "es")
+    code, out, err = run("check", "--letters", "fr")
+    assert code == 0 and "Every letter fits the fr layout on one page." in out, err

@@ -200,10 +200,42 @@ def test_address_too_long_for_the_envelope_window(
     assert "103132 Moscow" in pdf_text_of(
         render_letter(composer, renderer, campaign, fits, sender, options).pdf, tmp_path
     )
-    with pytest.raises(
-        RenderError, match="does not fit in the envelope window of the DIN 5008 layout"
-    ):
+    with pytest.raises(RenderError) as caught:
         render_letter(composer, renderer, campaign, too_long, sender, options)
+    assert str(caught.value) == (
+        "recipients: president: the address does not fit in the envelope window of the DIN "
+        "5008 layout: its line 'Administration of the President of the Russian Federation' "
+        "wraps; shorten it or split it over two address lines"
+    )
+
+
+def test_a_wrapping_address_line_is_named_with_the_layouts_that_take_it(
+    campaign: Campaign, sender: Sender
+) -> None:
+    """A long line wraps in the narrow DIN window (85 mm); the French and US windows are wider.
+    The error names the line, and the layouts where it fits as it is."""
+    line = "Directorate for Relations with Human Rights Organisations and Civil Society"
+    president = campaign.recipients[0].model_copy(update={"address": [line, "103132 Moscow"]})
+    renderer, composer = PdfRenderer(), Composer()
+    with pytest.raises(RenderError) as caught:
+        render_letter(
+            composer, renderer, campaign, president, sender, RenderOptions(date=LETTER_DATE)
+        )
+    message = str(caught.value)
+    assert (
+        f"its lines 'Administration of the President of the Russian Federation', '{line}' wrap"
+        in message
+    ), message
+    assert "layout takes it as it is (--layout)" in message or "layouts take it" in message
+    taken_by = [
+        name
+        for name, label in (("fr", "French"), ("us", "US Letter"))
+        if label in message.split(";")[-1]
+    ]
+    assert taken_by, message
+    for layout in taken_by:  # what the message promises holds
+        options = RenderOptions(date=LETTER_DATE, layout=layout)  # type: ignore[arg-type]
+        assert render_letter(composer, renderer, campaign, president, sender, options).pages == 1
 
 
 def pdf_text_of(data: bytes, tmp_path: Path) -> str:

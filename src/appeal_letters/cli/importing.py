@@ -21,10 +21,18 @@ from .common import printable, reports_errors
 )
 @click.option("--force", is_flag=True, help="Replace the workspace files already in --out.")
 @click.option(
+    "--quick",
+    is_flag=True,
+    help="Do not lay out every letter for the report (it then cannot say which address lines "
+    "wrap in the envelope window).",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print what was found as JSON; write nothing."
 )
 @reports_errors
-def import_command(source: str, out_dir: Path | None, force: bool, as_json: bool) -> None:
+def import_command(
+    source: str, out_dir: Path | None, force: bool, quick: bool, as_json: bool
+) -> None:
     """Read an urgent appeal and write appeal.yaml, recipients.yaml and IMPORT.md.
 
     SOURCE is a .txt, .html/.htm (a saved web page), .pdf, .eml or .docx file, or - for text
@@ -52,7 +60,7 @@ def import_command(source: str, out_dir: Path | None, force: bool, as_json: bool
         return
     code = imported.appeal["code"].value
     folder = out_dir or Path(slugify(str(code)) if code else "imported-appeal")
-    written = write_workspace(imported, folder, force=force)
+    written = write_workspace(imported, folder, force=force, letters=not quick)
     actions, addressees = len(imported.actions), len(imported.addressees)
     click.echo(
         printable(

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import click
 
 from .. import __version__
-from ..compose import LAYOUTS, Finding, choose_layout, late, review, unreachable
+from ..compose import LAYOUTS, Finding, Layout, choose_layout, late, review, unreachable
 from ..errors import AppealLettersError
 from ..model import (
     SUPPORTED_LANGUAGES,
@@ -68,12 +69,20 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also check this sender file.",
 )
+@click.option(
+    "--letters",
+    "trial",
+    type=click.Choice(LAYOUTS),
+    help="Also lay out every letter in this layout (about 0.1 s each): addresses that wrap in "
+    "the envelope window, letters past one page.",
+)
 @reports_errors
 def check(
     appeal_file: Path,
     recipient_files: tuple[Path, ...],
     templates_dir: Path,
     sender_file: Path | None,
+    trial: str | None,
 ) -> None:
     """Validate the workspace and list how each authority can be reached."""
     from ..compose import Composer
@@ -99,6 +108,14 @@ def check(
     for recipient in campaign.recipients:
         click.echo(printable(f"  {recipient.id:<{width}}  {_channels_text(recipient)}"))
     _warn(review(campaign, dt.date.today()))
+    if trial is not None:
+        from ..render import trial_layout
+
+        problems = trial_layout(campaign, templates_dir, cast(Layout, trial))
+        for problem in problems:
+            click.echo(printable(f"warning: {problem}"), err=True)
+        if not problems:
+            click.echo(f"Every letter fits the {trial} layout on one page.")
     if not harfbuzz_subset_available():
         click.echo(
             "warning: libharfbuzz-subset is not installed; WeasyPrint falls back to a font "

@@ -19,6 +19,7 @@ from ..compose import review
 from ..errors import AppealLettersError, ValidationError
 from ..files import atomic_write, make_folder
 from ..model import load_campaign
+from ..render import trial_layout
 from .found import Addressee, Found, Imported
 
 FILES = ("appeal.yaml", "recipients.yaml", "IMPORT.md")
@@ -203,7 +204,7 @@ def shown(name: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in name)
 
 
-def _check(imported: Imported, folder: Path) -> tuple[list[str], list[str]]:
+def _check(imported: Imported, folder: Path, letters: bool) -> tuple[list[str], list[str]]:
     """What ``check`` says about the two files, run on copies in a scratch folder so that a
     failure leaves the workspace as it was; messages name the files where they will be."""
     with tempfile.TemporaryDirectory(prefix="appeal-import-") as scratch:
@@ -214,12 +215,19 @@ def _check(imported: Imported, folder: Path) -> tuple[list[str], list[str]]:
             campaign = load_campaign(here / "appeal.yaml", [here / "recipients.yaml"])
         except ValidationError as exc:
             return [str(replace(p, file=folder / p.file.name)) for p in exc.problems], []
-        return [], [str(f) for f in review(campaign, dt.date.today())]
+        findings = [str(f) for f in review(campaign, dt.date.today())]
+        if letters:
+            findings += trial_layout(campaign, None)
+        return [], findings
 
 
-def write_workspace(imported: Imported, folder: Path, *, force: bool = False) -> Written:
+def write_workspace(
+    imported: Imported, folder: Path, *, force: bool = False, letters: bool = True
+) -> Written:
     """Write the three files, all or none: an existing workspace is kept unless ``force``, and
-    if one file cannot be written the ones already replaced get their old contents back."""
+    if one file cannot be written the ones already replaced get their old contents back.
+    ``letters``: also lay out every letter (DIN layout), so that the report names an address
+    line that wraps in the envelope window (about 0.1 s a letter)."""
     existing = [name for name in FILES if os.path.lexists(folder / name)]
     if existing and not force:
         raise AppealLettersError(
@@ -227,7 +235,7 @@ def write_workspace(imported: Imported, folder: Path, *, force: bool = False) ->
             "give --force to replace the workspace"
         )
     written = Written(folder, len(_to_check(imported)))
-    written.problems, written.findings = _check(imported, folder)
+    written.problems, written.findings = _check(imported, folder, letters)
     contents = {
         "appeal.yaml": appeal_yaml(imported),
         "recipients.yaml": recipients_yaml(imported),

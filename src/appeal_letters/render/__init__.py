@@ -14,7 +14,14 @@ from .letters import (
     write_letters,
 )
 from .manifest import ManifestEntry, read_manifest
-from .renderer import PdfRenderer, find_box, harfbuzz_subset_available, missing_characters
+from .renderer import (
+    PdfRenderer,
+    find_box,
+    harfbuzz_subset_available,
+    missing_characters,
+    wrapped_lines,
+)
+from .trial import trial_layout
 
 __all__ = [
     "ManifestEntry",
@@ -29,5 +36,7 @@ __all__ = [
     "refuse_missing_characters",
     "render_letter",
     "select_recipients",
+    "trial_layout",
+    "wrapped_lines",
     "write_letters",
 ]

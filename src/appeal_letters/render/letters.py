@@ -25,10 +25,11 @@ from .renderer import (
     RenderedLetter,
     describe_characters,
     missing_characters,
+    wrapped_lines,
 )
 
 WINDOW = "envelope window"  # the data-zone of the address field in the template
-LAYOUT_NAMES = {"din": "DIN 5008", "fr": "French", "us": "US Letter"}
+LAYOUT_NAMES: dict[Layout, str] = {"din": "DIN 5008", "fr": "French", "us": "US Letter"}
 
 #: From this many letters on, rendering is shared between processes (one per core).
 PARALLEL_FROM = 4
@@ -103,9 +104,7 @@ def fit_on_one_page(
         refuse_missing_characters(renderer, recipient)
         if WINDOW in renderer.overflowing_zones(document):
             raise RenderError(
-                f"the address of {recipient.id} does not fit in the {WINDOW} of the "
-                f"{LAYOUT_NAMES[options.layout]} layout; shorten its title, institution or "
-                "address lines"
+                _window_problem(composer, renderer, campaign, recipient, sender, options, document)
             )
         pages = len(document.pages)
         if pages == 1:
@@ -120,6 +119,44 @@ def fit_on_one_page(
     raise RenderError(
         f"the letter to {recipient.id} does not fit on one page ({pages} pages even in smaller "
         f"type); {fix}"
+    )
+
+
+def _window_problem(
+    composer: Composer,
+    renderer: PdfRenderer,
+    campaign: Campaign,
+    recipient: Recipient,
+    sender: Sender,
+    options: RenderOptions,
+    document: Any,
+) -> str:
+    """Which address line wraps, and which layouts' windows take the address as it is."""
+    wrapped = wrapped_lines(document, WINDOW)
+    quoted = ", ".join(f"'{line}'" for line in wrapped)
+    plural = len(wrapped) > 1
+    what = (
+        f"its line{'s' if plural else ''} {quoted} wrap{'' if plural else 's'}"
+        if wrapped
+        else "it has too many lines"
+    )
+    others = []
+    for layout in (name for name in LAYOUT_NAMES if name != options.layout):
+        letter = composer.compose(
+            campaign, recipient, sender, date=options.date, layout=layout, language=options.language
+        )
+        if WINDOW not in renderer.overflowing_zones(renderer.layout(letter)):
+            others.append(LAYOUT_NAMES[layout])
+    fits = (
+        f"; the {' and '.join(others)} layout{'s take' if len(others) > 1 else ' takes'} it "
+        "as it is (--layout)"
+        if others
+        else ""
+    )
+    return (
+        f"recipients: {recipient.id}: the address does not fit in the {WINDOW} of the "
+        f"{LAYOUT_NAMES[options.layout]} layout: {what}; shorten it or split it over two "
+        f"address lines{fits}"
     )
 
 

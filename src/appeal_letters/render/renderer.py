@@ -230,6 +230,29 @@ def find_box(document: Any, css_class: str, page: int = 0) -> Any:
     raise RenderError(f"the letter template has no element of class '{css_class}'")
 
 
+def wrapped_lines(document: Any, zone: str) -> list[str]:
+    """The texts of the one-line elements (class ``line``) in ``zone`` that took more than one
+    line on the first page: the address line to shorten, named."""
+    stack = [document.pages[0]._page_box]
+    zone_box = None
+    while stack and zone_box is None:
+        box, element = _principal(stack.pop())
+        if element is not None and element.get("data-zone") == zone:
+            zone_box = box
+        stack.extend(getattr(box, "children", None) or [])
+    found: list[str] = []
+    stack = [zone_box] if zone_box is not None else []
+    while stack:
+        box, element = _principal(stack.pop(0))
+        if element is not None and element.get("class") == "line":
+            lines = sum(type(child).__name__ == "LineBox" for child in box.children or [])
+            if lines > 1:
+                found.append(" ".join("".join(element.itertext()).split()))
+            continue
+        stack[:0] = getattr(box, "children", None) or []
+    return found
+
+
 def _overflows(document: Any) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     for number, page in enumerate(document.pages):
