@@ -124,7 +124,8 @@ def test_what_is_derived_or_uncertain_is_marked_and_what_is_absent_stays_empty()
     found = imported_from(APPEALS / "amnesty-en.txt")
     for name in ("title", "issuer", "summary"):
         assert found.appeal[name].check, name
-    assert found.appeal["authorities"].value is None and found.appeal["authorities"].check
+    assert found.appeal["authorities"].value is None
+    assert "urge you to" in str(found.appeal["authorities"].check)
     assert found.appeal["place"].value is None
     assert all("split from the one sentence" in (a.check or "") for a in found.actions)
     target = found.addressees[0]
@@ -134,25 +135,21 @@ def test_what_is_derived_or_uncertain_is_marked_and_what_is_absent_stays_empty()
     assert "Twitter: @FGRMexico (not a channel letters go by)" in target.notes
 
 
-def test_an_amnesty_workspace_names_what_it_lacks_and_renders_once_completed(
+def test_an_amnesty_workspace_renders_without_edits_and_names_what_it_lacks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert run("import", str(APPEALS / "amnesty-en.txt"), "--out", "ua")[0] == 0
     appeal_text = (tmp_path / "ua" / "appeal.yaml").read_text(encoding="utf-8")
     assert "written 'SECOND UA: 12/19'" in appeal_text
-    report = (tmp_path / "ua" / "IMPORT.md").read_text(encoding="utf-8")
-    assert "authorities: must be text" in report  # check's finding, in the report
+    assert "\nauthorities:" not in appeal_text  # the appeal asks "you"
     recipients = (tmp_path / "ua" / "recipients.yaml").read_text(encoding="utf-8")
     assert "written_in: en" in recipients and "language: es" in recipients
-    # The one edit the report asks for: whom the requests are asked of.
-    (tmp_path / "ua" / "appeal.yaml").write_text(
-        appeal_text.replace("authorities:\n", "authorities: the Attorney General\n"), "utf-8"
-    )
+    report = (tmp_path / "ua" / "IMPORT.md").read_text(encoding="utf-8")
+    assert "asked in 'es' but the appeal lacks translations.es" in report
     monkeypatch.chdir(tmp_path / "ua")
-    code, _, err = run("check")
-    assert code == 0, err
-    assert "asked in 'es' but the appeal lacks translations.es" in err
+    code, out, err = run("check")
+    assert code == 0 and "OK: the workspace is valid." in out, err
     code, _, err = run(
         "render",
         "--name",
@@ -169,7 +166,19 @@ def test_an_amnesty_workspace_names_what_it_lacks_and_renders_once_completed(
     assert code == 0, err
     text = words(pdf_text(next((tmp_path / "ua" / "letters").glob("*/01-*.pdf"))))
     assert "Dear Attorney General" in text and "UA 12/19" in text
-    assert "release Julián Ortega Ríos immediately and unconditionally" in text
+    assert "I therefore respectfully urge you to: i. release Julián Ortega Ríos" in text
+    code, _, err = run(
+        "render",
+        "--name",
+        "Ann Lee",
+        "--address",
+        "1 Main St",
+        "--out",
+        "late",
+        "--date",
+        "2019-06-01",
+    )
+    assert "after the appeal's deadline 2019-05-03" in err
 
 
 HTML_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">

@@ -192,3 +192,23 @@ def test_a_form_of_address_that_needs_an_honorific_is_reported_before_rendering(
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "add `honorific`" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_an_appeal_asking_the_official_addressed_says_you_in_each_language(
+    tmp_path: Path,
+) -> None:
+    appeal = {k: v for k, v in AMNESTY_APPEAL.items() if k != "authorities"}
+    appeal["translations"] = {
+        "es": {k: v for k, v in AMNESTY_APPEAL["translations"]["es"].items() if k != "authorities"}  # type: ignore[index]
+    }
+    write_workspace(tmp_path, appeal, ATTORNEY)
+    campaign = load_campaign(tmp_path / "appeal.yaml", [tmp_path / "recipients.yaml"])
+    assert campaign.appeal.missing_in("es") == []
+    sender = Sender(name="Ann Lee", address=["1 Main St", "Town"])
+    composer = Composer(ROOT / "templates")
+    spanish = composer.compose(campaign, campaign.recipients[0], sender, date=dt.date(2018, 5, 9))
+    assert "Por consiguiente, le insto respetuosamente a:" in spanish.html
+    english = composer.compose(
+        campaign, campaign.recipients[0], sender, date=dt.date(2018, 5, 9), language="en"
+    )
+    assert "I therefore respectfully urge you to:" in english.html

@@ -102,7 +102,7 @@ def _from_model_letter(lines: list[str]) -> tuple[list[Found], Found]:
         )
         actions = [Found(piece, block.line, why) for piece in pieces if piece]
         return actions, missing(
-            "the appeal writes to one official as 'you': write whom the requests are asked of "
-            "as it reads after 'I urge' (e.g. 'the Attorney General')"
+            "the appeal asks the official addressed ('I urge you to'): letters say 'I therefore "
+            "respectfully urge you to:'; write `authorities` only to ask others"
         )
     return [], missing("no requests found")

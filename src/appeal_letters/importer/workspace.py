@@ -27,7 +27,7 @@ FILES = ("appeal.yaml", "recipients.yaml", "IMPORT.md")
 #: appeal.yaml's fields in the order a reader expects them; required ones are written even
 #: when empty, so that ``check`` names them.
 APPEAL_FIELDS = (
-    ("code", True), ("title", True), ("issuer", True), ("authorities", True),
+    ("code", True), ("title", True), ("issuer", True), ("authorities", False),
     ("place", False), ("date", True), ("country", True), ("language", False),
     ("index", False), ("deadline", False), ("update", False), ("copies_to", False),
     ("summary", True),

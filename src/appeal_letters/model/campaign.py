@@ -210,7 +210,7 @@ class AppealText(StrictModel):
 
     title: Text
     issuer: Text
-    authorities: Text
+    authorities: Text | None
     summary: Text
     actions: list[Text] = Field(min_length=1, max_length=20)
     office_notes: dict[str, Text] = Field(default_factory=dict)
@@ -234,7 +234,9 @@ class Appeal(StrictModel):
     code: Line
     title: Text
     issuer: Text
-    authorities: Text
+    #: Whom the actions are asked of, as it reads after "I urge" ("the authorities of ...");
+    #: absent when the appeal asks the official addressed ("I urge you to ..."), as Amnesty's do.
+    authorities: Text | None = None
     place: Line | None = None
     date: dt.date
     country: Line
@@ -265,7 +267,7 @@ class Appeal(StrictModel):
         missing = [
             f"translations.{language}.{name}"
             for name in ("title", "issuer", "authorities", "summary", "actions")
-            if getattr(translation, name) is None
+            if getattr(translation, name) is None and getattr(self, name) is not None
         ]
         missing += [
             f"translations.{language}.office_notes.{key}"
