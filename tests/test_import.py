@@ -496,3 +496,23 @@ def test_the_report_names_an_address_line_that_wraps_in_the_window(
     monkeypatch.chdir(tmp_path / "es")
     code, out, err = run("check", "--letters", "fr")
     assert code == 0 and "Every letter fits the fr layout on one page." in out, err
+
+
+def test_an_update_names_the_appeals_it_follows(tmp_path: Path) -> None:
+    found = imported_from(APPEALS / "obs-fr.txt")
+    assert found.appeal["code"].value == "MEX 002 / 0418 / OBS 045.2"
+    assert found.appeal["code"].check is None  # the earlier codes are not a doubt about this one
+    assert found.appeal["earlier_codes"].value == [
+        "MEX 002 / 0418 / OBS 045",
+        "MEX 002 / 0418 / OBS 045.1",
+    ]
+    from appeal_letters.importer import write_workspace
+    from appeal_letters.model import load_campaign
+
+    write_workspace(found, tmp_path, letters=False)
+    campaign = load_campaign(tmp_path / "appeal.yaml", [tmp_path / "recipients.yaml"])
+    assert campaign.appeal.earlier_codes == [
+        "MEX 002 / 0418 / OBS 045",
+        "MEX 002 / 0418 / OBS 045.1",
+    ]
+    assert campaign.appeal.update == 2

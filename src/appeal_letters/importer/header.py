@@ -43,8 +43,9 @@ DATE_LABEL = re.compile(
 )
 
 
-def find_code(lines: list[str]) -> tuple[Found, int | None]:
-    """The appeal's code, normalised, and the update number its form gives."""
+def find_code(lines: list[str]) -> tuple[Found, int | None, Found]:
+    """The appeal's code, normalised; the update number its form gives; the codes of the
+    appeals it follows (an Observatory update quotes ".1" and the first appeal's code)."""
     candidates: Counter[str] = Counter()
     first: dict[str, tuple[int, str]] = {}
     updates: dict[str, int | None] = {}
@@ -68,22 +69,26 @@ def find_code(lines: list[str]) -> tuple[Found, int | None]:
             else:
                 updates.setdefault(code, None)
     if not candidates:
-        return missing(
-            "no code found (forms such as 'RUS 004 / 1214 / OBS 093.1' or 'UA 12/19'): "
-            "write the appeal's code"
-        ), None
+        return missing("no code found"), None, Found(None, None)
     observatory = [c for c in candidates if "OBS" in c]
     pool = observatory or list(candidates)
     best = max(pool, key=lambda c: (candidates[c], -first[c][0]))
     number, written = first[best]
-    others = [c for c in candidates if c != best]
+    base = best.split(".")[0]
+    earlier = sorted(
+        (c for c in candidates
+         if c != best and c.split(".")[0] == base and (updates[c] or 0) < (updates[best] or 0)),
+        key=lambda c: updates[c] or 0,
+    )  # fmt: skip
+    others = [c for c in candidates if c != best and c not in earlier]
     check = (
         f"the text also quotes {', '.join(others)}: check which is this appeal's"
         if others
         else None
     )
     form = written.strip()
-    return Found(best, number, check, form if form != best else None), updates.get(best)
+    follows = Found(earlier or None, first[earlier[0]][0] if earlier else None)
+    return Found(best, number, check, form if form != best else None), updates[best], follows
 
 
 def find_issuer(text: str, language: str) -> tuple[Found, str | None]:

@@ -36,7 +36,7 @@ def read_appeal(source: Source) -> Imported:
         )
     imported.notes += source.notes
     language = find_language(text)
-    code, update = find_code(lines)
+    code, update, earlier = find_code(lines)
     if code.value is None:
         raise ImportError_(
             f"{source.name}: no appeal code found (such as 'RUS 004 / 1214 / OBS 093.1' or "
@@ -74,6 +74,7 @@ def read_appeal(source: Source) -> Imported:
         "index": find_index(lines),
         "deadline": find_deadline(lines, language.value),
         "update": update_found,
+        "earlier_codes": earlier,
         "copies_to": Found(
             [c.value for c in find_copies_to(lines)] or None,
             next((c.line for c in find_copies_to(lines)), None),

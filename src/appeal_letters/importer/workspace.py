@@ -29,7 +29,8 @@ FILES = ("appeal.yaml", "recipients.yaml", "IMPORT.md")
 APPEAL_FIELDS = (
     ("code", True), ("title", True), ("issuer", True), ("authorities", False),
     ("place", False), ("date", True), ("country", True), ("language", False),
-    ("index", False), ("deadline", False), ("update", False), ("copies_to", False),
+    ("index", False), ("deadline", False), ("update", False), ("earlier_codes", False),
+    ("copies_to", False),
     ("summary", True),
 )  # fmt: skip
 RECIPIENT_FIELDS = (
