@@ -20,7 +20,7 @@ from .conftest import ROOT, pdf_text
 
 APPEALS = Path(__file__).parent / "data" / "appeals"
 SEED = APPEALS / "obs-en-RUS-004-1214-OBS-093.1.txt"
-FIXTURES = ["amnesty-en", "amnesty-es", "obs-fr", "obs-es"]
+FIXTURES = ["amnesty-en", "amnesty-es", "obs-fr", "obs-es", "obs-ru"]
 
 
 def words(text: object) -> str:

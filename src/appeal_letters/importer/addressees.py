@@ -16,6 +16,7 @@ from .found import Addressee, Found, missing
 from .header import country_in, is_stop
 from .lines import Block, blocks, find_heading, heading_of
 from .words import (
+    CYRILLIC_TO_LATIN,
     EXCELLENCY,
     HONORIFICS,
     LABELS,
@@ -51,6 +52,8 @@ _STREET = re.compile(
     r"s/n|Col\.|Piso|Floor|P\.O\.|PO Box|Apartado|Casilla|C\.P\.|Carrera|Cra\.|Edificio)(?:\s|$|,)",
     re.IGNORECASE,
 )
+#: The languages a country may be named in at the end of an addressee's line.
+_LANGUAGES = ("en", "fr", "es", "ru")
 _URL = re.compile(r"https?://[^\s,;]+[^\s,;.)]")
 
 
@@ -91,16 +94,8 @@ def _from_line(block: Block, region: str | None) -> Addressee:
     head = block.text[: first.start()] if first else block.text
     _contacts(addressee, block.text[first.start() :] if first else "", region)
     parts = [p.strip(" .;") for p in re.split(r",\s+", head.strip(" .,;")) if p.strip(" .;")]
-    if (
-        (parts and country_in(parts[-1], "en"))
-        or (parts and country_in(parts[-1], "fr"))
-        or (parts and country_in(parts[-1], "es"))
-    ):
-        iso = (
-            country_in(parts[-1], "en")
-            or country_in(parts[-1], "fr")
-            or country_in(parts[-1], "es")
-        )
+    iso = next((c for lang in _LANGUAGES if parts and (c := country_in(parts[-1], lang))), None)
+    if iso:
         addressee.fields["country"] = Found(iso, block.line, None, parts.pop())
     _name(addressee, parts[0] if parts else "", block.line)
     rest = parts[1:]
@@ -360,7 +355,10 @@ def _finish(addressee: Addressee, ids: set[str], language: str, preferred: Found
     salutations = addressee.value("salutation") or {}
     if "?" in salutations:
         addressee.notes.append(f"salutation '{salutations.pop('?')}': language not known, left out")
-    base = slugify(str(addressee.value("name") or title or "recipient"), 40) or "recipient"
+    named = str(addressee.value("name") or title or "recipient").lower()
+    base = slugify(named.translate(CYRILLIC_TO_LATIN), 40)
+    if base == "letter":  # nothing slugify could keep (another script): a plain id
+        base = "recipient"
     candidate, number = base, 2
     while candidate in ids:
         candidate, number = f"{base}-{number}", number + 1

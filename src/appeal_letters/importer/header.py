@@ -35,7 +35,8 @@ DEADLINE = re.compile(
     re.IGNORECASE,
 )
 PLACE_DATE = re.compile(
-    r"^(?P<place>[A-ZÀ-Ý][A-Za-zÀ-ÿ' -]{1,40}?),\s+(?:le\s+|el\s+|the\s+)?(?P<date>.+?)\.?$"
+    r"^(?P<place>[A-ZÀ-ÝА-ЯЁ][A-Za-zÀ-ÿА-яЁё' -]{1,40}?),\s+(?:le\s+|el\s+|the\s+)?"
+    r"(?P<date>.+?)\.?$"
 )
 DATE_LABEL = re.compile(
     r"\b(?:Issue Date|Date|Fecha de emisión|Fecha|Date d'émission|Publication date)\s*:\s*",
@@ -117,7 +118,7 @@ def find_place_date(lines: list[str], language: str, code_line: int | None) -> t
         match = PLACE_DATE.match(line)
         if match and len(line) < 80:
             found = dates_in(match["date"], language)
-            if found and found[0][0].strip() == match["date"].strip(" ."):
+            if found and found[0][0].strip(" .") == match["date"].strip(" ."):
                 return Found(match["place"].strip(), index + 1), Found(found[0][1], index + 1)
     for index, line in enumerate(lines):
         label = DATE_LABEL.search(line)

@@ -63,7 +63,10 @@ def _authorities(lead: Block | None) -> Found:
     who = match["who"].strip()
     # French "aux autorités" / "au Président" reads "les autorités" / "le Président" after
     # "Je demande instamment à ...": only the article changes.
-    for before, after in (("aux ", "les "), ("au ", "le "), ("à ", ""), ("a ", ""), ("al ", "el ")):
+    # Russian "напишите властям ..." (dative) reads "власти ..." after "призываю".
+    articles = (("aux ", "les "), ("au ", "le "), ("à ", ""), ("a ", ""), ("al ", "el "),
+                ("властям ", "власти "), ("руководству ", "руководство "))  # fmt: skip
+    for before, after in articles:
         if who.casefold().startswith(before):
             who = after + who[len(before) :]
             break

@@ -70,6 +70,9 @@ STOPS = (
     "name and pronoun",
     "link to previous",
     "consulten con",
+    "просим также",
+    "просим сообщить",
+    "пожалуйста, сообщите",
 )
 
 #: Amnesty's way of asking, before its request list or its addresses.
@@ -86,13 +89,13 @@ WRITE_NOW = (
 COPIES_TO = re.compile(
     r"^(?:please also (?:write|send)|also send copies|send copies|prière d'écrire également|"
     r"merci d'écrire également|veuillez également|envíen también|envíe también|"
-    r"favor de escribir también|por favor, escriban también)",
+    r"favor de escribir también|por favor, escriban también|просим также (?:написать|направить))",
     re.IGNORECASE,
 )
 
 #: Contact labels, by channel. Matched case-insensitively before ``:``.
 LABELS: dict[str, tuple[str, ...]] = {
-    "fax": ("faxes", "fax", "télécopie", "telefax", "факс"),
+    "fax": ("faxes", "fax", "télécopie", "telefax", "факс", "факсы"),
     "email": (
         "e-mails",
         "emails",
@@ -105,6 +108,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "correo",
         "mail",
         "эл. почта",
+        "электронная почта",
+        "e-mail",
     ),
     "web_form": (
         "electronic appeals via website",
@@ -119,9 +124,26 @@ LABELS: dict[str, tuple[str, ...]] = {
         "formulario",
         "página web",
     ),
-    "phone": ("tel", "tél", "tel.", "tél.", "telephone", "téléphone", "teléfono", "phone"),
+    "phone": (
+        "tel",
+        "tél",
+        "tel.",
+        "tél.",
+        "telephone",
+        "téléphone",
+        "teléfono",
+        "phone",
+        "тел",
+        "телефон",
+    ),
     "social": ("twitter", "x", "facebook", "instagram", "telegram"),
-    "salutation": ("salutation", "tratamiento", "formule d'appel", "formule de politesse"),
+    "salutation": (
+        "salutation",
+        "tratamiento",
+        "formule d'appel",
+        "formule de politesse",
+        "обращение",
+    ),
 }
 
 #: Before a name: honorifics as appeals write them, with the gender they say.
@@ -161,7 +183,7 @@ EXCELLENCY = (
     "son excellence",
 )
 #: Ranks written before a name in place of an honorific.
-RANKS = ("ambassador", "ambassadeur", "ambassadrice", "embajador", "embajadora")
+RANKS = ("ambassador", "ambassadeur", "ambassadrice", "embajador", "embajadora", "посол")
 
 #: Office kinds, from words in a title. The first match wins, so the narrow come first.
 OFFICE_WORDS: tuple[tuple[str, str], ...] = (
@@ -186,7 +208,8 @@ OFFICE_WORDS: tuple[tuple[str, str], ...] = (
         "ambassador",
         r"ambassador|ambassadeur|ambassadrice|embajador|embajadora|"
         r"permanent representative|représentant permanent|representante permanente|"
-        r"embassy|ambassade|embajada|permanent mission|mission permanente|misión permanente",
+        r"embassy|ambassade|embajada|permanent mission|mission permanente|misión permanente|"
+        r"посол|посольство|постоянное представительство",
     ),
     (
         "minister",
@@ -240,13 +263,14 @@ ISSUERS: dict[str, dict[str, object]] = {
     "observatory": {
         "pattern": r"observatory for the protection of human rights defenders|observatoire pour "
         r"la protection des défenseurs|observatorio para la protección de (?:los )?defensores|"
-        r"\bOBS\s*\d{3}\b",
+        r"обсерватория по защите правозащитников|\bOBS\s*\d{3}\b",
         "names": {
             "en": "the Observatory for the Protection of Human Rights Defenders (OMCT-FIDH)",
             "fr": "l'Observatoire pour la protection des défenseurs des droits humains "
             "(OMCT-FIDH)",
             "es": "el Observatorio para la Protección de los Defensores de Derechos Humanos "
             "(OMCT-FIDH)",
+            "ru": "Обсерватории по защите правозащитников (OMCT-FIDH)",
         },
     },
     "amnesty": {
@@ -268,9 +292,10 @@ ISSUERS: dict[str, dict[str, object]] = {
 
 #: Lead-ins before the requests, and what the request list hangs on.
 ASK_LEADS = re.compile(
-    r"(?:write to|écrire|escribir|escriban)\s+(?P<who>.+?)"
+    r"(?:write to|écrire|escribir|escriban|напишите|написать)\s+(?P<who>.+?)"
     r"(?:,?\s+(?:urging|asking|calling on|requesting|en (?:leur|lui) demandant|"
-    r"pidiéndoles|pidiéndole|solicitándoles|instándoles|exhortándoles)\b|:)",
+    r"pidiéndoles|pidiéndole|solicitándoles|instándoles|exhortándoles|с призывом|"
+    r"с требованием|с просьбой|призывая)(?=\W|$)|:)",
     re.IGNORECASE,
 )
 #: One-sentence requests in a model letter: "I urge you to ... and to ...".
@@ -286,3 +311,12 @@ NOT_A_VERB = {
     "them", "la", "le", "les", "l'", "son", "sa", "ses", "leur", "leurs", "tous", "toutes",
     "el", "los", "las", "su", "sus", "un", "una", "todos", "todas",
 }  # fmt: skip
+
+#: Cyrillic to Latin for file names and ids (the ICAO transliteration of Russian passports).
+CYRILLIC_TO_LATIN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "ie", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+    "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
+})  # fmt: skip
