@@ -122,6 +122,12 @@ def fit_on_one_page(
     )
 
 
+def lines_that_wrap(wrapped: list[str]) -> str:
+    """ "line 'a' wraps" or "lines 'a', 'b' wrap"."""
+    quoted = ", ".join(f"'{line}'" for line in wrapped)
+    return f"lines {quoted} wrap" if len(wrapped) > 1 else f"line {quoted} wraps"
+
+
 def _window_problem(
     composer: Composer,
     renderer: PdfRenderer,
@@ -133,13 +139,7 @@ def _window_problem(
 ) -> str:
     """Which address line wraps, and which layouts' windows take the address as it is."""
     wrapped = wrapped_lines(document, WINDOW)
-    quoted = ", ".join(f"'{line}'" for line in wrapped)
-    plural = len(wrapped) > 1
-    what = (
-        f"its line{'s' if plural else ''} {quoted} wrap{'' if plural else 's'}"
-        if wrapped
-        else "it has too many lines"
-    )
+    what = f"its {lines_that_wrap(wrapped)}" if wrapped else "it has too many lines"
     others = []
     for layout in (name for name in LAYOUT_NAMES if name != options.layout):
         letter = composer.compose(

@@ -15,7 +15,7 @@ from ..compose import Composer, Layout
 from ..errors import AppealLettersError
 from ..model import Campaign, Recipient, Sender
 from ..parallel import fork_map
-from .letters import LAYOUT_NAMES, WINDOW, RenderOptions, fit_on_one_page
+from .letters import LAYOUT_NAMES, WINDOW, RenderOptions, fit_on_one_page, lines_that_wrap
 from .renderer import PdfRenderer, wrapped_lines
 
 #: A sender of ordinary length: what a supporter's lines take in the letterhead and signature.
@@ -42,10 +42,9 @@ def _try(trial: _Trial, recipient: Recipient) -> str | None:
     wrapped = wrapped_lines(document, WINDOW)
     if wrapped:
         # It fits, on two lines: post sorting reads an address one line per line.
-        quoted = ", ".join(f"'{line}'" for line in wrapped)
         return (
-            f"recipients: {recipient.id}: the address line {quoted} wraps in the {WINDOW} of the "
-            f"{LAYOUT_NAMES[trial.options.layout]} layout; shorten it or split it over two "
+            f"recipients: {recipient.id}: the address {lines_that_wrap(wrapped)} in the {WINDOW} "
+            f"of the {LAYOUT_NAMES[trial.options.layout]} layout; shorten it or split it over two "
             "address lines"
         )
     return None
