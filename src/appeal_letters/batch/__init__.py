@@ -2,5 +2,6 @@
 
 from .plan import BatchOptions
 from .run import BatchResult, FastPathError, run_batch
+from .single import LetterShop, OneLetter
 
-__all__ = ["BatchOptions", "BatchResult", "FastPathError", "run_batch"]
+__all__ = ["BatchOptions", "BatchResult", "FastPathError", "LetterShop", "OneLetter", "run_batch"]

@@ -3,7 +3,7 @@
 from .config import DeliveryConfig, SmtpSettings, load_delivery, smtp_settings
 from .export import export
 from .journal import JOURNAL_NAME, Journal
-from .mail import ByHand, Outgoing, plan, rendered_letters, supporter_key
+from .mail import ByHand, Outgoing, letter_message, plan, rendered_letters, supporter_key
 from .report import build_report
 from .send import Resend, SmtpTransport, send_all
 
@@ -18,6 +18,7 @@ __all__ = [
     "SmtpTransport",
     "build_report",
     "export",
+    "letter_message",
     "load_delivery",
     "plan",
     "rendered_letters",

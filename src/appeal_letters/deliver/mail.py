@@ -192,31 +192,67 @@ def build_message(
     now: dt.datetime | None = None,
 ) -> EmailMessage:
     """A plain-text e-mail in the letter's language with the PDF attached."""
-    language = entry.language
+    message = letter_message(
+        campaign,
+        sender,
+        recipient,
+        entry.language,
+        safe_child(folder, entry.file).read_bytes(),
+        entry.file,
+        composer,
+        from_address=from_address(config, sender),
+        to=to,
+        cc=cc,
+        now=now,
+    )
+    if test:
+        message.replace_header("Subject", "[TEST] " + str(message["Subject"]))
+    if copy_to_sender and sender.email:
+        message["Bcc"] = sender.email
+    return message
+
+
+def letter_message(
+    campaign: Campaign,
+    sender: Sender,
+    recipient: Recipient,
+    language: str,
+    pdf: bytes,
+    filename: str,
+    composer: Composer,
+    *,
+    from_address: str | None,
+    to: str,
+    cc: tuple[str, ...] = (),
+    now: dt.datetime | None = None,
+) -> EmailMessage:
+    """The e-mail that carries one letter: its subject quotes the code, its short text is in
+    the letter's language, the PDF is attached. Without ``from_address`` it is a draft for the
+    supporter's own mail program (``X-Unsent``)."""
     text = campaign.appeal.text(language)
     # The same phrase as the letter's subject line (the msgid comes from letter.html.j2).
     subject = translations_for(language).gettext("Urgent appeal %(code)s: %(title)s") % {
         "code": campaign.appeal.code,
         "title": " ".join(text.title.split()),  # a title may wrap; a header may not
     }
-    sender_address = from_address(config, sender)
     message = EmailMessage(policy=SMTP)
     # Address objects, not formatted strings: a name such as "José (x) <evil@attacker>" stays
     # a display name, quoted, and can never become the address.
-    message["From"] = Address(display_name=sender.name, addr_spec=sender_address)
+    if from_address:
+        message["From"] = Address(display_name=sender.name, addr_spec=from_address)
+    else:
+        message["X-Unsent"] = "1"
     message["To"] = to
     if cc:
         message["Cc"] = ", ".join(cc)
-    if sender.email and sender.email != sender_address:
+    if sender.email and sender.email != from_address:
         message["Reply-To"] = Address(display_name=sender.name, addr_spec=sender.email)
-    if copy_to_sender and sender.email:
-        message["Bcc"] = sender.email
-    message["Subject"] = ("[TEST] " if test else "") + subject
+    message["Subject"] = subject
     message["Date"] = format_datetime(now or dt.datetime.now(dt.UTC))
-    message["Message-ID"] = make_msgid("appeal-letters", domain=sender_address.split("@")[-1])
+    domain = (from_address or sender.email or "appeal-letters.invalid").split("@")[-1]
+    message["Message-ID"] = make_msgid("appeal-letters", domain=domain)
     message["X-Appeal-Reference"] = campaign.appeal.code
     message["Content-Language"] = language
     message.set_content(email_text(composer, campaign, recipient, sender, language))
-    pdf = safe_child(folder, entry.file).read_bytes()
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=entry.file)
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return message

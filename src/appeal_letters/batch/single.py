@@ -1,0 +1,121 @@
+"""One supporter's letters at a time, each drawn on its authority's shared body: what the
+supporters' page does on every request.
+
+The bodies (one per authority, language, layout and day) are laid out once and kept; a
+request lays out only the supporter's own lines, once, and assembles each letter as bytes. A
+letter that cannot be drawn that way is laid out in full, and says why (``fallback``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..compose import Composer, Layout
+from ..model import Campaign, Recipient, Sender
+from ..render import PdfRenderer, RenderOptions, render_letter
+from .bodies import Body, NeedsFullLayout, Unshared, compose, layout_body, layout_personal
+
+#: Bodies kept: ten authorities in five languages and three layouts is 150 (about 30 KB each).
+MAX_BODIES = 600
+
+
+@dataclass(frozen=True)
+class OneLetter:
+    """A finished letter to one authority."""
+
+    recipient: Recipient
+    language: str
+    pdf: bytes
+    #: Why it was laid out in full instead of drawn on the shared body (None: it was not).
+    fallback: str | None = None
+
+
+class LetterShop:
+    """Makes one supporter's letters; safe to share between threads (layout is serialised,
+    WeasyPrint keeps per-call state)."""
+
+    def __init__(self, campaign: Campaign, templates_dir: Path | None = None) -> None:
+        self.campaign = campaign
+        self.composer = Composer(templates_dir)
+        self.renderer = PdfRenderer()
+        self._bodies: dict[tuple[str, Layout, str | None, dt.date], Body] = {}
+        self._lock = threading.Lock()
+
+    def body(
+        self, recipient: Recipient, layout: Layout, language: str | None, date: dt.date
+    ) -> Body:
+        """The authority's shared body, laid out the first time it is asked for."""
+        key = (recipient.id, layout, language, date)
+        body = self._bodies.get(key)
+        if body is None:
+            with self._lock:
+                body = self._bodies.get(key)
+                if body is None:
+                    if len(self._bodies) >= MAX_BODIES:
+                        self._bodies.clear()  # a new day, most likely: yesterday's are done
+                    body = layout_body(
+                        self.composer, self.renderer, self.campaign, recipient,
+                        date=date, layout=layout, language=language,
+                    )  # fmt: skip
+                    self._bodies[key] = body
+        return body
+
+    def warm(self, layout: Layout, language: str | None, date: dt.date) -> None:
+        """Lay out every authority's body ahead of the first request."""
+        for recipient in self.campaign.recipients:
+            self.body(recipient, layout, language, date)
+
+    def letters(
+        self,
+        sender: Sender,
+        recipients: Sequence[Recipient],
+        *,
+        layout: Layout,
+        language: str | None,
+        date: dt.date,
+    ) -> list[OneLetter]:
+        """The supporter's letter to each of ``recipients``, in order."""
+        bodies = [self.body(r, layout, language, date) for r in recipients]
+        parts: dict[tuple[str, float], object] = {}
+        made: list[OneLetter] = []
+        for recipient, body in zip(recipients, bodies, strict=True):
+            key = (body.language, body.font_scale)
+            if key not in parts:
+                with self._lock:
+                    parts[key] = layout_personal(
+                        self.composer, self.renderer, self.campaign, recipient, [sender],
+                        date=date, layout=layout, language=body.language,
+                        font_scale=body.font_scale,
+                    )[0]  # fmt: skip
+            part = parts[key]
+            reason = part.reason if isinstance(part, Unshared) else None
+            if reason is None:
+                try:
+                    pdf = compose(body, part, sender).data  # type: ignore[arg-type]
+                except NeedsFullLayout as exc:
+                    reason = str(exc)
+                else:
+                    made.append(OneLetter(recipient, body.language, pdf))
+                    continue
+            made.append(self._in_full(sender, recipient, layout, language, date, reason))
+        return made
+
+    def _in_full(
+        self,
+        sender: Sender,
+        recipient: Recipient,
+        layout: Layout,
+        language: str | None,
+        date: dt.date,
+        reason: str,
+    ) -> OneLetter:
+        options = RenderOptions(date=date, layout=layout, language=language)
+        with self._lock:
+            rendered = render_letter(
+                self.composer, self.renderer, self.campaign, recipient, sender, options
+            )
+        return OneLetter(recipient, rendered.letter.language, rendered.pdf, reason)

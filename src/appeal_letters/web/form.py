@@ -1,0 +1,112 @@
+"""The supporter's form: read, checked with the same rules as the command line (the ``Sender``
+model), and every problem tied to the field it belongs to, for the page to show beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pydantic
+
+from ..compose import LAYOUTS, Layout, default_layout
+from ..model import SUPPORTED_LANGUAGES, Recipient, Sender
+
+#: The longest each field may be, before any other check (the model's own limits are the same
+#: or smaller; these keep a hostile post from costing anything).
+LIMITS = {
+    "name": 200,
+    "address1": 200,
+    "address2": 200,
+    "postcode_town": 200,
+    "country": 2,
+    "email": 254,
+    "paragraph": 1500,
+    "language": 8,
+    "layout": 4,
+}
+#: The field a bot fills and a person never sees.
+HONEYPOT = "website"
+
+
+@dataclass
+class Request:
+    """What the supporter asked for, checked."""
+
+    sender: Sender
+    recipients: list[Recipient]
+    language: str | None  # None: each authority's own language
+    layout: Layout
+    values: dict[str, str] = field(default_factory=dict)  # as typed, to fill hidden fields
+
+
+@dataclass
+class Problems:
+    """Errors by field name (``""`` for the form as a whole), and the values as typed."""
+
+    errors: dict[str, str]
+    values: dict[str, str]
+    chosen: list[str]
+
+
+def read_form(
+    form: Mapping[str, str],
+    chosen: Sequence[str],
+    recipients: Sequence[Recipient],
+    gettext: object,
+) -> Request | Problems:
+    """The form's values as a :class:`Request`, or the problems, each beside its field."""
+    _ = gettext  # the page's translations: every message is in the page's language
+    assert callable(_)
+    values = {name: str(form.get(name, "")) for name in LIMITS}
+    errors: dict[str, str] = {}
+    for name, limit in LIMITS.items():
+        if len(values[name]) > limit:
+            errors[name] = _("At most %(limit)d characters.") % {"limit": limit}
+    if form.get(HONEYPOT):
+        errors[""] = _("Your letters could not be made. Please try again.")
+    known = {r.id: r for r in recipients}
+    picked = [known[i] for i in chosen if i in known]
+    if not picked:
+        errors["recipients"] = _("Choose at least one authority to write to.")
+    language = values["language"] or None
+    if language is not None and language not in SUPPORTED_LANGUAGES:
+        errors["language"] = _("Choose a language from the list.")
+    if errors:
+        return Problems(errors, values, list(chosen))
+    address = [values["address1"], values["address2"], values["postcode_town"]]
+    try:
+        sender = Sender.model_validate(
+            {
+                "name": values["name"],
+                "address": [line for line in address if line.strip()],
+                "country": values["country"] or None,
+                "email": values["email"] or None,
+                "paragraph": values["paragraph"] or None,
+            }
+        )
+    except pydantic.ValidationError as exc:
+        for error in exc.errors():
+            where = str(error["loc"][0]) if error["loc"] else ""
+            name = {"address": "address1"}.get(where, where)
+            errors.setdefault(name, _message(error, _))
+        return Problems(errors, values, list(chosen))
+    layout = values["layout"] if values["layout"] in LAYOUTS else default_layout(sender.country)
+    return Request(sender, picked, language, layout, values)  # type: ignore[arg-type]
+
+
+def _message(error: object, _: object) -> str:
+    """A model error in the page's words: the kinds a person meets, else the model's text."""
+    assert isinstance(error, dict) and callable(_)
+    kind = error.get("type", "")
+    field_name = str(error["loc"][0]) if error.get("loc") else ""
+    if kind in ("missing", "too_short", "string_too_short", "list_too_short"):
+        return str(_("Please fill this in."))
+    if kind == "string_pattern_mismatch":
+        return str(_("Remove the invisible or control characters."))
+    if field_name == "email":
+        return str(_("This is not an e-mail address."))
+    if field_name == "country":
+        return str(_("Choose a country from the list."))
+    if "visible" in str(error.get("msg", "")):
+        return str(_("Please fill this in."))
+    return str(error.get("msg", ""))
