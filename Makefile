@@ -28,7 +28,8 @@ lint:
 docs:
 	$(BIN)/python scripts/cli_reference.py
 
-# Extract the letter's fixed phrases, update each language's catalog, compile them.
+# Extract the letter's fixed phrases and the page's words, update each language's catalogs,
+# compile them.
 LOCALES := src/appeal_letters/locale
 LANGUAGES := fr es ru ar
 catalogs:
@@ -38,7 +39,18 @@ catalogs:
 		$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -l $$lang \
 			--no-fuzzy-matching --ignore-obsolete --width 100 || exit 1; \
 	done
+	$(BIN)/pybabel extract -F babel-web.cfg --no-location --sort-output --project appeal-letters \
+		-o $(LOCALES)/web.pot .
+	for lang in $(LANGUAGES); do \
+		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/web.po ]; then \
+			$(BIN)/pybabel update -D web -i $(LOCALES)/web.pot -d $(LOCALES) -l $$lang \
+				--no-fuzzy-matching --ignore-obsolete --width 100 || exit 1; \
+		else \
+			$(BIN)/pybabel init -D web -i $(LOCALES)/web.pot -d $(LOCALES) -l $$lang || exit 1; \
+		fi; \
+	done
 	$(BIN)/pybabel compile -d $(LOCALES) --statistics
+	$(BIN)/pybabel compile -D web -d $(LOCALES) --statistics
 
 bench: setup
 	$(BIN)/python bench/render.py

@@ -36,6 +36,7 @@ from .common import (
 )
 from .delivery import export_command, report, send
 from .importing import import_command
+from .serve import serve
 
 CHANNEL_NAMES = {"fax": "fax", "email": "e-mail", "web_form": "web form", "post": "post"}
 
@@ -248,3 +249,4 @@ main.add_command(send)
 main.add_command(export_command)
 main.add_command(report)
 main.add_command(import_command)
+main.add_command(serve)

@@ -5,6 +5,7 @@ its file, line, column and field. Nothing here knows about letters or PDF.
 """
 
 from .campaign import Appeal, Campaign, Channel, Recipient, Sender, StrictModel, comparable
+from .embassies import Embassies, Embassy, load_embassies
 from .load import load_campaign, load_model, load_sender, sender_from_options
 from .supporters import Supporter, SupportersFile, read_supporters, write_rejected
 from .values import SUPPORTED_LANGUAGES, TERMINAL_UNSAFE, Email, Line, check_email, format_phone
@@ -16,6 +17,8 @@ __all__ = [
     "Campaign",
     "Channel",
     "Email",
+    "Embassies",
+    "Embassy",
     "Line",
     "Recipient",
     "Sender",
@@ -26,6 +29,7 @@ __all__ = [
     "comparable",
     "format_phone",
     "load_campaign",
+    "load_embassies",
     "load_model",
     "load_sender",
     "read_supporters",

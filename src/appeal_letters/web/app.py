@@ -1,0 +1,237 @@
+"""The supporters' page: the appeal in brief, a form, then every letter to preview, download,
+fax, e-mail or post. Served from a workspace with Flask (``appeal-letters serve``, or gunicorn).
+
+Stateless: letters are made in memory for each request and streamed; nothing a supporter
+types is stored or logged. The result page carries the supporter's answers in hidden fields,
+so each download is one more request that makes the letters again (about 0.1 s).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import os
+import secrets
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, abort, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+
+from ..batch import LetterShop, OneLetter
+from ..compose import LAYOUTS
+from ..model import SUPPORTED_LANGUAGES, Recipient, load_campaign, load_embassies
+from .form import HONEYPOT, LIMITS, Problems, Request, read_form
+from .i18n import NAMES, RTL, gettext_for, page_language
+from .outputs import eml_of, file_name, mailto_of, preview, zip_name, zip_of
+
+#: Environment variables for gunicorn, which calls ``create_app()`` with no arguments.
+WORKSPACE_ENV = "APPEAL_LETTERS_WORKSPACE"
+SECRET_ENV = "APPEAL_LETTERS_SECRET_KEY"  # noqa: S105 - the variable's name, not a secret
+RATE_ENV = "APPEAL_LETTERS_RATE_LIMIT"
+#: The largest form a supporter can post (a full form is under 5 KB).
+MAX_BODY = 32 * 1024
+#: No inline script or style anywhere: the page's CSS and the previews (data: images) only.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(
+    workspace: Path | None = None,
+    *,
+    secret_key: str | None = None,
+    rate_limit: str | None = None,
+    warm: bool = True,
+    today: Callable[[], dt.date] = dt.date.today,
+) -> Flask:
+    """The page for the workspace in ``workspace`` (default: $APPEAL_LETTERS_WORKSPACE or the
+    current folder). Its files are read once: restart the server after editing them."""
+    folder = workspace or Path(os.environ.get(WORKSPACE_ENV, "."))
+    campaign = load_campaign(folder / "appeal.yaml", [folder / "recipients.yaml"])
+    embassies_file = folder / "embassies.yaml"
+    embassies = load_embassies(embassies_file).embassies if embassies_file.exists() else {}
+    templates = folder / "templates"
+    shop = LetterShop(campaign, templates if templates.is_dir() else None)
+    if warm:
+        shop.warm("din", None, today())
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key or os.environ.get(SECRET_ENV) or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        WTF_CSRF_TIME_LIMIT=4 * 3600,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+    )
+    CSRFProtect(app)
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://")
+    rate = rate_limit or os.environ.get(RATE_ENV) or "30 per minute"
+
+    def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+        language = page_language(request.args.get("lang"), request.accept_languages)
+        _ = gettext_for(language)
+        appeal = campaign.appeal
+        shown = language if not appeal.missing_in(language) else appeal.language
+        html = render_template(
+            template,
+            _=_,
+            lang=language,
+            dir="rtl" if language in RTL else "ltr",
+            languages=NAMES,
+            appeal=appeal,
+            text=appeal.text(shown),
+            text_lang=shown,
+            recipients=campaign.recipients,
+            countries=_countries(language),
+            letter_languages=[(code, NAMES[code]) for code in SUPPORTED_LANGUAGES],
+            layouts=LAYOUTS,
+            honeypot=HONEYPOT,
+            limits=LIMITS,
+            **context,
+        )
+        return html, status
+
+    def ask() -> Request | Problems:
+        language = page_language(request.args.get("lang"), request.accept_languages)
+        people = list(campaign.recipients)
+        found = read_form(request.form, request.form.getlist("recipients"), people,
+                          gettext_for(language))  # fmt: skip
+        if isinstance(found, Request):
+            embassy = embassies.get(found.sender.country or "")
+            if embassy and embassy.recipient.id not in {r.id for r in people}:
+                found.recipients.append(embassy.recipient)
+        return found
+
+    def letters_for(found: Request) -> list[OneLetter]:
+        return shop.letters(
+            found.sender, found.recipients, layout=found.layout, language=found.language,
+            date=today(),
+        )  # fmt: skip
+
+    @app.get("/")
+    def index() -> tuple[str, int]:
+        return page("index.html", values={}, errors={}, chosen=[r.id for r in campaign.recipients])
+
+    @app.post("/letters")
+    @limiter.limit(lambda: rate)
+    def letters() -> tuple[str, int]:
+        found = ask()
+        if isinstance(found, Problems):
+            return page("index.html", 422, values=found.values, errors=found.errors,
+                        chosen=found.chosen)  # fmt: skip
+        made = letters_for(found)
+        items = [
+            {
+                "number": number,
+                "letter": letter,
+                "file": file_name(campaign, number, letter),
+                "preview": preview(letter.pdf),
+                "mailto": mailto_of(campaign, found.sender, letter, shop.composer),
+                "embassy": _embassy_note(embassies, letter.recipient),
+            }
+            for number, letter in enumerate(made, start=1)
+        ]
+        return page("letters.html", items=items, found=found, chosen=request.form.getlist(
+            "recipients"))  # fmt: skip
+
+    @app.post("/download/letters.zip")
+    @limiter.limit(lambda: rate)
+    def download_zip() -> Response:
+        found = ask()
+        if isinstance(found, Problems):
+            abort(422)
+        return _attachment(zip_of(campaign, letters_for(found)), zip_name(campaign),
+                           "application/zip")  # fmt: skip
+
+    @app.post("/download/<int:number>.<kind>")
+    @limiter.limit(lambda: rate)
+    def download_one(number: int, kind: str) -> Response:
+        found = ask()
+        if isinstance(found, Problems) or kind not in ("pdf", "eml"):
+            abort(422 if isinstance(found, Problems) else 404)
+        made = letters_for(found)
+        if not 1 <= number <= len(made):
+            abort(404)
+        letter = made[number - 1]
+        name = file_name(campaign, number, letter)
+        if kind == "pdf":
+            return _attachment(letter.pdf, name, "application/pdf")
+        eml = eml_of(campaign, found.sender, letter, number, shop.composer)
+        return _attachment(eml, name.replace(".pdf", ".eml"), "message/rfc822")
+
+    @app.get("/healthz")
+    def health() -> Response:
+        return Response("ok\n", mimetype="text/plain")
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> tuple[str, int]:
+        _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
+        message = _("The form had expired. Please fill it in again and send it.")
+        return page("index.html", 400, values={}, errors={"": message},
+                    chosen=[r.id for r in campaign.recipients])  # fmt: skip
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+        _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
+        return page("message.html", 413, message=_("What you sent is too long for this form."))
+
+    @app.errorhandler(TooManyRequests)
+    def too_many(error: TooManyRequests) -> tuple[str, int]:
+        _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
+        return page("message.html", 429, message=_("Too many letters asked for from your "
+                                                   "address in a short time. Please wait a "
+                                                   "minute and try again."))  # fmt: skip
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+def _attachment(data: bytes, name: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _embassy_note(embassies: dict[str, Any], recipient: Recipient) -> str | None:
+    """How far an added embassy's contact data is checked."""
+    for embassy in embassies.values():
+        if embassy.recipient.id == recipient.id:
+            return str(embassy.verified) if embassy.verified else ""
+    return None
+
+
+@cache
+def _countries(language: str) -> list[tuple[str, str]]:
+    """(ISO code, name in the page's language), sorted by name, for the country list."""
+    import phonenumbers
+    import pycountry
+
+    try:
+        names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, [language])
+    except OSError:
+        names = gettext.NullTranslations()  # type: ignore[assignment]
+    found = []
+    for country in pycountry.countries:
+        if country.alpha_2 in phonenumbers.SUPPORTED_REGIONS:
+            name = getattr(country, "common_name", None) or country.name
+            found.append((country.alpha_2, names.gettext(name)))
+    return sorted(found, key=lambda item: item[1].casefold())
