@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from flask import Flask, Response, abort, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,7 +26,13 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from ..batch import LetterShop, OneLetter
 from ..compose import LAYOUTS
-from ..model import SUPPORTED_LANGUAGES, Recipient, load_campaign, load_embassies
+from ..model import (
+    SUPPORTED_LANGUAGES,
+    Recipient,
+    format_phone,
+    load_campaign,
+    load_embassies,
+)
 from .form import HONEYPOT, LIMITS, Problems, Request, read_form
 from .i18n import NAMES, RTL, gettext_for, page_language
 from .outputs import eml_of, file_name, mailto_of, preview, zip_name, zip_of
@@ -63,6 +70,7 @@ def create_app(
         shop.warm("din", None, today())
 
     app = Flask(__name__)
+    app.jinja_env.filters["phone"] = format_phone
     app.config.update(
         SECRET_KEY=secret_key or os.environ.get(SECRET_ENV) or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=MAX_BODY,
@@ -90,6 +98,7 @@ def create_app(
             text=appeal.text(shown),
             text_lang=shown,
             recipients=campaign.recipients,
+            day=lambda day: format_date(day, "long", locale=language),
             countries=_countries(language),
             letter_languages=[(code, NAMES[code]) for code in SUPPORTED_LANGUAGES],
             layouts=LAYOUTS,
@@ -119,6 +128,13 @@ def create_app(
     @app.get("/")
     def index() -> tuple[str, int]:
         return page("index.html", values={}, errors={}, chosen=[r.id for r in campaign.recipients])
+
+    @app.post("/edit")
+    def edit() -> tuple[str, int]:
+        """Back to the form with what the supporter typed (the result page posts it here)."""
+        values = {name: str(request.form.get(name, ""))[:limit] for name, limit in LIMITS.items()}
+        return page("index.html", values=values, errors={},
+                    chosen=request.form.getlist("recipients"))  # fmt: skip
 
     @app.post("/letters")
     @limiter.limit(lambda: rate)

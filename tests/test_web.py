@@ -1,0 +1,230 @@
+"""The supporters' page through Flask's test client: every route, every bad input, and the
+letters read back from the ZIP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+
+from appeal_letters.web import create_app
+
+from .conftest import ROOT, SEED_FILES
+
+DAY = dt.date(2026, 11, 29)
+EMBASSY = {
+    "id": "embassy-de",
+    "office": "ambassador",
+    "gender": "male",
+    "honorific": "H.E. Mr",
+    "name": "Test Ambassador",
+    "title": "Ambassador",
+    "institution": "Embassy of the Russian Federation in Germany (test data)",
+    "country": "DE",
+    "address": ["Teststraße 1", "10117 Berlin"],
+}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("web")
+    for name in SEED_FILES:
+        shutil.copy(ROOT / name, folder / name)
+    (folder / "embassies.yaml").write_text(
+        yaml.safe_dump({"embassies": {"DE": {"recipient": EMBASSY}}}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app(workspace: Path) -> Flask:
+    return create_app(workspace, secret_key="test", today=lambda: DAY, rate_limit="1000/minute")
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with app.test_client() as client:
+        yield client
+
+
+def token(client: FlaskClient, lang: str = "en") -> str:
+    page = client.get(f"/?lang={lang}").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def form(client: FlaskClient, **changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "csrf_token": token(client),
+        "name": "Jane Doe",
+        "address1": "12 Example Street",
+        "postcode_town": "10115 Berlin",
+        "country": "DE",
+        "email": "jane.doe@example.org",
+        "recipients": ["president", "prosecutor-general", "interior-minister", "justice-minister",
+                       "foreign-minister", "ombudsman", "civil-society-council",
+                       "ambassador-un-geneva", "ambassador-belgium",
+                       "ambassador-council-of-europe"],
+    }  # fmt: skip
+    base.update(changes)
+    return base
+
+
+def test_the_page_shows_the_appeal_and_a_labelled_form(client: FlaskClient) -> None:
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="en" dir="ltr">' in page
+    assert "RUS 004 / 1214 / OBS 093.1" in page and "Attack on Igor Kalyapin" in page
+    assert page.count("<li>") >= 6  # the six requests
+    for label in ("Your full name", "Street and number", "Postcode and town", "Country"):
+        assert re.search(rf'<label for="field-[a-z_0-9]+">{label}', page), label
+    assert page.count('type="checkbox"') == 10 and page.count(" checked") == 10
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'none'
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "<script" not in page
+
+
+def test_the_arabic_page_is_right_to_left(client: FlaskClient) -> None:
+    page = client.get("/?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_ten_letters_then_the_zip_holds_them_one_page_each(client: FlaskClient) -> None:
+    data = form(client)
+    response = client.post("/letters", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:500]
+    # Ten letters and the embassy in the supporter's country (Germany), added and marked.
+    assert page.count('<section class="letter"') == 11
+    assert page.count('src="data:image/png;base64,') == 11
+    assert "Its contact details are an example: check them before sending." in page
+    assert 'By fax to <span dir="ltr">+7 495 606-51-73</span>' in page
+    zipped = client.post("/download/letters.zip", data=data)
+    assert zipped.status_code == 200 and zipped.mimetype == "application/zip"
+    assert 'filename="letters-rus-004-1214-obs-093-1.zip"' in zipped.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(zipped.data)) as archive:
+        names = archive.namelist()
+        assert len(names) == 11 and names[0] == "01-president.pdf"
+        for name in names:
+            reader = pypdf.PdfReader(io.BytesIO(archive.read(name)))
+            assert len(reader.pages) == 1, name
+            text = " ".join(reader.pages[0].extract_text().split())
+            assert "Jane Doe" in text and "RUS 004 / 1214 / OBS 093.1" in text, name
+    one = client.post("/download/3.pdf", data=data)
+    assert one.status_code == 200 and one.data.startswith(b"%PDF")
+    assert client.post("/download/12.pdf", data=data).status_code == 404
+
+
+def test_an_eml_draft_and_a_short_mailto_for_an_office_with_e_mail(
+    client: FlaskClient, workspace: Path
+) -> None:
+    from email import message_from_bytes, policy
+
+    data = form(client, recipients=["president", "ambassador-belgium"], country="FR")
+    page = client.post("/letters", data=data).get_data(as_text=True)
+    assert "Download the ready e-mail" not in page  # the seed's offices have no e-mail
+    # An office with two addresses: the draft goes To the first, Cc the second.
+    recipients = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    patched = recipients.replace(
+        "    country: RU\n    # The appeal gives only an e-mail field",
+        "    country: RU\n    channels:\n      email: [ombudsman@example.org, office@example.org]\n"
+        "    # The appeal gives only an e-mail field",
+    )
+    assert patched != recipients
+    other = workspace.parent / "web-email"
+    shutil.copytree(workspace, other)
+    (other / "recipients.yaml").write_text(patched, encoding="utf-8")
+    app = create_app(other, secret_key="t", warm=False, today=lambda: DAY)
+    with app.test_client() as mail_client:
+        data = form(mail_client, recipients=["ombudsman"], country="FR")
+        page = mail_client.post("/letters", data=data).get_data(as_text=True)
+        link = re.search(r'href="(mailto:[^"]+)"', page)
+        assert link and link.group(1).startswith("mailto:ombudsman@example.org?subject=")
+        assert "&amp;cc=office@example.org" in link.group(1) and len(link.group(1)) < 2200
+        eml = mail_client.post("/download/1.eml", data=data)
+        assert eml.status_code == 200 and eml.mimetype == "message/rfc822"
+        message = message_from_bytes(eml.data, policy=policy.default)
+        assert message["To"] == "ombudsman@example.org" and message["Cc"] == "office@example.org"
+        assert message["From"] == "Jane Doe <jane.doe@example.org>"
+        (attachment,) = list(message.iter_attachments())  # type: ignore[attr-defined]
+        assert attachment.get_filename() == "01-ombudsman.pdf"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"name": ""}, "name", "Please fill this in."),
+        ({"name": "x" * 5000}, "name", "At most 200 characters."),
+        ({"email": "not-an-address"}, "email", "This is not an e-mail address."),
+        ({"country": "XX"}, "country", "Choose a country from the list."),
+        ({"name": "Jane \u202eeoD"}, "name", "Remove the invisible or control characters."),
+        ({"recipients": []}, "recipients", "Choose at least one authority to write to."),
+        ({"language": "de"}, "language", "Choose a language from the list."),
+        ({"address1": "", "address2": "", "postcode_town": ""}, "address1", "Please fill this in."),
+    ],
+)
+def test_bad_input_shows_the_form_again_with_the_error_beside_its_field(
+    client: FlaskClient, changes: dict[str, Any], field: str, message: str
+) -> None:
+    response = client.post("/letters", data=form(client, **changes))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'<a href="#field-{field}">{message}</a>' in page  # in the summary
+    assert f'<p class="error" id="error-{field}">{message}</p>' in page  # beside the field
+    assert "Traceback" not in page
+
+
+def test_markup_and_template_code_in_a_name_come_out_literally(client: FlaskClient) -> None:
+    name = "<b>Jo</b> {{ 7*7 }}"
+    data = form(client, name=name, recipients=["president"])
+    page = client.post("/letters", data=data).get_data(as_text=True)
+    assert "<b>Jo</b>" not in page and "&lt;b&gt;Jo&lt;/b&gt; {{ 7*7 }}" in page
+    pdf = client.post("/download/1.pdf", data=data).data
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "<b>Jo</b> {{ 7*7 }}" in text and "<b>Jo</b> 49" not in text
+
+
+def test_a_form_without_its_token_too_big_or_from_a_bot_is_refused(client: FlaskClient) -> None:
+    data = form(client)
+    del data["csrf_token"]
+    response = client.post("/letters", data=data)
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)
+    big = client.post("/letters", data=form(client, paragraph="x" * 40_000))
+    assert big.status_code == 413
+    assert "too long for this form" in big.get_data(as_text=True)
+    bot = client.post("/letters", data=form(client, website="http://spam.example"))
+    assert bot.status_code == 422
+
+
+def test_one_address_asking_too_often_is_slowed_down(workspace: Path) -> None:
+    app = create_app(
+        workspace, secret_key="t", warm=False, today=lambda: DAY, rate_limit="2/minute"
+    )
+    with app.test_client() as client:
+        data = form(client, recipients=["president"])
+        codes = [client.post("/letters", data=data).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_change_your_details_brings_back_what_was_typed(client: FlaskClient) -> None:
+    data = form(client, name="Jane Q. Doe", recipients=["president", "ombudsman"])
+    page = client.post("/edit", data=data).get_data(as_text=True)
+    assert 'value="Jane Q. Doe"' in page and 'value="10115 Berlin"' in page
+    assert page.count(" checked") == 2
