@@ -228,3 +228,13 @@ def test_change_your_details_brings_back_what_was_typed(client: FlaskClient) -> 
     page = client.post("/edit", data=data).get_data(as_text=True)
     assert 'value="Jane Q. Doe"' in page and 'value="10115 Berlin"' in page
     assert page.count(" checked") == 2
+
+
+def test_the_shipped_embassies_example_loads_and_says_it_is_unchecked() -> None:
+    from appeal_letters.model import load_embassies
+
+    embassies = load_embassies(ROOT / "embassies.example.yaml").embassies
+    assert sorted(embassies) == ["BE", "CH"]
+    assert all(entry.verified is None for entry in embassies.values())
+    text = (ROOT / "embassies.example.yaml").read_text(encoding="utf-8")
+    assert "EXAMPLE, VERIFY BEFORE USE" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import click
@@ -36,6 +37,7 @@ def serve(host: str, port: int, workspace: Path, rate_limit: str) -> None:
     """
     from ..web import create_app
 
-    app = create_app(workspace, rate_limit=rate_limit)
+    # One process: a key of its own signs its forms (gunicorn's workers need a shared one).
+    app = create_app(workspace, rate_limit=rate_limit, secret_key=secrets.token_hex(32))
     click.echo(printable(f"Serving the page for {workspace.resolve()} on http://{host}:{port}/"))
     app.run(host=host, port=port, threaded=True)

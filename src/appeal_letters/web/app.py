@@ -70,9 +70,17 @@ def create_app(
         shop.warm("din", None, today())
 
     app = Flask(__name__)
+    key = secret_key or os.environ.get(SECRET_ENV)
+    if key is None:
+        key = secrets.token_hex(32)
+        app.logger.warning(
+            "%s is not set: this process signs its forms with a key of its own, so run one "
+            "process only (several gunicorn workers or instances need the same key)",
+            SECRET_ENV,
+        )
     app.jinja_env.filters["phone"] = format_phone
     app.config.update(
-        SECRET_KEY=secret_key or os.environ.get(SECRET_ENV) or secrets.token_hex(32),
+        SECRET_KEY=key,
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
         WTF_CSRF_TIME_LIMIT=4 * 3600,
