@@ -148,7 +148,7 @@ def test_an_error_is_announced_and_linked_to_its_field(
     page.get_by_label("Street and number").fill(STREET)
     page.get_by_role("button", name="Make my letters").click()
     summary = page.get_by_role("alert")
-    assert "Please fill this in." in summary.inner_text()
+    assert "Enter your full name." in summary.inner_text()
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "field-name"
     assert page.get_by_label("Your full name").get_attribute("aria-invalid") == "true"

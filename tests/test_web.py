@@ -169,14 +169,16 @@ def test_an_eml_draft_and_a_short_mailto_for_an_office_with_e_mail(
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"name": ""}, "name", "Please fill this in."),
+        ({"name": ""}, "name", "Enter your full name."),
+        ({"name": "   "}, "name", "Enter your full name."),
         ({"name": "x" * 5000}, "name", "At most 200 characters."),
         ({"email": "not-an-address"}, "email", "This is not an e-mail address."),
         ({"country": "XX"}, "country", "Choose a country from the list."),
         ({"name": "Jane \u202eeoD"}, "name", "Remove the invisible or control characters."),
         ({"recipients": []}, "recipients", "Choose at least one authority to write to."),
         ({"language": "de"}, "language", "Choose a language from the list."),
-        ({"address1": "", "address2": "", "postcode_town": ""}, "address1", "Please fill this in."),
+        ({"address1": "", "address2": "x"}, "address1", "Enter your street and number."),
+        ({"postcode_town": ""}, "postcode_town", "Enter your postcode and town."),
     ],
 )
 def test_bad_input_shows_the_form_again_with_the_error_beside_its_field(
@@ -205,7 +207,7 @@ def test_a_form_without_its_token_too_big_or_from_a_bot_is_refused(client: Flask
     del data["csrf_token"]
     response = client.post("/letters", data=data)
     assert response.status_code == 400
-    assert "The form had expired" in response.get_data(as_text=True)
+    assert "The form has expired" in response.get_data(as_text=True)
     big = client.post("/letters", data=form(client, paragraph="x" * 40_000))
     assert big.status_code == 413
     assert "too long for this form" in big.get_data(as_text=True)
@@ -238,3 +240,16 @@ def test_the_shipped_embassies_example_loads_and_says_it_is_unchecked() -> None:
     assert all(entry.verified is None for entry in embassies.values())
     text = (ROOT / "embassies.example.yaml").read_text(encoding="utf-8")
     assert "EXAMPLE, VERIFY BEFORE USE" in text
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ru", "ar"])
+def test_the_page_is_wholly_translated(client: FlaskClient, language: str) -> None:
+    """Every message of the page has a translation (a missing one would show English)."""
+    from babel.messages.pofile import read_po
+
+    po = ROOT / "src" / "appeal_letters" / "locale" / language / "LC_MESSAGES" / "web.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    assert [m.id for m in catalog if m.id and not m.string] == []
+    page = client.get(f"/?lang={language}").get_data(as_text=True)
+    assert "Your full name" not in page and "Make my letters" not in page

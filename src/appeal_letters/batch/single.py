@@ -38,8 +38,12 @@ class LetterShop:
     """Makes one supporter's letters; safe to share between threads (layout is serialised,
     WeasyPrint keeps per-call state)."""
 
-    def __init__(self, campaign: Campaign, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self, campaign: Campaign, templates_dir: Path | None = None, *, shared: bool = True
+    ) -> None:
+        """``shared=False`` lays every letter out in full: the naive way, for comparison."""
         self.campaign = campaign
+        self.shared = shared
         self.composer = Composer(templates_dir)
         self.renderer = PdfRenderer()
         self._bodies: dict[tuple[str, Layout, str | None, dt.date], Body] = {}
@@ -79,6 +83,11 @@ class LetterShop:
         date: dt.date,
     ) -> list[OneLetter]:
         """The supporter's letter to each of ``recipients``, in order."""
+        if not self.shared:
+            return [
+                self._in_full(sender, r, layout, language, date, "asked for full layout")
+                for r in recipients
+            ]
         bodies = [self.body(r, layout, language, date) for r in recipients]
         parts: dict[tuple[str, float], object] = {}
         made: list[OneLetter] = []

@@ -41,6 +41,7 @@ from .outputs import eml_of, file_name, mailto_of, preview, zip_name, zip_of
 WORKSPACE_ENV = "APPEAL_LETTERS_WORKSPACE"
 SECRET_ENV = "APPEAL_LETTERS_SECRET_KEY"  # noqa: S105 - the variable's name, not a secret
 RATE_ENV = "APPEAL_LETTERS_RATE_LIMIT"
+FULL_LAYOUT_ENV = "APPEAL_LETTERS_FULL_LAYOUT"
 #: The largest form a supporter can post (a full form is under 5 KB).
 MAX_BODY = 32 * 1024
 #: No inline script or style anywhere: the page's CSS and the previews (data: images) only.
@@ -65,8 +66,10 @@ def create_app(
     embassies_file = folder / "embassies.yaml"
     embassies = load_embassies(embassies_file).embassies if embassies_file.exists() else {}
     templates = folder / "templates"
-    shop = LetterShop(campaign, templates if templates.is_dir() else None)
-    if warm:
+    # The naive way (every letter laid out in full), for bench/web.py to compare against.
+    shared = os.environ.get(FULL_LAYOUT_ENV) != "1"
+    shop = LetterShop(campaign, templates if templates.is_dir() else None, shared=shared)
+    if warm and shared:
         shop.warm("din", None, today())
 
     app = Flask(__name__)
@@ -111,6 +114,7 @@ def create_app(
             letter_languages=[(code, NAMES[code]) for code in SUPPORTED_LANGUAGES],
             layouts=LAYOUTS,
             honeypot=HONEYPOT,
+            has_embassies=bool(embassies),
             limits=LIMITS,
             **context,
         )
@@ -198,7 +202,7 @@ def create_app(
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> tuple[str, int]:
         _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
-        message = _("The form had expired. Please fill it in again and send it.")
+        message = _("The form has expired. Please fill it in again and send it.")
         return page("index.html", 400, values={}, errors={"": message},
                     chosen=[r.id for r in campaign.recipients])  # fmt: skip
 
@@ -210,9 +214,9 @@ def create_app(
     @app.errorhandler(TooManyRequests)
     def too_many(error: TooManyRequests) -> tuple[str, int]:
         _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
-        return page("message.html", 429, message=_("Too many letters asked for from your "
-                                                   "address in a short time. Please wait a "
-                                                   "minute and try again."))  # fmt: skip
+        return page("message.html", 429, message=_("Too many requests from your connection in a "
+                                                   "short time. Please wait a minute and try "
+                                                   "again."))  # fmt: skip
 
     @app.after_request
     def headers(response: Response) -> Response:

@@ -62,6 +62,13 @@ def read_form(
     for name, limit in LIMITS.items():
         if len(values[name]) > limit:
             errors[name] = _("At most %(limit)d characters.") % {"limit": limit}
+    for name, message in (
+        ("name", _("Enter your full name.")),
+        ("address1", _("Enter your street and number.")),
+        ("postcode_town", _("Enter your postcode and town.")),
+    ):
+        if not values[name].strip():
+            errors.setdefault(name, message)
     if form.get(HONEYPOT):
         errors[""] = _("Your letters could not be made. Please try again.")
     known = {r.id: r for r in recipients}
