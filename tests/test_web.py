@@ -114,7 +114,7 @@ def test_ten_letters_then_the_zip_holds_them_one_page_each(client: FlaskClient) 
     assert page.count('<section class="letter"') == 11
     assert page.count('src="data:image/png;base64,') == 11
     assert "Its contact details are an example: check them before sending." in page
-    assert 'By fax to <span dir="ltr">+7 495 606-51-73</span>' in page
+    assert 'By fax to <bdi class="nowrap" dir="ltr">+7 495 606-51-73</bdi>' in page
     zipped = client.post("/download/letters.zip", data=data)
     assert zipped.status_code == 200 and zipped.mimetype == "application/zip"
     assert 'filename="letters-rus-004-1214-obs-093-1.zip"' in zipped.headers["Content-Disposition"]
