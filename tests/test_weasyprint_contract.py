@@ -203,3 +203,28 @@ def test_the_fonts_folder_holds_what_the_byte_writer_knows() -> None:
     fonts = ROOT / "src" / "appeal_letters" / "fonts"
     for file in FONT_FILES.values():
         assert (fonts / Path(file).name).is_file(), file
+
+
+def test_a_stylesheet_given_apart_lays_out_as_the_same_style_element() -> None:
+    """The renderer parses the template's <style> once and passes it as a stylesheet: the
+    letter must come out byte for byte as with the <style> element in place."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    css = "@page { size: A4; margin: 20mm } p { font-size: 11pt; color: #222 } .x { margin: 3mm }"
+    body = "<p class='x'>Dear Minister,</p><p>I am writing about the appeal.</p>"
+    inline = f"<html><head><style>{css}</style></head><body>{body}</body></html>"
+    apart = f"<html><head></head><body>{body}</body></html>"
+    config = FontConfiguration()
+    one = (
+        weasyprint.HTML(string=inline)
+        .render(font_config=config)
+        .write_pdf(pdf_identifier=b"x" * 32)
+    )
+    sheet = weasyprint.CSS(string=css, font_config=config)
+    two = (
+        weasyprint.HTML(string=apart)
+        .render(font_config=config, stylesheets=[sheet])
+        .write_pdf(pdf_identifier=b"x" * 32)
+    )
+    assert one == two

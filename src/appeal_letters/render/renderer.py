@@ -108,6 +108,8 @@ class PdfRenderer:
         #: WeasyPrint's warnings during the last call to layout() or write()
         self.last_warnings: list[str] = []
         self._refused: list[str] = []  # URLs refused during the last call
+        #: Parsed stylesheets by their text, with the warnings their parsing gave.
+        self._sheets: dict[str, tuple[Any, list[str]]] = {}
         logger = logging.getLogger("weasyprint")
         if _CAPTURED not in logger.handlers:
             logger.addHandler(_CAPTURED)
@@ -168,12 +170,39 @@ class PdfRenderer:
 
     def layout(self, letter: Letter) -> Any:
         """Lay out one letter; raises RenderError for a forbidden URL. WeasyPrint's warnings
-        are in ``last_warnings`` afterwards."""
-        html = self._weasyprint.HTML(
-            string=letter.html, base_url=self.base_dir.as_uri() + "/", url_fetcher=self.fetcher
-        )
+        are in ``last_warnings`` afterwards.
+
+        The letter's first ``<style>`` (the template's stylesheet, the same for every letter) is
+        parsed once and kept: parsing it took half the time of laying out a supporter's lines.
+        """
+        html_text, css_text = _split_style(letter.html)
+        base_url = self.base_dir.as_uri() + "/"
         with self._capture(letter):
-            return html.render(font_config=self.font_config, **PDF_OPTIONS)
+            sheets = [self._stylesheet(css_text)] if css_text is not None else []
+            html = self._weasyprint.HTML(
+                string=html_text, base_url=base_url, url_fetcher=self.fetcher
+            )
+            return html.render(font_config=self.font_config, stylesheets=sheets, **PDF_OPTIONS)
+
+    def _stylesheet(self, css_text: str) -> Any:
+        """The parsed stylesheet; what WeasyPrint said parsing it is said again for every
+        letter that uses it, as when each letter parsed it."""
+        kept = self._sheets.get(css_text)
+        if kept is None:
+            if len(self._sheets) >= 8:  # templates do not change while a process runs
+                self._sheets.clear()
+            before = len(self.last_warnings)
+            sheet = self._weasyprint.CSS(
+                string=css_text,
+                base_url=self.base_dir.as_uri() + "/",
+                url_fetcher=self.fetcher,
+                font_config=self.font_config,
+            )
+            kept = sheet, self.last_warnings[before:]
+            self._sheets[css_text] = kept
+        else:
+            self.last_warnings.extend(kept[1])
+        return kept[0]
 
     def simple_pdf(self, html: str, identifier: bytes) -> bytes:
         """A one-off document (a bundle's cover sheet) with the same fonts and URL rules."""
@@ -217,6 +246,17 @@ def _principal(box: Any) -> tuple[Any, Any]:
     if element is None or getattr(box, "element_tag", None) != element.tag:
         return box, None
     return box, element
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def _split_style(html: str) -> tuple[str, str | None]:
+    """The HTML without its first ``<style>`` element, and that element's text."""
+    match = _STYLE.search(html)
+    if match is None:
+        return html, None
+    return html[: match.start()] + html[match.end() :], match.group(1)
 
 
 def find_box(document: Any, css_class: str, page: int = 0) -> Any:
