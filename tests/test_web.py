@@ -253,3 +253,21 @@ def test_the_page_is_wholly_translated(client: FlaskClient, language: str) -> No
     assert [m.id for m in catalog if m.id and not m.string] == []
     page = client.get(f"/?lang={language}").get_data(as_text=True)
     assert "Your full name" not in page and "Make my letters" not in page
+
+
+def test_an_authority_repeated_in_the_post_gets_one_letter(client: FlaskClient) -> None:
+    data = form(client, recipients=["president"] * 100 + ["nobody"])
+    page = client.post("/letters", data=data).get_data(as_text=True)
+    assert page.count('<section class="letter"') == 2  # the president, and the embassy (DE)
+
+
+def test_the_issuers_contact_from_delivery_yaml_is_offered(workspace: Path) -> None:
+    other = workspace.parent / "web-contact"
+    shutil.copytree(workspace, other, dirs_exist_ok=True)
+    (other / "delivery.yaml").write_text("issuer_contact: appeals@example.org\n", "utf-8")
+    app = create_app(other, secret_key="t", warm=False, today=lambda: DAY)
+    with app.test_client() as contact_client:
+        data = form(contact_client, recipients=["president"])
+        page = contact_client.post("/letters", data=data).get_data(as_text=True)
+    assert 'href="mailto:appeals%40example.org?subject=RUS%20004%20/%201214' in page
+    assert "Write to appeals@example.org" in page

@@ -26,6 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from ..batch import LetterShop, OneLetter
 from ..compose import LAYOUTS
+from ..deliver import load_delivery
 from ..model import (
     SUPPORTED_LANGUAGES,
     Recipient,
@@ -65,6 +66,8 @@ def create_app(
     campaign = load_campaign(folder / "appeal.yaml", [folder / "recipients.yaml"])
     embassies_file = folder / "embassies.yaml"
     embassies = load_embassies(embassies_file).embassies if embassies_file.exists() else {}
+    delivery_file = folder / "delivery.yaml"
+    issuer_contact = load_delivery(delivery_file).issuer_contact if delivery_file.exists() else None
     templates = folder / "templates"
     # The naive way (every letter laid out in full), for bench/web.py to compare against.
     shared = os.environ.get(FULL_LAYOUT_ENV) != "1"
@@ -115,6 +118,7 @@ def create_app(
             layouts=LAYOUTS,
             honeypot=HONEYPOT,
             has_embassies=bool(embassies),
+            issuer_contact=issuer_contact,
             limits=LIMITS,
             **context,
         )

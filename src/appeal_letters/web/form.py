@@ -72,7 +72,8 @@ def read_form(
     if form.get(HONEYPOT):
         errors[""] = _("Your letters could not be made. Please try again.")
     known = {r.id: r for r in recipients}
-    picked = [known[i] for i in chosen if i in known]
+    # Each authority once, whatever the post repeats: a letter is made per authority chosen.
+    picked = [known[i] for i in dict.fromkeys(chosen) if i in known]
     if not picked:
         errors["recipients"] = _("Choose at least one authority to write to.")
     language = values["language"] or None
