@@ -271,3 +271,74 @@ def test_the_issuers_contact_from_delivery_yaml_is_offered(workspace: Path) -> N
         page = contact_client.post("/letters", data=data).get_data(as_text=True)
     assert 'href="mailto:appeals%40example.org?subject=RUS%20004%20/%201214' in page
     assert "Write to appeals@example.org" in page
+
+
+# Found by an adversarial review of the page; each is kept as a test.
+
+
+def test_a_paragraph_of_ones_own_is_in_every_letter(client: FlaskClient) -> None:
+    paragraph = "As a teacher in Berlin I follow the work of the Joint Mobile Group closely."
+    data = form(client, paragraph=paragraph, recipients=["president", "ombudsman"])
+    zipped = client.post("/download/letters.zip", data=data)
+    with zipfile.ZipFile(io.BytesIO(zipped.data)) as archive:
+        for name in archive.namelist():
+            text = " ".join(
+                pypdf.PdfReader(io.BytesIO(archive.read(name))).pages[0].extract_text().split()
+            )
+            assert paragraph in text, name
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"name": "=?utf-8?q?x=0D=0ABcc=3A_evil=40x=2Eorg?="}, "name",
+         "Remove the characters =? from this field."),
+        ({"email": "ännä@example.org"}, "email",
+         "Use an address with only the letters a to z before the @."),
+    ],
+)  # fmt: skip
+def test_names_and_addresses_a_message_cannot_carry_safely_are_refused(
+    client: FlaskClient, changes: dict[str, Any], field: str, message: str
+) -> None:
+    response = client.post("/download/1.eml", data=form(client, **changes))
+    assert response.status_code == 422
+    page = client.post("/letters", data=form(client, **changes)).get_data(as_text=True)
+    assert f'<p class="error" id="error-{field}">{message}</p>' in page
+
+
+def test_an_international_domain_goes_in_its_ascii_form(workspace: Path) -> None:
+    from email import message_from_bytes, policy
+
+    recipients = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    other = workspace.parent / "web-idn"
+    shutil.copytree(workspace, other, dirs_exist_ok=True)
+    (other / "recipients.yaml").write_text(
+        recipients.replace(
+            "    country: RU\n    # The appeal gives only an e-mail field",
+            "    country: RU\n    channels:\n      email: ombudsman@example.org\n"
+            "    # The appeal gives only an e-mail field",
+        ),
+        encoding="utf-8",
+    )
+    app = create_app(other, secret_key="t", warm=False, today=lambda: DAY)
+    with app.test_client() as idn:
+        data = form(idn, email="anna@exämple.org", recipients=["ombudsman"])
+        eml = idn.post("/download/1.eml", data=data)
+    assert eml.status_code == 200
+    message = message_from_bytes(eml.data, policy=policy.default)
+    assert message["From"] == "Jane Doe <anna@xn--exmple-cua.org>"
+
+
+def test_a_form_sent_in_chunks_is_refused_not_cut(client: FlaskClient) -> None:
+    data = form(client)
+    body = "&".join(f"{k}={v}" for k, v in data.items() if k != "recipients")
+    response = client.post(
+        "/letters",
+        input_stream=io.BytesIO(body.encode()),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Transfer-Encoding": "chunked"},
+    )
+    assert response.status_code == 411
+    assert "Your browser sent the form in a way this page does not accept." in response.get_data(
+        as_text=True
+    )

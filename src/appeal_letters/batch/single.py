@@ -83,11 +83,10 @@ class LetterShop:
         date: dt.date,
     ) -> list[OneLetter]:
         """The supporter's letter to each of ``recipients``, in order."""
-        if not self.shared:
-            return [
-                self._in_full(sender, r, layout, language, date, "asked for full layout")
-                for r in recipients
-            ]
+        if not self.shared or sender.paragraph:
+            # A paragraph of one's own is part of the body, which is then this letter's alone.
+            why = "a paragraph of the supporter's own" if self.shared else "full layout asked for"
+            return [self._in_full(sender, r, layout, language, date, why) for r in recipients]
         bodies = [self.body(r, layout, language, date) for r in recipients]
         parts: dict[tuple[str, float], object] = {}
         made: list[OneLetter] = []

@@ -197,6 +197,18 @@ class Sender(StrictModel):
     email: Email | None = None
     paragraph: Text | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _no_encoded_words(cls, value: str) -> str:
+        # "=?utf-8?q?...?=" is read by mail programs as encoded text; on Pythons before
+        # 3.11.10 / 3.12.5 (CVE-2024-6923) it could even put a header of its own in a message.
+        if "=?" in value:
+            raise ValueError(
+                "contains '=?', which e-mail programs read as encoded text; write the name "
+                "without it"
+            )
+        return value
+
     @field_validator("address", mode="before")
     @classmethod
     def _address_lines(cls, value: Any) -> Any:

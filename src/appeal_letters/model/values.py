@@ -73,10 +73,19 @@ def _check_language(value: str) -> str:
 
 
 def check_email(value: str) -> str:
+    """The address as every mail server and message can carry it: a domain with other letters
+    in its ASCII form (``xn--``); an address with such letters before the @ is refused, since
+    many servers, and plain e-mail headers, cannot carry it."""
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(f"'{value}' is not a valid e-mail address: {exc}") from exc
+    if checked.ascii_email is None:
+        raise ValueError(
+            f"'{value}' has letters other than a-z before the @, which many mail servers "
+            "refuse; give another address"
+        )
+    return str(checked.ascii_email)
 
 
 def _check_url(value: str) -> str:

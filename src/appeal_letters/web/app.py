@@ -93,6 +93,18 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
     )
+
+    # Before CSRFProtect's own check, which would read the cut form first.
+    @app.before_request
+    def whole_forms_only() -> tuple[str, int] | None:
+        """A form sent in chunks has no length to check against the limit, and would be cut
+        at it and read as if whole: browsers never send a form that way."""
+        if request.method == "POST" and request.content_length is None:
+            _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
+            return page("message.html", 411, message=_("Your browser sent the form in a way "
+                                                       "this page does not accept."))  # fmt: skip
+        return None
+
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://")
     rate = rate_limit or os.environ.get(RATE_ENV) or "30 per minute"

@@ -111,8 +111,12 @@ def _message(error: object, _: object) -> str:
         return str(_("Please fill this in."))
     if kind == "string_pattern_mismatch":
         return str(_("Remove the invisible or control characters."))
+    if field_name == "email" and "before the @" in str(error.get("msg", "")):
+        return str(_("Use an address with only the letters a to z before the @."))
     if field_name == "email":
         return str(_("This is not an e-mail address."))
+    if "=?" in str(error.get("msg", "")):
+        return str(_("Remove the characters =? from this field."))
     if field_name == "country":
         return str(_("Choose a country from the list."))
     if "visible" in str(error.get("msg", "")):
