@@ -37,10 +37,11 @@ def zip_of(campaign: Campaign, letters: Sequence[OneLetter]) -> bytes:
     """Every letter in one ZIP, named in the order of the page, with a fixed date so that the
     same letters make the same bytes."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    # Stored, not deflated: a letter's streams are compressed already; deflating them again
+    # took 7 ms a request (a tenth of it) to save 7 % of the size.
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
         for number, letter in enumerate(letters, start=1):
             info = zipfile.ZipInfo(file_name(campaign, number, letter), (2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, letter.pdf)
     return out.getvalue()
 
