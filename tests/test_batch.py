@@ -119,7 +119,7 @@ def test_rerun_skips_done_letters_and_redoes_only_changed_rows(workspace: Path) 
     changed[3][1] = "Na Příkopě 5"
     supporters_csv(source, [tuple(p) for p in changed])
     code, out, _ = batch(*args)
-    assert "1 letters made, 5 already done" in out
+    assert "1 letter made, 5 already done" in out
     after = {r["file"]: r["sha256"] for r in manifest(workspace / "out")}
     assert sum(before[f] != after[f] for f in before) == 1
 
@@ -157,7 +157,8 @@ def test_killed_batch_resumes_to_the_same_result(workspace: Path, how: signal.Si
         text=True,
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{60 - done} letters made, {done} already done" in resumed.stdout
+    made = f"{60 - done} letter{'s' if 60 - done != 1 else ''} made"
+    assert f"{made}, {done} already done" in resumed.stdout
     whole = subprocess.run(
         [*COMMAND, "--supporters", str(source), "--out", "whole"],
         cwd=workspace,

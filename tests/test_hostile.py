@@ -152,7 +152,7 @@ def test_utf16_and_utf32_supporters_files_are_read_and_named(
     code, out, err = batch("--supporters", "s.csv", "--out", "out", "--recipient", "president")
     assert code == 0, err
     assert "read as UTF-" in err
-    assert "1 letters made" in out
+    assert "1 letter made" in out
 
 
 def test_a_nul_byte_is_reported_at_its_line(workspace: Path) -> None:
@@ -404,7 +404,7 @@ def test_a_row_with_more_cells_than_the_header_is_set_aside(workspace: Path) -> 
     )
     assert code == 0, err
     assert "row 2: has 5 cells but the header has 4; a value with a comma must be in quotes" in err
-    assert "1 supporters" in out and "1 rows rejected" in out
+    assert "1 supporter," in out and "1 row rejected" in out
 
 
 @pytest.mark.parametrize("country", ["USA", "United States of America", "U.S.A."])
@@ -487,7 +487,7 @@ def test_damaged_progress_and_templates_are_one_line(workspace: Path) -> None:
     progress.write_bytes(lines[0].replace(b'"', b'"\xff', 1) + b"".join(lines[1:]))
     code, out, err = batch(*args)
     assert code == 0, err
-    assert "1 letters made, 5 already done" in out  # the damaged line's letter made again
+    assert "1 letter made, 5 already done" in out  # the damaged line's letter made again
     templates = workspace / "templates"
     templates.mkdir()
     (templates / "letter.html.j2").write_bytes(b"<p>Caf\xe9</p>")

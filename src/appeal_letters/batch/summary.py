@@ -18,19 +18,25 @@ if TYPE_CHECKING:
     from .run import BatchResult
 
 
+def _counted(count: int, one: str, many: str) -> str:
+    """ "1 supporter", "2 supporters": a summary a person reads says it right."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def _letters(count: int) -> str:
-    return f"{count} letter{'s' if count != 1 else ''}"
+    return _counted(count, "letter", "letters")
 
 
 def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions) -> str:
     names = {r.id: r.full_name for r in campaign.recipients}
     lines = [
-        f"Batch for appeal {campaign.appeal.code}: {result.supporters} supporters, "
-        f"{result.written} letters made, {result.skipped} already done, "
-        f"{len(result.failed)} failed, {result.rejected_rows} rows rejected "
+        f"Batch for appeal {campaign.appeal.code}: "
+        f"{_counted(result.supporters, 'supporter', 'supporters')}, "
+        f"{_letters(result.written)} made, {result.skipped} already done, "
+        f"{len(result.failed)} failed, {_counted(result.rejected_rows, 'row', 'rows')} rejected "
         f"({result.seconds:.1f} s).",
     ]
-    lines += [f"  {names.get(rid, rid)}: {n} letters" for rid, n in result.per_authority.items()]
+    lines += [f"  {names.get(rid, rid)}: {_letters(n)}" for rid, n in result.per_authority.items()]
     lines += [f"  failed: row {f.row}, {f.recipient_id}: {f.reason}" for f in result.failed]
     lines += [
         f"  warning: {_letters(n)} to {names.get(rid, rid)} in '{used}', not "
@@ -47,7 +53,8 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
             f"{'s' if result.withdrawn != 1 else ''} no longer in the supporters file"
         )
     if result.rejected_rows:
-        lines.append("  rejected rows are in rejected.csv: fix them and run again")
+        fix = "fix it" if result.rejected_rows == 1 else "fix them"
+        lines.append(f"  rejected rows are in rejected.csv: {fix} and run again")
     if result.full_layout_by_design:
         why = "--full-layout" if not options.shared_body else "a personal paragraph"
         lines.append(f"  {_letters(result.full_layout_by_design)} laid out in full ({why})")

@@ -89,7 +89,8 @@ def reports_errors(func: F) -> F:
             _fail(str(exc))
             count = len(exc.problems)
             click.echo(
-                f"{count} problem{'s' if count != 1 else ''} found; fix them and run again.",
+                f"{count} problem{'s' if count != 1 else ''} found; "
+                f"fix {'them' if count != 1 else 'it'} and run again.",
                 err=True,
             )
             sys.exit(1)
