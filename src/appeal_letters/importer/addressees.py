@@ -94,7 +94,7 @@ def _from_line(block: Block, region: str | None) -> Addressee:
     head = block.text[: first.start()] if first else block.text
     _contacts(addressee, block.text[first.start() :] if first else "", region)
     parts = [p.strip(" .;") for p in re.split(r",\s+", head.strip(" .,;")) if p.strip(" .;")]
-    iso = next((c for lang in _LANGUAGES if parts and (c := country_in(parts[-1], lang))), None)
+    iso = _country_named(parts[-1]) if parts else None
     if iso:
         addressee.fields["country"] = Found(iso, block.line, None, parts.pop())
     _name(addressee, parts[0] if parts else "", block.line)
@@ -183,12 +183,15 @@ def _from_block(group: list[tuple[int, str]], region: str | None) -> Addressee:
         rest = rest[1:]
     if rest:
         addressee.fields["address"] = Found([t for _, t in rest], rest[0][0])
-        iso = country_in(re.split(r",\s*", rest[-1][1])[-1], "en") or country_in(
-            re.split(r",\s*", rest[-1][1])[-1], "es"
-        )
+        iso = _country_named(re.split(r",\s*", rest[-1][1])[-1])
         if iso:
             addressee.fields["country"] = Found(iso, rest[-1][0])
     return addressee
+
+
+def _country_named(text: str) -> str | None:
+    """The ISO code of the country ``text`` names, in any language an appeal may use."""
+    return next((c for lang in _LANGUAGES if (c := country_in(text, lang))), None)
 
 
 def _looks_like_name(text: str) -> bool:

@@ -62,6 +62,7 @@ def read_appeal(source: Source) -> Imported:
         update_found = Found(update, code.line, None, code.written or code.value)
     else:
         update_found = Found(None, None)
+    copies = find_copies_to(lines)
     imported.appeal = {
         "code": code,
         "title": title,
@@ -75,10 +76,7 @@ def read_appeal(source: Source) -> Imported:
         "deadline": find_deadline(lines, language.value),
         "update": update_found,
         "earlier_codes": earlier,
-        "copies_to": Found(
-            [c.value for c in find_copies_to(lines)] or None,
-            next((c.line for c in find_copies_to(lines)), None),
-        ),
+        "copies_to": Found([c.value for c in copies] or None, copies[0].line if copies else None),
         "summary": summary,
     }
     imported.actions = actions

@@ -205,13 +205,14 @@ def shown(name: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in name)
 
 
-def _check(imported: Imported, folder: Path, letters: bool) -> tuple[list[str], list[str]]:
-    """What ``check`` says about the two files, run on copies in a scratch folder so that a
-    failure leaves the workspace as it was; messages name the files where they will be."""
+def _check(files: dict[str, str], folder: Path, letters: bool) -> tuple[list[str], list[str]]:
+    """What ``check`` says about the two files (``files``: name -> text), run on copies in a
+    scratch folder so that a failure leaves the workspace as it was; messages name the files
+    where they will be."""
     with tempfile.TemporaryDirectory(prefix="appeal-import-") as scratch:
         here = Path(scratch)
-        (here / "appeal.yaml").write_text(appeal_yaml(imported), encoding="utf-8")
-        (here / "recipients.yaml").write_text(recipients_yaml(imported), encoding="utf-8")
+        for name, text in files.items():
+            (here / name).write_text(text, encoding="utf-8")
         try:
             campaign = load_campaign(here / "appeal.yaml", [here / "recipients.yaml"])
         except ValidationError as exc:
@@ -235,13 +236,13 @@ def write_workspace(
             f"{folder / existing[0]}: already exists; import into a new folder (--out) or "
             "give --force to replace the workspace"
         )
-    written = Written(folder, len(_to_check(imported)))
-    written.problems, written.findings = _check(imported, folder, letters)
     contents = {
         "appeal.yaml": appeal_yaml(imported),
         "recipients.yaml": recipients_yaml(imported),
-        "IMPORT.md": report(imported, written),
     }
+    written = Written(folder, len(_to_check(imported)))
+    written.problems, written.findings = _check(contents, folder, letters)
+    contents["IMPORT.md"] = report(imported, written)
     make_folder(folder)
     before: dict[str, bytes | None] = {}
     for name in FILES:
