@@ -3,7 +3,16 @@
 from .config import DeliveryConfig, SmtpSettings, load_delivery, smtp_settings
 from .export import export
 from .journal import JOURNAL_NAME, Journal
-from .mail import ByHand, Outgoing, letter_message, plan, rendered_letters, supporter_key
+from .mail import (
+    ByHand,
+    Outgoing,
+    letter_message,
+    letter_subject,
+    mailto_link,
+    plan,
+    rendered_letters,
+    supporter_key,
+)
 from .report import build_report
 from .send import Resend, SmtpTransport, send_all
 
@@ -19,7 +28,9 @@ __all__ = [
     "build_report",
     "export",
     "letter_message",
+    "letter_subject",
     "load_delivery",
+    "mailto_link",
     "plan",
     "rendered_letters",
     "send_all",

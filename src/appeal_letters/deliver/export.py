@@ -11,10 +11,9 @@ import html
 from dataclasses import dataclass
 from email.policy import SMTP
 from pathlib import Path
-from urllib.parse import quote
 
 from ..files import atomic_write, safe_child
-from .mail import ByHand, Outgoing
+from .mail import ByHand, Outgoing, mailto_link
 
 
 @dataclass(frozen=True)
@@ -46,11 +45,7 @@ def _page(
     for item in outgoing:
         body = item.message.get_body(("plain",))
         text = body.get_content() if body is not None else ""
-        cc = f"&cc={quote(','.join(item.cc), safe='@,')}" if item.cc else ""
-        link = (
-            f"mailto:{quote(item.to, safe='@')}?subject={quote(str(item.message['Subject']))}"
-            f"{cc}&body={quote(text)}"
-        )
+        link = mailto_link(item.to, item.cc, str(item.message["Subject"]), text)
         how = "fax gateway" if item.route == "fax" else "e-mail"
         rows.append(
             f"<li><strong>{esc(item.recipient.full_name)}</strong>, "

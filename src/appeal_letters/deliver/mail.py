@@ -7,6 +7,7 @@ gateway, or by hand (web form, post, no channel), with instructions for the last
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -14,6 +15,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from ..compose import Composer, email_text, translations_for
 from ..errors import AppealLettersError
@@ -212,6 +214,24 @@ def build_message(
     return message
 
 
+def letter_subject(campaign: Campaign, language: str) -> str:
+    """The subject of a letter's e-mail: the same phrase as the letter's own subject line (the
+    msgid comes from letter.html.j2), on one line."""
+    text = campaign.appeal.text(language)
+    return translations_for(language).gettext("Urgent appeal %(code)s: %(title)s") % {
+        "code": campaign.appeal.code,
+        "title": " ".join(text.title.split()),  # a title may wrap; a header may not
+    }
+
+
+def mailto_link(to: str, cc: Sequence[str], subject: str, body: str) -> str:
+    """A ``mailto:`` link (RFC 6068) that opens the message in the reader's mail program."""
+    link = f"mailto:{quote(to, safe='@')}?subject={quote(subject)}"
+    if cc:
+        link += f"&cc={quote(','.join(cc), safe='@,')}"
+    return f"{link}&body={quote(body)}"
+
+
 def letter_message(
     campaign: Campaign,
     sender: Sender,
@@ -229,12 +249,7 @@ def letter_message(
     """The e-mail that carries one letter: its subject quotes the code, its short text is in
     the letter's language, the PDF is attached. Without ``from_address`` it is a draft for the
     supporter's own mail program (``X-Unsent``)."""
-    text = campaign.appeal.text(language)
-    # The same phrase as the letter's subject line (the msgid comes from letter.html.j2).
-    subject = translations_for(language).gettext("Urgent appeal %(code)s: %(title)s") % {
-        "code": campaign.appeal.code,
-        "title": " ".join(text.title.split()),  # a title may wrap; a header may not
-    }
+    subject = letter_subject(campaign, language)
     message = EmailMessage(policy=SMTP)
     # Address objects, not formatted strings: a name such as "José (x) <evil@attacker>" stays
     # a display name, quoted, and can never become the address.

@@ -9,11 +9,10 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from ..batch import OneLetter
 from ..compose import Composer, email_text
-from ..deliver import letter_message
+from ..deliver import letter_message, letter_subject, mailto_link
 from ..files import slugify
 from ..model import Campaign, Sender
 
@@ -104,10 +103,6 @@ def mailto_of(
     if not emails:
         return None
     text = email_text(composer, campaign, letter.recipient, sender, letter.language)
-    title = " ".join(campaign.appeal.text(letter.language).title.split())
-    subject = f"{campaign.appeal.code}: {title}"
-    link = f"mailto:{quote(emails[0], safe='@')}?subject={quote(subject)}"
-    if len(emails) > 1:
-        link += f"&cc={quote(','.join(emails[1:]), safe='@,')}"
-    link += f"&body={quote(text)}"
+    subject = letter_subject(campaign, letter.language)  # the .eml's subject too
+    link = mailto_link(emails[0], emails[1:], subject, text)
     return link if len(link) <= MAILTO_LIMIT else link[: link.index("&body=")]
