@@ -100,7 +100,7 @@ def create_app(
         """A form sent in chunks has no length to check against the limit, and would be cut
         at it and read as if whole: browsers never send a form that way."""
         if request.method == "POST" and request.content_length is None:
-            _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
+            _ = gettext_for(asked_language())
             return page("message.html", 411, message=_("Your browser sent the form in a way "
                                                        "this page does not accept."))  # fmt: skip
         return None
@@ -110,7 +110,7 @@ def create_app(
     rate = rate_limit or os.environ.get(RATE_ENV) or "30 per minute"
 
     def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-        language = page_language(request.args.get("lang"), request.accept_languages)
+        language = asked_language()
         _ = gettext_for(language)
         appeal = campaign.appeal
         shown = language if not appeal.missing_in(language) else appeal.language
@@ -137,10 +137,9 @@ def create_app(
         return html, status
 
     def ask() -> Request | Problems:
-        language = page_language(request.args.get("lang"), request.accept_languages)
         people = list(campaign.recipients)
         found = read_form(request.form, request.form.getlist("recipients"), people,
-                          gettext_for(language))  # fmt: skip
+                          gettext_for(asked_language()))  # fmt: skip
         if isinstance(found, Request):
             embassy = embassies.get(found.sender.country or "")
             if embassy and embassy.recipient.id not in {r.id for r in people}:
@@ -198,9 +197,11 @@ def create_app(
     @app.post("/download/<int:number>.<kind>")
     @limiter.limit(lambda: rate)
     def download_one(number: int, kind: str) -> Response:
+        if kind not in ("pdf", "eml"):
+            abort(404)
         found = ask()
-        if isinstance(found, Problems) or kind not in ("pdf", "eml"):
-            abort(422 if isinstance(found, Problems) else 404)
+        if isinstance(found, Problems):
+            abort(422)
         made = letters_for(found)
         if not 1 <= number <= len(made):
             abort(404)
@@ -217,19 +218,19 @@ def create_app(
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> tuple[str, int]:
-        _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
+        _ = gettext_for(asked_language())
         message = _("The form has expired. Please fill it in again and send it.")
         return page("index.html", 400, values={}, errors={"": message},
                     chosen=[r.id for r in campaign.recipients])  # fmt: skip
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
-        _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
+        _ = gettext_for(asked_language())
         return page("message.html", 413, message=_("What you sent is too long for this form."))
 
     @app.errorhandler(TooManyRequests)
     def too_many(error: TooManyRequests) -> tuple[str, int]:
-        _ = gettext_for(page_language(request.args.get("lang"), request.accept_languages))
+        _ = gettext_for(asked_language())
         return page("message.html", 429, message=_("Too many requests from your connection in a "
                                                    "short time. Please wait a minute and try "
                                                    "again."))  # fmt: skip
@@ -246,6 +247,11 @@ def create_app(
         return response
 
     return app
+
+
+def asked_language() -> str:
+    """The page's language for this request: ``?lang=``, else the browser's, else English."""
+    return page_language(request.args.get("lang"), request.accept_languages)
 
 
 def _attachment(data: bytes, name: str, mimetype: str) -> Response:
