@@ -74,6 +74,12 @@ class Body:
     warnings: tuple[str, ...] = ()  # WeasyPrint's, shared by every letter on this body
 
 
+def fits_shared_body(sender: Sender) -> bool:
+    """Whether this supporter's letters can be drawn on the shared bodies: not with a paragraph
+    of their own, which is part of the body and so makes it theirs alone."""
+    return not sender.paragraph
+
+
 _BLANK = Sender.model_construct(name="", address=[], email=None, paragraph=None, country=None)
 
 

@@ -21,7 +21,14 @@ from ..model import Campaign, Recipient
 from ..parallel import fork_map
 from ..pdf import Part
 from ..render import PdfRenderer, RenderOptions, render_letter
-from .bodies import Body, NeedsFullLayout, Unshared, layout_body, layout_personal
+from .bodies import (
+    Body,
+    NeedsFullLayout,
+    Unshared,
+    fits_shared_body,
+    layout_body,
+    layout_personal,
+)
 from .bodies import compose as compose_shared
 from .plan import BatchOptions, Job, layout_and_language
 from .progress import Done
@@ -73,7 +80,7 @@ class Workshop:
     def body_key(self, job: Job) -> BodyKey | None:
         """The shared body this job's letter is meant for; None: it is laid out in full by
         design (a personal paragraph, or ``--full-layout``)."""
-        if not self.options.shared_body or job.supporter.sender.paragraph:
+        if not self.options.shared_body or not fits_shared_body(job.supporter.sender):
             return None
         return (job.recipient.id, *layout_and_language(job.supporter, self.options))
 

@@ -17,7 +17,15 @@ from pathlib import Path
 from ..compose import Composer, Layout
 from ..model import Campaign, Recipient, Sender
 from ..render import PdfRenderer, RenderOptions, render_letter
-from .bodies import Body, NeedsFullLayout, Unshared, compose, layout_body, layout_personal
+from .bodies import (
+    Body,
+    NeedsFullLayout,
+    Unshared,
+    compose,
+    fits_shared_body,
+    layout_body,
+    layout_personal,
+)
 
 #: Bodies kept: ten authorities in five languages and three layouts is 150 (about 30 KB each).
 MAX_BODIES = 600
@@ -83,7 +91,7 @@ class LetterShop:
         date: dt.date,
     ) -> list[OneLetter]:
         """The supporter's letter to each of ``recipients``, in order."""
-        if not self.shared or sender.paragraph:
+        if not self.shared or not fits_shared_body(sender):
             # A paragraph of one's own is part of the body, which is then this letter's alone.
             why = "a paragraph of the supporter's own" if self.shared else "full layout asked for"
             return [self._in_full(sender, r, layout, language, date, why) for r in recipients]
