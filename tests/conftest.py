@@ -19,9 +19,18 @@ SEED_FILES = ("appeal.yaml", "recipients.yaml", "sender.example.yaml")
 LETTER_DATE = dt.date(2026, 11, 26)
 
 
+#: A name too long for the one line the signature zone keeps (it wraps).
+LONG_NAME = (
+    "Maria da Conceição Vasconcelos de Albuquerque Sousa Menezes Bragança e Orléans "
+    "Saxe-Coburgo Gotha"
+)
+
+
 def squash(text: str) -> str:
-    """Text with whitespace and hyphens removed, so line breaks and hyphenation do not matter."""
-    return re.sub(r"[\s\-\u2010\u2011\u00ad]+", "", text)
+    """Text with whitespace and hyphens removed, so line breaks and hyphenation do not matter;
+    typographic apostrophes read as straight ones (the letters set them, the YAML has them
+    straight)."""
+    return re.sub(r"[\s\-\u2010\u2011\u00ad]+", "", text).replace("\u2019", "'")
 
 
 BIDI_AND_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u064b-\u0652]")

@@ -232,8 +232,7 @@ def test_shared_body_batch_reads_like_full_layout(workspace: Path) -> None:
         *PEOPLE,
         (
             "Long Address",
-            "Building 1, Long Street Name Quarter\nBuilding 2, "
-            "Long Street Name Quarter\nBuilding 3, Long Street Name Quarter",
+            "Building 1, Long Street Name Quarter\nBuilding 2, Long Street Name Quarter",
             "Somewhere",
             "GB",
             "",

@@ -20,14 +20,13 @@ from appeal_letters.cli import main
 from appeal_letters.pdf import write_bundle
 from appeal_letters.pdf.assemble import MARK
 
-from .conftest import pdf_text
+from .conftest import LONG_NAME, pdf_text
 from .test_batch import COMMAND, PEOPLE, batch, supporters_csv
 
-#: Six address lines: the return line and signature block overflow the shared zones.
+#: A name too long for the one line the signature zone keeps.
 WORDY = (
-    "Wordy Person",
-    "Building 1, Long Street Name Quarter\nBuilding 2, Long Street Name Quarter\n"
-    "Building 3, Long Street Name Quarter\nBuilding 4, Long Street Name Quarter",
+    LONG_NAME,
+    "1 Road",
     "Lisboa",
     "PT",
     "",
@@ -71,7 +70,7 @@ def test_strict_fast_stops_at_a_fallback_with_one_line(workspace: Path) -> None:
     assert len(errors) == 1, result.stderr
     assert "left the fast path: the signature lines overflow the signature zone" in errors[0]
     assert "--strict-fast" in errors[0]
-    assert "Wordy" not in result.stderr  # the supporter is named by file, not by name
+    assert "Conceição" not in result.stderr  # the supporter is named by file, not by name
     # What was made is kept: a run without the flag finishes the batch.
     again = subprocess.run(
         [*COMMAND, "--supporters", str(source), "--out", "out"],
@@ -203,3 +202,28 @@ def test_a_chinese_name_is_drawn_with_the_systems_font_and_the_fallback_counted(
     assert "李小龍 Lee" in pdf_text(letter)
     fonts = subprocess.run(["pdffonts", str(letter)], capture_output=True, text=True).stdout
     assert "Droid" in fonts
+
+
+def test_a_return_address_too_long_for_the_window_fails_that_supporter_alone(
+    workspace: Path,
+) -> None:
+    """Never a return line cut with "…": set whole in 7 to 6 pt, or an error for that supporter
+    (the others are made on the shared body, no group falls back for them)."""
+    endless = (
+        "Endless Address",
+        "Building 1, Long Street Name Quarter\nBuilding 2, Long Street Name Quarter\n"
+        "Building 3, Long Street Name Quarter\nBuilding 4, Long Street Name Quarter",
+        "Lisboa",
+        "PT",
+        "",
+    )
+    source = supporters_csv(workspace / "s.csv", [PEOPLE[0], endless, PEOPLE[1]])
+    code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
+    assert code == 1
+    assert "Traceback" not in err
+    [failed] = [line for line in out.splitlines() if line.startswith("  failed:")]
+    assert failed.startswith("  failed: row 3, president: sender: the return address")
+    assert "at 6 pt" in failed and "shorten the address lines by about" in failed
+    assert "Long Street Name Quarter" not in out + err  # the address is not echoed
+    assert out.splitlines()[-1] == "No fallbacks: every letter took the fast path."
+    assert len((workspace / "out" / "manifest.csv").read_text().splitlines()) == 3

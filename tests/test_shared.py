@@ -18,7 +18,7 @@ from appeal_letters.compose import Composer, Layout
 from appeal_letters.model import Campaign, Sender, sender_from_options
 from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 
-from .conftest import LETTER_DATE, claims_pdfua, pdfua_problems
+from .conftest import LETTER_DATE, LONG_NAME, claims_pdfua, pdfua_problems
 
 OTHER = sender_from_options(
     "Zoë Ünal-Øster", ["Rue du Lac 1", "1200 Genève", "Suisse"], "zoe@example.org"
@@ -112,9 +112,7 @@ def test_a_long_address_needs_the_full_layout(
     campaign: Campaign, tools: tuple[Composer, PdfRenderer]
 ) -> None:
     composer, renderer = tools
-    wordy = sender_from_options(
-        "Jane Doe", [f"Building {i}, Long Street Name Quarter" for i in range(6)], None
-    )
+    wordy = sender_from_options(LONG_NAME, ["1 Road", "Lisboa"], None)
     recipient = campaign.recipients[0]
     body = layout_body(
         composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en"

@@ -27,7 +27,7 @@ from appeal_letters.pdf.tagging import body_tags
 from appeal_letters.render import PdfRenderer, find_box
 from appeal_letters.render.renderer import PDF_OPTIONS
 
-from .conftest import LETTER_DATE, ROOT
+from .conftest import LETTER_DATE, LONG_NAME, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -116,16 +116,15 @@ def test_an_overflowing_zone_is_seen_in_the_box_tree(
     campaign: Campaign, tools: tuple[Composer, PdfRenderer]
 ) -> None:
     composer, renderer = tools
-    wordy = Sender(
-        name="Jane Doe", address=[f"Building {i}, Long Street Name Quarter" for i in range(6)]
-    )
+    # A name over two lines in the signature zone, which keeps one.
+    wordy = Sender(name=LONG_NAME, address=["1 Road", "Lisboa"])
     letter = composer.compose(campaign, campaign.recipients[0], wordy, date=LETTER_DATE)
     document = renderer.layout(letter)
     assert renderer.overflowing_zones(document) == {"signature"}
     short = composer.compose(
         campaign,
         campaign.recipients[0],
-        wordy.model_copy(update={"address": ["1 Road"]}),
+        wordy.model_copy(update={"name": "Jane Doe"}),
         date=LETTER_DATE,
     )
     assert renderer.overflowing_zones(renderer.layout(short)) == set()

@@ -23,7 +23,8 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
-from ..compose import Composer, Layout
+from ..compose import Composer, Layout, return_line_size
+from ..errors import RenderError
 from ..model import Campaign, Recipient, Sender
 from ..pdf import (
     Assembled,
@@ -127,8 +128,37 @@ def layout_personal(
 
     Laying out a few lines costs little next to starting a document, so one document holds
     many supporters, two pages each. ``Unshared`` for a supporter whose lines overflow a fixed
-    zone (or use a font other than the bundled ones): that letter is laid out in full.
+    zone (or use a font other than the bundled ones): that letter is laid out in full. A return
+    address too long for the window is left out of the document (it would fail everyone's
+    lines): laid out in full, it is an error for that supporter alone.
     """
+    too_long: dict[int, str] = {}
+    for index, sender in enumerate(senders):
+        try:
+            return_line_size(sender, layout)
+        except RenderError as exc:
+            too_long[index] = str(exc)
+    if too_long:
+        rest = [sender for index, sender in enumerate(senders) if index not in too_long]
+        laid_out = iter(
+            layout_personal(
+                composer,
+                renderer,
+                campaign,
+                recipient,
+                rest,
+                date=date,
+                layout=layout,
+                language=language,
+                font_scale=font_scale,
+            )
+            if rest
+            else []
+        )
+        return [
+            Unshared(too_long[index]) if index in too_long else next(laid_out)
+            for index in range(len(senders))
+        ]
     letter = composer.compose(
         campaign,
         recipient,

@@ -5,6 +5,7 @@ Jinja runs sandboxed; the result is HTML plus the metadata a PDF needs.
 
 from .composer import Composer, Letter, email_text, language_coverage, translations_for
 from .layout import LAYOUTS, Layout, choose_layout, default_layout, paper_of
+from .return_line import return_line_size
 from .review import Finding, late, review, unreachable, untranslated
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "language_coverage",
     "late",
     "paper_of",
+    "return_line_size",
     "review",
     "translations_for",
     "unreachable",

@@ -26,6 +26,7 @@ from jinja2 import (
     Template,
     TemplateNotFound,
     TemplateSyntaxError,
+    pass_context,
     select_autoescape,
 )
 from jinja2 import (
@@ -39,13 +40,24 @@ from ..errors import TemplateError
 from ..limits import TimeUp, time_limit
 from ..model import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
 from .layout import Layout, paper_of
+from .return_line import return_line_size
 from .scripts import bidi_groups, script_fonts, text_direction
+from .typography import finalize, style_of
 
 LETTER_TEMPLATE = "letter.html.j2"
 EMAIL_TEMPLATE = "email.txt.j2"
 
-#: Babel locale used for dates in each letter language.
-DATE_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "ru": "ru_RU", "ar": "ar"}
+#: Babel locale used for dates in each letter language ("en-US": English on US Letter).
+DATE_LOCALES = {
+    "en": "en_GB",
+    "en-US": "en_US",
+    "fr": "fr_FR",
+    "es": "es_ES",
+    "ru": "ru_RU",
+    "ar": "ar",
+}
+#: US usage for the British closings of ``forms.yaml``.
+US_CLOSINGS = {"Yours sincerely,": "Sincerely,", "Yours faithfully,": "Sincerely,"}
 LOCALE_DOMAIN = "messages"
 RTL_LANGUAGES = frozenset({"ar"})
 
@@ -236,12 +248,14 @@ class Composer:
                 # HTML is escaped; the plain-text e-mail (email.txt.j2) is not HTML.
                 autoescape=select_autoescape(["html.j2", "html"], default_for_string=True),
                 undefined=StrictUndefined,
+                finalize=pass_context(finalize),
                 extensions=["jinja2.ext.i18n"],
                 trim_blocks=True,
                 lstrip_blocks=True,
             )
             env.filters["bidi"] = text_direction
             env.filters["bidi_groups"] = bidi_groups
+            env.filters["return_size"] = return_line_size
             env.install_gettext_translations(  # type: ignore[attr-defined]
                 translations_for(language), newstyle=True
             )
@@ -293,6 +307,9 @@ class Composer:
             language = appeal.language
         named = recipient.in_language(language)
         salutation, closing = form_of_address(named, language)
+        style = style_of(language, layout)
+        if style == "en-US":
+            closing = US_CLOSINGS.get(closing, closing)
         channel = recipient.primary_channel
         context = {
             "appeal": appeal,
@@ -301,11 +318,13 @@ class Composer:
             "sender": sender,
             "channel": channel,
             "salutation": salutation,
+            "greeting": _forms()[language].get("greeting"),
             "closing": closing,
             "office_note": _office_note(appeal, recipient, language),
             "paragraph": sender.paragraph,
-            "letter_date": format_date(date, "long", locale=DATE_LOCALES[language]),
-            "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[language]),
+            "letter_date": format_date(date, "long", locale=DATE_LOCALES[style]),
+            "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[style]),
+            "typography": style,
             "language": language,
             "direction": "rtl" if language in RTL_LANGUAGES else "ltr",
             "paper": paper_of(layout),

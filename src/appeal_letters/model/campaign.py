@@ -38,6 +38,11 @@ Office = Literal[
 OFFICES: tuple[str, ...] = Office.__args__  # type: ignore[attr-defined]
 
 Gender = Literal["male", "female", "unspecified"]
+#: What a letter asks of its reader: an ``authority`` is asked to act itself ("I urge you
+#: to:"), an ``advocate`` (an ombudsman, an advisory council) to press the authorities, an
+#: ``intermediary`` (an ambassador) to convey the requests to them.
+Role = Literal["authority", "advocate", "intermediary"]
+DEFAULT_ROLES: dict[str, Role] = {"ambassador": "intermediary", "ombudsman": "advocate"}
 ChannelKind = Literal["fax", "email", "web_form", "post"]
 
 
@@ -116,6 +121,8 @@ class Recipient(StrictModel):
     #: ``language: es`` and the Spanish names under ``localized.es``.
     written_in: Language | None = None
     address: list[Line] = Field(default_factory=list, max_length=8)
+    #: Default: ``intermediary`` for ambassadors, ``advocate`` for ombudsmen, else ``authority``.
+    role: Role | None = None
     salutation: Line | None = None
     closing: Line | None = None
     channels: Channels = Field(default_factory=Channels)
@@ -148,6 +155,11 @@ class Recipient(StrictModel):
             for name in ("title", "institution")
             if getattr(names, name) is None
         ]
+
+    @property
+    def asked_as(self) -> Role:
+        """What the letter asks of this reader (``role``, or the office's usual one)."""
+        return self.role or DEFAULT_ROLES.get(self.office, "authority")
 
     @property
     def full_name(self) -> str:

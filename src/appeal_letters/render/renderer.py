@@ -23,7 +23,7 @@ from ..errors import RenderError
 from ..limits import Deadline, TimeUp, time_limit
 
 #: Font sizes tried, largest first, before a letter is declared too long for one page.
-FONT_SCALES = (1.0, 0.97, 0.94, 0.91)
+FONT_SCALES = (1.0, 0.976, 0.952)  # 10.5, 10.25 and 10 pt (Arabic 12.6 to 12)
 
 #: PDF/UA-1: tagged structure, document language and title, all fonts embedded.
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}

@@ -1,0 +1,78 @@
+"""Each language's typographic conventions, applied to every value a letter prints.
+
+The template's ``finalize`` hook passes every ``{{ value }}`` through :func:`typeset`, so the
+appeal's text, the recipients' names, the catalogs' phrases and the forms of address all follow
+the same rules, and nobody has to type a no-break space into a YAML file:
+
+- French: a narrow no-break space (U+202F) before ``; ! ?`` and inside guillemets, a no-break
+  space (U+00A0) before ``:``, after ``M.``/``Mme``/``Mgr`` and inside a date ("29 novembre
+  2026" never splits over two lines);
+- US English (the US Letter layout): "Mr." and "Ms." with their period;
+- typographic apostrophes (’) in Latin-script text, where a straight one stands between
+  letters ("l'Observatoire", "Prosecutor General's").
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from markupsafe import Markup
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+_APOSTROPHE = re.compile(r"(?<=[A-Za-zÀ-ÿ])'(?=[A-Za-zÀ-ÿ])")
+_FR_COLON = re.compile(r"(?<=\S)[ \u202f]+:")
+_FR_OPEN_GUILLEMET = re.compile(r"«[ \u00a0]*")
+_FR_CLOSE_GUILLEMET = re.compile(r"[ \u00a0]*»")
+_FR_TITLE = re.compile(r"\b(M\.|Mme|Mlle|Mgr|MM\.|Me|Dr)[ ]+(?=\w)")
+_FR_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+_FR_DATE = re.compile(rf"\b(\d{{1,2}}|1er)[ ]+({_FR_MONTHS})[ ]+(\d{{4}})\b")
+_US_TITLE = re.compile(r"\b(Mr|Ms|Mrs|Dr)(?=[ \u00a0])")
+
+
+def _french(text: str) -> str:
+    text = _FR_OPEN_GUILLEMET.sub("«" + NNBSP, text)
+    text = _FR_CLOSE_GUILLEMET.sub(NNBSP + "»", text)
+    text = re.sub(r"(?<=\S)[ \u00a0]+([;!?])", NNBSP + r"\1", text)
+    text = _FR_COLON.sub(NBSP + ":", text)
+    text = _FR_TITLE.sub(lambda m: m.group(1) + NBSP, text)
+    return _FR_DATE.sub(lambda m: NBSP.join(m.groups()), text)
+
+
+def typeset(text: str, style: str) -> str:
+    """``text`` with the conventions of ``style`` ("fr", "en-US", "en", "es", ...)."""
+    if style not in ("ru", "ar"):
+        text = _APOSTROPHE.sub("’", text)
+    if style == "fr":
+        text = _french(text)
+    elif style == "en-US":
+        text = _US_TITLE.sub(r"\1.", text)
+    return text
+
+
+def style_of(language: str, layout: str) -> str:
+    """The typographic style of a letter: its language, and US English on US Letter."""
+    return "en-US" if language == "en" and layout == "us" else language
+
+
+def finalize(context: Any, value: Any) -> Any:
+    """Jinja's finalize hook: every printed value, typeset for the letter's style. Markup (a
+    macro's HTML) is typeset between its tags only."""
+    style = context.get("typography")
+    if style is None or value is None:
+        return value
+    if isinstance(value, Markup):
+        parts = re.split(r"(<[^>]*>)", str(value))
+        # Safe: tags are kept as they were, every text between them is escaped again.
+        return Markup(  # noqa: S704
+            "".join(
+                part if part.startswith("<") else html.escape(typeset(html.unescape(part), style))
+                for part in parts
+            )
+        )
+    if isinstance(value, str):
+        return typeset(value, style)
+    return value

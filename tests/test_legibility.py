@@ -1,0 +1,207 @@
+"""Letters legible on paper and through a fax, in each language's typography (issue 14).
+
+The seed's letters to the President, the Prosecutor General, a minister and an ambassador in
+five languages and three layouts, read back from the PDFs: type size, colour, one page, the
+code once, the measure; and the composed text for the typography no reader can see in a
+text layer (no-break spaces).
+"""
+
+from __future__ import annotations
+
+import collections
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from appeal_letters.compose import Composer, return_line_size
+from appeal_letters.errors import RenderError
+from appeal_letters.model import Campaign, Sender
+from appeal_letters.model.load import sender_from_options
+from appeal_letters.render import PdfRenderer, RenderOptions, find_box, write_letters
+
+from .conftest import LETTER_DATE, page_count, pdf_text, squash
+
+LANGUAGES = ["en", "fr", "es", "ru", "ar"]
+LAYOUTS = ["din", "fr", "us"]
+RECIPIENTS = ["president", "prosecutor-general", "interior-minister", "ambassador-belgium"]
+CODE = "RUS 004 / 1214 / OBS 093.1"
+
+
+@pytest.fixture(scope="module")
+def matrix(
+    tmp_path_factory: pytest.TempPathFactory, campaign: Campaign, sender: Sender
+) -> dict[tuple[str, str], Path]:
+    out = tmp_path_factory.mktemp("matrix")
+    folders = {}
+    for language in LANGUAGES:
+        for layout in LAYOUTS:
+            folder = out / f"{language}-{layout}"
+            options = RenderOptions(
+                date=LETTER_DATE, layout=layout, language=language, recipient_ids=RECIPIENTS
+            )
+            write_letters(campaign, sender, folder, options)
+            folders[language, layout] = folder
+    return folders
+
+
+def _sizes(path: Path) -> collections.Counter[float]:
+    """Characters drawn at each type size (points), as pypdf reads the text operators."""
+    sizes: collections.Counter[float] = collections.Counter()
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            sizes[round(abs(size * (tm[3] or 1) * (cm[3] or 1)), 2)] += len(text.strip())
+
+    pypdf.PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return sizes
+
+
+def _colours(path: Path) -> set[tuple[str, tuple[float, ...]]]:
+    """Every colour the page and its forms set."""
+    found = set()
+    with pikepdf.open(path) as pdf:
+        streams = [pdf.pages[0]]
+        streams += list(pdf.pages[0].Resources.get("/XObject", {}).values())
+        for stream in streams:
+            for operands, operator in pikepdf.parse_content_stream(stream):
+                if str(operator) in ("rg", "RG", "g", "G", "k", "K", "sc", "scn", "SC", "SCN"):
+                    found.add((str(operator), tuple(float(x) for x in operands)))
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_letter_is_one_page_of_black_type_no_smaller_than_10_pt(
+    matrix: dict[tuple[str, str], Path], language: str, layout: str
+) -> None:
+    smallest_body = 12.0 if language == "ar" else 10.0
+    for path in sorted(matrix[language, layout].glob("*.pdf")):
+        assert page_count(path) == 1, path.name
+        sizes = _sizes(path)
+        body_size, _ = sizes.most_common(1)[0]
+        assert body_size >= smallest_body, (path.name, sizes)
+        assert min(sizes) >= 6.0, (path.name, sizes)  # the return line, DIN's minimum
+        colours = _colours(path)
+        assert colours and all(sum(values) == 0 for _, values in colours), colours
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_code_is_quoted_once_and_in_the_metadata(
+    matrix: dict[tuple[str, str], Path], language: str, layout: str
+) -> None:
+    for path in sorted(matrix[language, layout].glob("*.pdf")):
+        assert pdf_text(path).count(CODE) == 1, path.name
+        reader = pypdf.PdfReader(path)
+        assert reader.metadata is not None and reader.metadata.subject == CODE
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_measure_stays_that_of_din_margins(
+    matrix: dict[tuple[str, str], Path], language: str
+) -> None:
+    """Lines of 90 to 101 characters (165 mm at 10.5-10 pt): a narrower measure would not
+    leave room for the appeal's six requests on one page in French and Spanish."""
+    longest = 0
+    for layout in LAYOUTS:
+        for path in matrix[language, layout].glob("*.pdf"):
+            text = subprocess.run(
+                ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+            ).stdout
+            longest = max(longest, *(len(line) for line in text.splitlines()))
+    assert longest <= (96 if language == "en" else 101)
+
+
+def test_no_two_offices_get_the_same_request(matrix: dict[tuple[str, str], Path]) -> None:
+    """An official is asked to act, an ambassador to convey: the lead-ins differ."""
+    folder = matrix["en", "din"]
+    president = squash(pdf_text(folder / "01-president.pdf"))
+    ambassador = squash(pdf_text(folder / "09-ambassador-belgium.pdf"))
+    assert squash("I therefore respectfully urge you to:") in president
+    assert squash("I therefore respectfully urge you to:") not in ambassador
+    assert squash("my request that they:") in ambassador
+
+
+def _html(campaign: Campaign, sender: Sender, language: str, layout: str, rid: str) -> str:
+    [recipient] = [r for r in campaign.recipients if r.id == rid]
+    letter = Composer().compose(
+        campaign, recipient, sender, date=LETTER_DATE, layout=layout, language=language
+    )
+    return letter.html
+
+
+def test_french_letters_keep_their_no_break_spaces(campaign: Campaign, sender: Sender) -> None:
+    html = _html(campaign, sender, "fr", "din", "prosecutor-general")
+    assert "Objet\u00a0: Agression" in html
+    assert "M.\u00a0Igor Kalyapin" in html
+    assert "23\u00a0mars\u00a02016" in html and "26\u00a0novembre\u00a02026" in html
+    assert "ci-dessus\u202f;" in html  # the appeal's own "ci-dessus ;"
+    assert "de bien vouloir\u00a0:" in html
+    assert "d’agréer" in html and "d'agréer" not in html
+    assert "M.\u00a0Yurii" in html or "M.\u00a0Iouri" in html
+    president = _html(campaign, sender, "fr", "din", "president")
+    assert "M.\u00a0Vladimir Poutine" in president
+
+
+def test_us_letter_in_english_follows_us_usage(campaign: Campaign, sender: Sender) -> None:
+    html = _html(campaign, sender, "en", "us", "president")
+    assert "November 26, 2026" in html and "March 23, 2016" in html
+    assert "Mr. Vladimir Putin" in html and "Dear Mr. President," in html
+    assert "Sincerely," in html and "Yours sincerely" not in html
+    british = _html(campaign, sender, "en", "din", "president")
+    assert "26 November 2026" in british and "Yours sincerely," in british
+
+
+def test_arabic_letters_use_one_digit_system_and_the_customary_greeting(
+    matrix: dict[tuple[str, str], Path],
+) -> None:
+    text = pdf_text(matrix["ar", "din"] / "02-prosecutor-general.pdf")
+    assert not any("\u0660" <= char <= "\u0669" for char in text)  # no Arabic-Indic digits
+    assert "تحية طيبة وبعد" in text
+
+
+SHORT = sender_from_options("Jane Doe", ["12 Example Street", "London N1 9XX"], None)
+LONG = sender_from_options(
+    "Maximilian Alexander von Hohenzollern-Sigmaringen",
+    ["Flat 12, Wellington Court, 116 Knightsbridge", "N1 9GU London", "United Kingdom"],
+    None,
+)
+ENDLESS = sender_from_options(
+    "Jane Doe", [f"Building {i}, Long Street Name Quarter" for i in range(5)], None
+)
+
+
+def test_the_return_line_steps_down_and_is_never_cut(campaign: Campaign) -> None:
+    assert return_line_size(SHORT, "din") == 7.0
+    # 125 characters: smaller type in DIN's 85 mm window, 7 pt in the wider French and US ones.
+    assert [return_line_size(LONG, layout) for layout in LAYOUTS] == [6.0, 6.5, 7.0]
+    composer, renderer = Composer(), PdfRenderer()
+    for layout in LAYOUTS:
+        letter = composer.compose(
+            campaign, campaign.recipients[0], LONG, date=LETTER_DATE, layout=layout
+        )
+        box = find_box(renderer.layout(letter), "return-line")
+        lines = []
+        stack = [box]
+        while stack:
+            node = stack.pop()
+            if type(node).__name__ == "LineBox":
+                lines.append(node)
+                continue
+            stack.extend(getattr(node, "children", None) or [])
+        assert 1 <= len(lines) <= 2, layout
+        assert max(line.position_x + line.width for line in lines) <= (
+            box.content_box_x() + box.width + 0.5
+        )
+        assert "…" not in letter.html
+
+
+def test_a_return_address_too_long_even_at_6_pt_is_an_error(campaign: Campaign) -> None:
+    with pytest.raises(RenderError, match=r"2 lines hold about \d+ mm; shorten the address"):
+        return_line_size(ENDLESS, "din")
+    with pytest.raises(RenderError) as caught:
+        Composer().compose(campaign, campaign.recipients[0], ENDLESS, date=LETTER_DATE)
+    assert "Long Street Name" not in str(caught.value)  # the address is not echoed
