@@ -8,7 +8,6 @@ as those characters) and StrictUndefined (a misspelt variable is an error, not a
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import traceback
 from collections.abc import Sequence
@@ -21,7 +20,6 @@ import yaml
 from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 from jinja2 import (
-    FileSystemLoader,
     StrictUndefined,
     Template,
     TemplateNotFound,
@@ -33,14 +31,15 @@ from jinja2 import (
     TemplateError as JinjaTemplateError,
 )
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..assets import package_dir
 from ..errors import TemplateError
 from ..limits import TimeUp, time_limit
 from ..model import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
+from .addressee import address_lines, first_name
 from .layout import Layout, paper_of
 from .return_line import return_line_size
+from .sandbox import ContainedLoader, LimitedSandbox
 from .scripts import bidi_groups, script_fonts, text_direction
 from .typography import finalize, style_of
 
@@ -82,25 +81,49 @@ def _forms() -> dict[str, Any]:
 
 
 def _fill(pattern: str, recipient: Recipient) -> str:
-    """Fill ``{honorific}`` and ``{surname}``; nothing else can be reached from the table."""
+    """Fill ``{honorific}``, ``{surname}``, ``{first_name}`` and ``{patronymic}``; nothing else
+    can be reached from the table."""
     if "{honorific}" in pattern and not recipient.honorific:
         raise TemplateError(
             f"recipients: {recipient.id}: the form of address '{pattern}' needs an honorific; "
             "add `honorific` (Mr, Ms, ...) or write the `salutation` and `closing` yourself"
         )
     honorific = recipient.honorific.split()[-1] if recipient.honorific else ""
-    values = {"honorific": honorific, "surname": recipient.surname}
+    values = {
+        "honorific": honorific,
+        "surname": recipient.surname,
+        "first_name": first_name(recipient),
+        "patronymic": recipient.patronymic or "",
+    }
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), pattern)
 
 
-def form_of_address(recipient: Recipient, language: str) -> tuple[str, str]:
-    """The salutation and closing proper to this recipient's office, gender and language."""
+def _entry(recipient: Recipient, language: str) -> dict[str, Any]:
     offices = _forms()[language]
     by_gender = offices.get(recipient.office) or offices["official"]
-    entry = by_gender.get(recipient.gender) or by_gender["unspecified"]
-    salutation = recipient.salutation or _fill(entry["salutation"], recipient)
+    entry: dict[str, Any] = by_gender.get(recipient.gender) or by_gender["unspecified"]
+    return entry
+
+
+def form_of_address(recipient: Recipient, language: str) -> tuple[str, str]:
+    """The salutation and closing proper to this recipient's office, gender and language.
+
+    Where the language salutes a named official by first name and patronymic (Russian) and the
+    recipient has a patronymic, that form is used for every office but an ambassador's."""
+    entry = _entry(recipient, language)
+    pattern = entry["salutation"]
+    by_patronymic = _forms()[language].get("patronymic_salutation")
+    if by_patronymic and recipient.patronymic and recipient.office != "ambassador":
+        pattern = by_patronymic.get(recipient.gender, pattern)
+    salutation = recipient.salutation or _fill(pattern, recipient)
     closing = recipient.closing or _fill(entry["closing"], recipient)
     return salutation, closing
+
+
+def recipient_lines(recipient: Recipient, language: str) -> list[str]:
+    """The recipient's lines above the postal address, as the language's protocol has them."""
+    heads = _forms()[language].get("dative_heads") or {}
+    return address_lines(recipient, language, _entry(recipient, language), heads)
 
 
 @cache
@@ -145,88 +168,6 @@ def language_coverage(appeal: Appeal) -> list[LanguageCoverage]:
 MAX_HTML = 500_000
 #: Longest the template may take to fill in (a letter takes a few milliseconds).
 COMPOSE_SECONDS = 20
-#: Longest string or list an expression may build, and the largest power it may compute.
-MAX_VALUE = 100_000
-MAX_POWER_BITS = 4096
-
-
-class _LimitedSandbox(ImmutableSandboxedEnvironment):
-    """Jinja's sandbox, with a ceiling on the values a template can build (``'x' * 10**7``,
-    ``9 ** (9 ** 7)``): a template from a workspace is input like any other."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Filters are called without the sandbox's call(): held to the same ceiling.
-        self.filters = {name: _limited(func) for name, func in self.filters.items()}
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and _power_bits(left, right) > MAX_POWER_BITS:
-            raise SecurityError(f"{left} ** {right} is too large a number for a letter")
-        if operator == "*":
-            size = max(_repeated_size(left, right), _repeated_size(right, left))
-            if size > MAX_VALUE:
-                raise SecurityError(f"a text or list of {size} items is too long for a letter")
-        return super().call_binop(context, operator, left, right)
-
-    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """Any call a template makes ('{:>80000000}'.format(1), 'x'.center(10**8)...)."""
-        return _held(super().call, __context, __obj, *args, **kwargs)
-
-
-def _held(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """``func(*args, **kwargs)`` with its numeric arguments and its result held to MAX_VALUE."""
-    for value in (*args, *kwargs.values()):
-        if _is_int(value) and value > MAX_VALUE:
-            raise SecurityError(f"{value} is too large an argument for a letter")
-    result = func(*args, **kwargs)
-    if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE:
-        raise SecurityError(f"a text or list of {len(result)} items is too long for a letter")
-    return result
-
-
-def _limited(func: Any) -> Any:
-    """A filter held to MAX_VALUE like any other call (filters bypass the sandbox's call)."""
-
-    @functools.wraps(func)
-    def limited(*args: Any, **kwargs: Any) -> Any:
-        return _held(func, *args, **kwargs)
-
-    return limited
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _power_bits(base: Any, exponent: Any) -> int:
-    """About how many bits ``base ** exponent`` has (0 when it is small or not integers)."""
-    if not (_is_int(base) and _is_int(exponent)) or exponent <= 0 or abs(base) < 2:
-        return 0
-    return int(exponent * abs(base).bit_length())
-
-
-def _repeated_size(sequence: Any, count: Any) -> int:
-    """The length of ``sequence * count`` for a text or list (0 for numbers)."""
-    if isinstance(sequence, str | list | tuple) and _is_int(count):
-        return len(sequence) * int(count)
-    return 0
-
-
-class _ContainedLoader(FileSystemLoader):
-    """Loads templates from the search folders only: a link in a templates folder that points
-    elsewhere (``letter.css -> /etc/passwd``) is refused, as the PDF renderer refuses it."""
-
-    def get_source(self, environment: Any, template: str) -> Any:
-        source, filename, uptodate = super().get_source(environment, template)
-        real = Path(filename).resolve()
-        roots = [Path(folder).resolve() for folder in self.searchpath]
-        if not any(real.is_relative_to(root) for root in roots):
-            raise TemplateError(
-                f"{filename}: a link to {real}, outside the templates folder; copy the file in"
-            )
-        return source, filename, uptodate
 
 
 class Composer:
@@ -243,8 +184,8 @@ class Composer:
     def template_for(self, language: str, name: str = LETTER_TEMPLATE) -> Template:
         """A template with the fixed phrases of ``language`` installed."""
         if (language, name) not in self._templates:
-            env = _LimitedSandbox(
-                loader=_ContainedLoader(self.search),
+            env = LimitedSandbox(
+                loader=ContainedLoader(self.search),
                 # HTML is escaped; the plain-text e-mail (email.txt.j2) is not HTML.
                 autoescape=select_autoescape(["html.j2", "html"], default_for_string=True),
                 undefined=StrictUndefined,
@@ -318,6 +259,7 @@ class Composer:
             "sender": sender,
             "channel": channel,
             "salutation": salutation,
+            "recipient_lines": recipient_lines(named, language),
             "greeting": _forms()[language].get("greeting"),
             "closing": closing,
             "office_note": _office_note(appeal, recipient, language),

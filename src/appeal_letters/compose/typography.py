@@ -7,6 +7,7 @@ the same rules, and nobody has to type a no-break space into a YAML file:
 - French: a narrow no-break space (U+202F) before ``; ! ?`` and inside guillemets, a no-break
   space (U+00A0) before ``:``, after ``M.``/``Mme``/``Mgr`` and inside a date ("29 novembre
   2026" never splits over two lines);
+- Russian: no-break spaces inside dates ("9 марта", "2016 г.") and after initials ("Ю.Я. Чайке");
 - US English (the US Letter layout): "Mr." and "Ms." with their period;
 - typographic apostrophes (’) in Latin-script text, where a straight one stands between
   letters ("l'Observatoire", "Prosecutor General's").
@@ -31,6 +32,10 @@ _FR_TITLE = re.compile(r"\b(M\.|Mme|Mlle|Mgr|MM\.|Me|Dr)[ ]+(?=\w)")
 _FR_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 _FR_DATE = re.compile(rf"\b(\d{{1,2}}|1er)[ ]+({_FR_MONTHS})[ ]+(\d{{4}})\b")
 _US_TITLE = re.compile(r"\b(Mr|Ms|Mrs|Dr)(?=[ \u00a0])")
+_RU_MONTHS = "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+_RU_DATE = re.compile(rf"\b(\d{{1,2}}) ({_RU_MONTHS})\b")
+_RU_YEAR = re.compile(r"(\d{4}) (г\.|года\b)")
+_RU_INITIALS = re.compile(r"\b(\w\.\w\.) (?=\w)")
 
 
 def _french(text: str) -> str:
@@ -48,6 +53,10 @@ def typeset(text: str, style: str) -> str:
         text = _APOSTROPHE.sub("’", text)
     if style == "fr":
         text = _french(text)
+    elif style == "ru":
+        text = _RU_DATE.sub(lambda m: m.group(1) + NBSP + m.group(2), text)
+        text = _RU_YEAR.sub(lambda m: m.group(1) + NBSP + m.group(2), text)
+        text = _RU_INITIALS.sub(lambda m: m.group(1) + NBSP, text)
     elif style == "en-US":
         text = _US_TITLE.sub(r"\1.", text)
     return text

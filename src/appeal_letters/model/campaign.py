@@ -95,6 +95,7 @@ class LocalizedNames(StrictModel):
     honorific: Line | None = None
     name: Line | None = None
     family_name: Line | None = None
+    patronymic: Line | None = None
     title: Text | None = None
     institution: Text | None = None
     address: list[Line] | None = None
@@ -111,6 +112,9 @@ class Recipient(StrictModel):
     honorific: Line | None = None
     name: Line
     family_name: Line | None = None
+    #: The father's name Russian usage addresses a person by ("Уважаемый Юрий Яковлевич!")
+    #: and abbreviates in the address block ("Ю.Я. Чайке"); usually under ``localized.ru``.
+    patronymic: Line | None = None
     title: Text
     institution: Text | None = None
     country: Country

@@ -108,8 +108,9 @@ class PdfRenderer:
         #: WeasyPrint's warnings during the last call to layout() or write()
         self.last_warnings: list[str] = []
         self._refused: list[str] = []  # URLs refused during the last call
-        #: Parsed stylesheets by their text, with the warnings their parsing gave.
-        self._sheets: dict[str, tuple[Any, list[str]]] = {}
+        #: Parsed stylesheets by their text, with the warnings their parsing gave and their
+        #: counter styles.
+        self._sheets: dict[str, tuple[Any, list[str], Any]] = {}
         logger = logging.getLogger("weasyprint")
         if _CAPTURED not in logger.handlers:
             logger.addHandler(_CAPTURED)
@@ -178,31 +179,42 @@ class PdfRenderer:
         html_text, css_text = _split_style(letter.html)
         base_url = self.base_dir.as_uri() + "/"
         with self._capture(letter):
-            sheets = [self._stylesheet(css_text)] if css_text is not None else []
+            sheet, counters = self._stylesheet(css_text) if css_text is not None else (None, None)
             html = self._weasyprint.HTML(
                 string=html_text, base_url=base_url, url_fetcher=self.fetcher
             )
-            return html.render(font_config=self.font_config, stylesheets=sheets, **PDF_OPTIONS)
+            return html.render(
+                font_config=self.font_config,
+                counter_style=counters,
+                stylesheets=[sheet] if sheet is not None else [],
+                **PDF_OPTIONS,
+            )
 
-    def _stylesheet(self, css_text: str) -> Any:
-        """The parsed stylesheet; what WeasyPrint said parsing it is said again for every
-        letter that uses it, as when each letter parsed it."""
+    def _stylesheet(self, css_text: str) -> tuple[Any, Any]:
+        """The parsed stylesheet and its @counter-style rules (a stylesheet parsed apart from
+        its document keeps them in an object of their own, which the layout must be given);
+        what WeasyPrint said parsing it is said again for every letter that uses it, as when
+        each letter parsed it."""
         kept = self._sheets.get(css_text)
         if kept is None:
             if len(self._sheets) >= 8:  # templates do not change while a process runs
                 self._sheets.clear()
+            from weasyprint.css.counters import CounterStyle
+
             before = len(self.last_warnings)
+            counters = CounterStyle()
             sheet = self._weasyprint.CSS(
                 string=css_text,
                 base_url=self.base_dir.as_uri() + "/",
                 url_fetcher=self.fetcher,
                 font_config=self.font_config,
+                counter_style=counters,
             )
-            kept = sheet, self.last_warnings[before:]
+            kept = sheet, self.last_warnings[before:], counters
             self._sheets[css_text] = kept
         else:
             self.last_warnings.extend(kept[1])
-        return kept[0]
+        return kept[0], kept[2]
 
     def simple_pdf(self, html: str, identifier: bytes) -> bytes:
         """A one-off document (a bundle's cover sheet) with the same fonts and URL rules."""
