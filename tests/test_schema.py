@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from appeal_letters.cli import main
-from appeal_letters.compose import Composer, review
+from appeal_letters.compose import Composer, late, review, unverified
 from appeal_letters.model import Campaign, Sender, load_campaign
 
 from .conftest import ROOT, pdf_text
@@ -212,3 +212,51 @@ def test_an_appeal_asking_the_official_addressed_says_you_in_each_language(
         campaign, campaign.recipients[0], sender, date=dt.date(2018, 5, 9), language="en"
     )
     assert "I therefore respectfully urge you to:" in english.html
+
+
+def test_an_appeal_without_deadline_is_late_90_days_after_its_date(campaign: Campaign) -> None:
+    appeal_day = campaign.appeal.date
+    assert late(campaign, appeal_day + dt.timedelta(days=90)) == []
+    [finding] = late(campaign, appeal_day + dt.timedelta(days=91))
+    assert "91 days after the appeal (2016-03-23)" in finding.message
+    assert "still open and has no update" in finding.message
+
+
+def test_recipients_not_checked_within_a_year_are_named(campaign: Campaign) -> None:
+    day = dt.date(2026, 11, 29)
+    [president, *others] = campaign.recipients
+    recent = president.model_copy(update={"verified": dt.date(2026, 6, 1)})
+    stale = others[0].model_copy(update={"verified": dt.date(2025, 6, 1)})
+    found = unverified([recent, stale, others[1]], day)
+    assert [f.subject for f in found] == ["prosecutor-general", "interior-minister"]
+    assert found[0].message == (
+        "office holders change (last checked 2025-06-01): check that Mr Yurii Ya. Chaika is "
+        "still Prosecutor General of the Russian Federation, then set `verified: 2026-11-29`"
+    )
+    assert "(never checked)" in found[1].message
+
+
+def test_verified_is_a_date_in_recipients_yaml(workspace: Path) -> None:
+    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    office: head_of_state\n", "    office: head_of_state\n    verified: soon\n"
+    )
+    (workspace / "recipients.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "recipients[0].verified" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_letter_in_neither_the_officials_language_nor_english_is_flagged(
+    workspace: Path,
+) -> None:
+    args = ["render", "--name", "Ann Lee", "--address", "1 Main St", "--address", "Town"]
+    french = CliRunner().invoke(main, [*args, "--recipient", "president", "--language", "fr"])
+    assert french.exit_code == 0, french.output
+    assert (
+        "warning: the letter to president is in 'fr', neither the recipient's language nor English"
+    ) in french.stderr
+    english = CliRunner().invoke(
+        main, [*args, "--recipient", "president", "--language", "en", "--out", "b"]
+    )
+    assert "neither the recipient's language" not in english.stderr

@@ -6,7 +6,7 @@ Jinja runs sandboxed; the result is HTML plus the metadata a PDF needs.
 from .composer import Composer, Letter, email_text, language_coverage, translations_for
 from .layout import LAYOUTS, Layout, choose_layout, default_layout, paper_of
 from .return_line import return_line_size
-from .review import Finding, late, review, unreachable, untranslated
+from .review import Finding, late, review, unreachable, untranslated, unverified
 
 __all__ = [
     "LAYOUTS",
@@ -25,4 +25,5 @@ __all__ = [
     "translations_for",
     "unreachable",
     "untranslated",
+    "unverified",
 ]

@@ -39,10 +39,30 @@ def unreachable(recipients: Iterable[Recipient]) -> list[Finding]:
     ]
 
 
+#: Past this many days after an appeal without a deadline, its letters are likely late.
+STALE_DAYS = 90
+#: A recipient checked longer ago than this may have left the office.
+VERIFY_DAYS = 365
+
+
 def late(campaign: Campaign, day: dt.date) -> list[Finding]:
-    """Letters dated after the appeal's deadline (the appeal may be closed)."""
-    deadline = campaign.appeal.deadline
-    if deadline is None or day <= deadline:
+    """Letters dated after the appeal's deadline, or more than STALE_DAYS after an appeal that
+    gives none (the appeal may be closed, or followed by an update)."""
+    appeal = campaign.appeal
+    deadline = appeal.deadline
+    if deadline is None:
+        age = (day - appeal.date).days
+        if age <= STALE_DAYS:
+            return []
+        return [
+            Finding(
+                "appeal",
+                f"the letters are dated {day.isoformat()}, {age} days after the appeal "
+                f"({appeal.date.isoformat()}); urgent appeals are acted on within weeks: check "
+                f"with {appeal.code}'s issuer that it is still open and has no update",
+            )
+        ]
+    if day <= deadline:
         return []
     return [
         Finding(
@@ -81,6 +101,23 @@ def untranslated(recipients: Iterable[Recipient], campaign: Campaign) -> list[Fi
     return found
 
 
+def unverified(recipients: Iterable[Recipient], day: dt.date) -> list[Finding]:
+    """Recipients nobody has checked are still in office in the last VERIFY_DAYS."""
+    found = []
+    for r in recipients:
+        if r.verified is not None and (day - r.verified).days <= VERIFY_DAYS:
+            continue
+        when = f"last checked {r.verified.isoformat()}" if r.verified else "never checked"
+        found.append(
+            Finding(
+                r.id,
+                f"office holders change ({when}): check that {r.full_name} is still "
+                f"{r.title}, then set `verified: {day.isoformat()}`",
+            )
+        )
+    return found
+
+
 def unaddressable(recipients: Iterable[Recipient]) -> list[Finding]:
     """Recipients whose form of address needs a field they lack (an honorific, mostly)."""
     from .composer import form_of_address
@@ -100,5 +137,6 @@ def review(campaign: Campaign, day: dt.date | None = None) -> list[Finding]:
     found += unaddressable(campaign.recipients)
     found += unreachable(campaign.recipients)
     if day is not None:
+        found += unverified(campaign.recipients, day)
         found += late(campaign, day)
     return found

@@ -127,6 +127,8 @@ class Recipient(StrictModel):
     address: list[Line] = Field(default_factory=list, max_length=8)
     #: Default: ``intermediary`` for ambassadors, ``advocate`` for ombudsmen, else ``authority``.
     role: Role | None = None
+    #: The day someone checked that this person still holds the office (office holders change).
+    verified: dt.date | None = None
     salutation: Line | None = None
     closing: Line | None = None
     channels: Channels = Field(default_factory=Channels)

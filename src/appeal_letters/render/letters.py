@@ -122,6 +122,22 @@ def fit_on_one_page(
     )
 
 
+def foreign_language(recipients: Sequence[Recipient], language: str | None) -> list[str]:
+    """A letter in neither the official's language nor English is read later, if at all."""
+    if language is None or language == "en":
+        return []
+    others = [r.id for r in recipients if r.language != language]
+    if not others:
+        return []
+    subject = "the letter to" if len(others) == 1 else "the letters to"
+    verb = "is" if len(others) == 1 else "are"
+    return [
+        f"{subject} {', '.join(others)} {verb} in '{language}', neither the recipient's "
+        "language nor English, which officials and their staff read first (leave out "
+        "--language to write to each in their own)"
+    ]
+
+
 def lines_that_wrap(wrapped: list[str]) -> str:
     """ "line 'a' wraps" or "lines 'a', 'b' wrap"."""
     quoted = ", ".join(f"'{line}'" for line in wrapped)
@@ -257,6 +273,7 @@ def write_letters(
             f"the letters are dated {options.date.isoformat()}, before the appeal itself "
             f"({campaign.appeal.date.isoformat()}); check --date",
         )
+    warnings += foreign_language(recipients, options.language)
     warnings += [
         f"letter to {item.letter.recipient.id}: WeasyPrint: {w}"
         for item in rendered
