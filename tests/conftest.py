@@ -26,6 +26,27 @@ LONG_NAME = (
 )
 
 
+#: The template's three wordings of each lead-in (compose/wording.py), by the reader's role.
+LEAD_INS = {
+    "authority": (
+        "I therefore respectfully urge you to:",
+        "I respectfully ask you to:",
+        "I call on you to:",
+    ),
+    "advocate": (
+        "I therefore ask you to urge the authorities of the Russian Federation to:",
+        "I ask you to call on the authorities of the Russian Federation to:",
+        "Please use your influence to urge the authorities of the Russian Federation to:",
+    ),
+    "intermediary": (
+        "I would be grateful if you would convey to the authorities of the Russian Federation "
+        "my request that they:",
+        "I ask you to transmit to the authorities of the Russian Federation my request that they:",
+        "Please convey to the authorities of the Russian Federation my request that they:",
+    ),
+}
+
+
 def squash(text: str) -> str:
     """Text with whitespace and hyphens removed, so line breaks and hyphenation do not matter;
     typographic apostrophes read as straight ones (the letters set them, the YAML has them

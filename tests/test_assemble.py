@@ -13,7 +13,7 @@ import pypdf
 import pytest
 
 from appeal_letters.batch.bodies import Body, compose, layout_body, layout_personal
-from appeal_letters.compose import Composer
+from appeal_letters.compose import Composer, wording_of
 from appeal_letters.model import Campaign, Sender, sender_from_options
 from appeal_letters.pdf import Part, write_bundle
 from appeal_letters.pdf.assemble import MARK
@@ -37,7 +37,9 @@ def tools() -> tuple[Composer, PdfRenderer]:
     return Composer(), PdfRenderer()
 
 
-def _body(campaign: Campaign, tools: tuple[Composer, PdfRenderer], index: int = 0) -> Body:
+def _body(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer], index: int = 0, wording: int = 0
+) -> Body:
     composer, renderer = tools
     return layout_body(
         composer,
@@ -47,6 +49,7 @@ def _body(campaign: Campaign, tools: tuple[Composer, PdfRenderer], index: int = 
         date=LETTER_DATE,
         layout="din",
         language="en",
+        wording=wording,
     )
 
 
@@ -135,7 +138,7 @@ def test_letters_are_valid_pdfs_with_one_subset_per_face(
 def test_a_name_in_another_script_adds_its_face(
     tmp_path: Path, campaign: Campaign, tools: tuple[Composer, PdfRenderer]
 ) -> None:
-    body = _body(campaign, tools)
+    body = _body(campaign, tools, wording=wording_of(LAYLA))  # as a batch picks it
     [shared] = _letters(campaign, tools, body, [LAYLA])
     (tmp_path / "shared.pdf").write_bytes(shared)
     (tmp_path / "full.pdf").write_bytes(_full(campaign, tools, LAYLA))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -287,8 +288,9 @@ def test_bundle_pages_are_the_letters_with_the_body_stored_once(workspace: Path)
             assert from_bundle.rstrip(b"\f\n") == alone.rstrip(b"\f\n"), (tool[0], row["file"])
     reader = pypdf.PdfReader(bundle)
     bodies = {page["/Resources"]["/XObject"].raw_get("/Body").idnum for page in reader.pages[1:]}
-    # One body per layout: DIN 5008 for PT, GB, CZ and CH, French for FR, US Letter for US.
-    assert len(bodies) == 3
+    # One body per layout (DIN 5008 for PT, GB, CZ and CH, French for FR, US Letter for US)
+    # and wording (compose/wording.py): the six supporters share at least three, at most six.
+    assert 3 <= len(bodies) <= 6
     # Fonts: the cover's two, and one subset per face for every body and all six supporters'
     # lines (each letter file has its own subsets of the same two faces).
     fonts = subprocess.run(
@@ -393,3 +395,26 @@ def test_bundles_split_into_parts_and_a_new_split_replaces_the_old(workspace: Pa
     assert code == 0, err
     assert sorted(p.name for p in bundles.glob("*.pdf")) == ["01-president.pdf"]
     assert len(pypdf.PdfReader(bundles / "01-president.pdf").pages) == 6
+
+
+@pytest.mark.slow
+def test_two_hundred_supporters_get_three_wordings_and_the_summary_says_how_alike(
+    workspace: Path,
+) -> None:
+    """Not a form letter, even in a batch: each supporter gets one of the template's three
+    wordings, so one authority's letters come from three bodies, and summary.txt says how
+    alike two of them can be (issue 14)."""
+    people = [(f"Supporter {n}", f"{n} Example Street", "London", "GB", "") for n in range(200)]
+    source = supporters_csv(workspace / "many.csv", people)
+    code, _, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
+    assert code == 0, err
+    reader = pypdf.PdfReader(workspace / "out" / "bundles" / "01-president.pdf")
+    bodies = {page["/Resources"]["/XObject"].raw_get("/Body").idnum for page in reader.pages[1:]}
+    assert len(bodies) == 3
+    summary = (workspace / "out" / "summary.txt").read_text(encoding="utf-8")
+    [line] = [line for line in summary.splitlines() if line.startswith("  wording:")]
+    spread = re.search(r"3 wordings \((\d+) / (\d+) / (\d+)\)", line)
+    assert spread and sum(map(int, spread.groups())) == 200
+    assert min(map(int, spread.groups())) >= 40  # spread over the three, not all in one
+    share = re.search(r"share at most (\d+)% of their sentences", line)
+    assert share and 50 <= int(share.group(1)) < 100

@@ -256,7 +256,13 @@ def test_a_letter_in_neither_the_officials_language_nor_english_is_flagged(
     assert (
         "warning: the letter to president is in 'fr', neither the recipient's language nor English"
     ) in french.stderr
-    english = CliRunner().invoke(
-        main, [*args, "--recipient", "president", "--language", "en", "--out", "b"]
+    for language, out in (("en", "b"), ("ru", "c")):  # English; Russia's official language
+        other = CliRunner().invoke(
+            main, [*args, "--recipient", "president", "--language", language, "--out", out]
+        )
+        assert "neither the recipient's language" not in other.stderr
+    # An official language of Belgium: the embassy there reads French.
+    belgium = CliRunner().invoke(
+        main, [*args, "--recipient", "ambassador-belgium", "--language", "fr", "--out", "d"]
     )
-    assert "neither the recipient's language" not in english.stderr
+    assert "neither the recipient's language" not in belgium.stderr

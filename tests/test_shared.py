@@ -14,7 +14,7 @@ import pypdf
 import pytest
 
 from appeal_letters.batch.bodies import Unshared, compose, layout_body, layout_personal
-from appeal_letters.compose import Composer, Layout
+from appeal_letters.compose import Composer, Layout, wording_of
 from appeal_letters.model import Campaign, Sender, sender_from_options
 from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 
@@ -57,16 +57,18 @@ def test_shared_body_letter_equals_the_full_letter(
 ) -> None:
     composer, renderer = tools
     for recipient in (campaign.recipients[1], campaign.recipients[8]):
-        body = layout_body(
-            composer,
-            renderer,
-            campaign,
-            recipient,
-            date=LETTER_DATE,
-            layout=layout,
-            language=language,
-        )
         for who in (sender, OTHER):
+            # The body in the wording this supporter's letters use, as a batch picks it.
+            body = layout_body(
+                composer,
+                renderer,
+                campaign,
+                recipient,
+                date=LETTER_DATE,
+                layout=layout,
+                language=language,
+                wording=wording_of(who),
+            )
             full = render_letter(
                 composer,
                 renderer,
@@ -115,8 +117,9 @@ def test_a_long_address_needs_the_full_layout(
     wordy = sender_from_options(LONG_NAME, ["1 Road", "Lisboa"], None)
     recipient = campaign.recipients[0]
     body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en"
-    )
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en",
+        wording=0,
+    )  # fmt: skip
     parts = layout_personal(
         composer,
         renderer,
@@ -163,8 +166,9 @@ def test_shared_letter_is_tagged_throughout_and_claims_pdf_ua(
     composer, renderer = tools
     recipient = campaign.recipients[0]
     body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en"
-    )
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en",
+        wording=wording_of(sender),
+    )  # fmt: skip
     [part] = layout_personal(
         composer,
         renderer,
@@ -230,8 +234,9 @@ def test_names_in_other_scripts_are_drawn_on_the_shared_body_like_in_full(
     who = sender_from_options(name, [street, "London"], None)
     recipient = campaign.recipients[0]
     body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en"
-    )
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en",
+        wording=wording_of(who),
+    )  # fmt: skip
     full = render_letter(
         composer, renderer, campaign, recipient, who, RenderOptions(date=LETTER_DATE)
     )

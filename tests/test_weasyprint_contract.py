@@ -62,6 +62,7 @@ def body(campaign: Campaign, tools: tuple[Composer, PdfRenderer]) -> Body:
         date=LETTER_DATE,
         layout="din",
         language="en",
+        wording=0,
     )
 
 

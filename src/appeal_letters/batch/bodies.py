@@ -81,7 +81,9 @@ def fits_shared_body(sender: Sender) -> bool:
     return not sender.paragraph
 
 
-_BLANK = Sender.model_construct(name="", address=[], email=None, paragraph=None, country=None)
+#: The sender of a shared body, which prints none of the supporter's lines.
+BLANK_SENDER = Sender.model_construct(name="", address=[], email=None, paragraph=None, country=None)
+_BLANK = BLANK_SENDER
 
 
 def layout_body(
@@ -93,11 +95,13 @@ def layout_body(
     date: dt.date,
     layout: Layout,
     language: str | None,
+    wording: int,
 ) -> Body:
-    """The shared body on one page, in the largest type that fits (as a full letter would)."""
+    """The shared body in one of the template's wordings on one page, in the largest type that
+    fits (as a full letter would)."""
     options = RenderOptions(date=date, layout=layout, language=language)
     letter, document, scale, warnings = fit_on_one_page(
-        composer, renderer, campaign, recipient, _BLANK, options, part="body"
+        composer, renderer, campaign, recipient, _BLANK, options, part="body", wording=wording
     )
     box = find_box(document, "signer-zone")
     pdf = renderer.write(letter, document)

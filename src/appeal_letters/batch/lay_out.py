@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..compose import Composer, Layout
+from ..compose import Composer, Layout, wording_of
 from ..errors import AppealLettersError
 from ..files import atomic_write, safe_child, slugify
 from ..model import Campaign, Recipient
@@ -39,7 +39,7 @@ DOCUMENTS_PER_WORKER = 250
 #: At most this many supporters' personal lines are laid out in one document (one task).
 SUPPORTERS_PER_CHUNK = 25
 
-BodyKey = tuple[str, Layout, str | None]  # recipient, layout, language asked for
+BodyKey = tuple[str, Layout, str | None, int]  # recipient, layout, language asked for, wording
 PartKey = tuple[Layout, str, float, str]  # layout, language, type scale, supporter
 
 
@@ -82,7 +82,12 @@ class Workshop:
         design (a personal paragraph, or ``--full-layout``)."""
         if not self.options.shared_body or not fits_shared_body(job.supporter.sender):
             return None
-        return (job.recipient.id, *layout_and_language(job.supporter, self.options))
+        sender = job.supporter.sender
+        return (
+            job.recipient.id,
+            *layout_and_language(job.supporter, self.options),
+            wording_of(sender),
+        )
 
 
 def lay_out_bodies(shop: Workshop, jobs: Sequence[Job]) -> None:
@@ -108,7 +113,7 @@ def lay_out_bodies(shop: Workshop, jobs: Sequence[Job]) -> None:
 
 
 def _lay_out_body(shop: Workshop, item: tuple[BodyKey, Recipient]) -> Body | str:
-    (_, layout, language), recipient = item
+    (_, layout, language, wording), recipient = item
     try:
         return layout_body(
             shop.composer,
@@ -118,6 +123,7 @@ def _lay_out_body(shop: Workshop, item: tuple[BodyKey, Recipient]) -> Body | str
             date=shop.options.date,
             layout=layout,
             language=language,
+            wording=wording,
         )
     except AppealLettersError as exc:
         return f"the shared body could not be laid out ({exc})"

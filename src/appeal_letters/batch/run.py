@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..compose import Composer
+from ..compose import Composer, largest_shared_share, sentences, spread
 from ..errors import AppealLettersError
 from ..model import Campaign, Recipient, SupportersFile, write_rejected
 from ..render import PdfRenderer
+from .bodies import BLANK_SENDER
 from .files import remove_withdrawn, write_bundles, write_manifest_csv, write_supporter_pdfs
 from .lay_out import Failed, Made, Workshop, lay_out_bodies, lay_out_letters
 from .plan import BatchOptions, Plan, plan_batch
@@ -51,6 +52,13 @@ class BatchResult:
     bundle_fallbacks: Counter[str] = field(default_factory=Counter)
     #: WeasyPrint's warnings -> letters laid out with them
     layout_warnings: Counter[str] = field(default_factory=Counter)
+    #: supporters in each of the template's wordings (compose/wording.py)
+    wordings: list[int] = field(default_factory=list)
+    #: the largest share of sentences two letters to one authority in different wordings have
+    #: in common (the supporters' own paragraphs aside)
+    shared_sentences: float = 0.0
+    #: supporters whose letters carry a paragraph of their own
+    with_paragraph: int = 0
     bundles: list[Path] = field(default_factory=list)
     #: supporters no longer in the file whose letters were removed
     withdrawn: int = 0
@@ -89,6 +97,10 @@ def run_batch(
             where = f"; the rows set aside are in {rejected_file}" if read.rejected else ""
             raise AppealLettersError(f"{read.path}: no usable supporter rows{where}")
         plan = plan_batch(campaign, read.supporters, folder, options, composer)
+        senders = [supporter.sender for supporter in read.supporters]
+        result.wordings = spread(senders)
+        result.with_paragraph = sum(1 for sender in senders if sender.paragraph)
+        result.shared_sentences = similarity(composer, campaign, options, result.wordings)
         result.skipped = len(plan.finished)
         extra = [composer.user_templates] if composer.user_templates else []
         renderer = PdfRenderer(allowed_roots=extra)  # fonts loaded once, inherited by workers
@@ -103,6 +115,30 @@ def run_batch(
             "run without --strict-fast to accept that"
         )
     return result
+
+
+def similarity(
+    composer: Composer, campaign: Campaign, options: BatchOptions, wordings: list[int]
+) -> float:
+    """How alike two supporters' letters to one authority can be: the largest share of
+    sentences two wordings in use have in common, over every authority (1.0: one wording)."""
+    used = [wording for wording, count in enumerate(wordings) if count]
+    if len(used) < 2:
+        return 1.0
+    largest = 0.0
+    for recipient in campaign.recipients:
+        bodies = [
+            sentences(
+                composer.compose(
+                    campaign, recipient, BLANK_SENDER, date=options.date,
+                    layout=options.layout or "din", language=options.language,
+                    part="body", wording=wording,
+                ).html
+            )
+            for wording in used
+        ]  # fmt: skip
+        largest = max(largest, largest_shared_share(bodies))
+    return largest
 
 
 def _make_letters(

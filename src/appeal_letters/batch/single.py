@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..compose import Composer, Layout
+from ..compose import WORDINGS, Composer, Layout, wording_of
 from ..model import Campaign, Recipient, Sender
 from ..render import PdfRenderer, RenderOptions, render_letter
 from .bodies import (
@@ -54,14 +54,20 @@ class LetterShop:
         self.shared = shared
         self.composer = Composer(templates_dir)
         self.renderer = PdfRenderer()
-        self._bodies: dict[tuple[str, Layout, str | None, dt.date], Body] = {}
+        self._bodies: dict[tuple[str, Layout, str | None, dt.date, int], Body] = {}
         self._lock = threading.Lock()
 
     def body(
-        self, recipient: Recipient, layout: Layout, language: str | None, date: dt.date
+        self,
+        recipient: Recipient,
+        layout: Layout,
+        language: str | None,
+        date: dt.date,
+        wording: int = 0,
     ) -> Body:
-        """The authority's shared body, laid out the first time it is asked for."""
-        key = (recipient.id, layout, language, date)
+        """The authority's shared body in one wording, laid out the first time it is asked
+        for."""
+        key = (recipient.id, layout, language, date, wording)
         body = self._bodies.get(key)
         if body is None:
             with self._lock:
@@ -71,15 +77,16 @@ class LetterShop:
                         self._bodies.clear()  # a new day, most likely: yesterday's are done
                     body = layout_body(
                         self.composer, self.renderer, self.campaign, recipient,
-                        date=date, layout=layout, language=language,
+                        date=date, layout=layout, language=language, wording=wording,
                     )  # fmt: skip
                     self._bodies[key] = body
         return body
 
     def warm(self, layout: Layout, language: str | None, date: dt.date) -> None:
-        """Lay out every authority's body ahead of the first request."""
+        """Lay out every authority's bodies (each wording) ahead of the first request."""
         for recipient in self.campaign.recipients:
-            self.body(recipient, layout, language, date)
+            for wording in range(WORDINGS):
+                self.body(recipient, layout, language, date, wording)
 
     def letters(
         self,
@@ -95,7 +102,8 @@ class LetterShop:
             # A paragraph of one's own is part of the body, which is then this letter's alone.
             why = "a paragraph of the supporter's own" if self.shared else "full layout asked for"
             return [self._in_full(sender, r, layout, language, date, why) for r in recipients]
-        bodies = [self.body(r, layout, language, date) for r in recipients]
+        wording = wording_of(sender)
+        bodies = [self.body(r, layout, language, date, wording) for r in recipients]
         parts: dict[tuple[str, float], object] = {}
         made: list[OneLetter] = []
         for recipient, body in zip(recipients, bodies, strict=True):

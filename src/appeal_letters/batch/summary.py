@@ -38,6 +38,14 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
     ]
     lines += [f"  {names.get(rid, rid)}: {_letters(n)}" for rid, n in result.per_authority.items()]
     lines += [f"  failed: row {f.row}, {f.recipient_id}: {f.reason}" for f in result.failed]
+    if result.wordings:
+        spread = " / ".join(str(n) for n in result.wordings)
+        own = _counted(result.with_paragraph, "supporter adds", "supporters add")
+        lines.append(
+            f"  wording: supporters spread over the template's {len(result.wordings)} wordings "
+            f"({spread}); two letters to one authority in different wordings share at most "
+            f"{result.shared_sentences:.0%} of their sentences; {own} a paragraph of their own"
+        )
     lines += [
         f"  warning: {_letters(n)} to {names.get(rid, rid)} in '{used}', not "
         f"'{wanted}': the appeal lacks {', '.join(campaign.appeal.missing_in(wanted))}"

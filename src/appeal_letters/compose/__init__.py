@@ -7,9 +7,11 @@ from .composer import Composer, Letter, email_text, language_coverage, translati
 from .layout import LAYOUTS, Layout, choose_layout, default_layout, paper_of
 from .return_line import return_line_size
 from .review import Finding, late, review, unreachable, untranslated, unverified
+from .wording import WORDINGS, largest_shared_share, sentences, spread, wording_of
 
 __all__ = [
     "LAYOUTS",
+    "WORDINGS",
     "Composer",
     "Finding",
     "Layout",
@@ -18,12 +20,16 @@ __all__ = [
     "default_layout",
     "email_text",
     "language_coverage",
+    "largest_shared_share",
     "late",
     "paper_of",
     "return_line_size",
     "review",
+    "sentences",
+    "spread",
     "translations_for",
     "unreachable",
     "untranslated",
     "unverified",
+    "wording_of",
 ]

@@ -42,6 +42,7 @@ from .return_line import return_line_size
 from .sandbox import ContainedLoader, LimitedSandbox
 from .scripts import bidi_groups, script_fonts, text_direction
 from .typography import finalize, style_of
+from .wording import wording_of
 
 LETTER_TEMPLATE = "letter.html.j2"
 EMAIL_TEMPLATE = "email.txt.j2"
@@ -226,11 +227,13 @@ class Composer:
         language: str | None = None,
         part: str = "full",
         senders: Sequence[Sender] = (),
+        wording: int | None = None,
     ) -> Letter:
         """Fill the template for one recipient; raises TemplateError with file and line.
 
         ``senders``: for ``part="personal"``, the supporters whose lines one document holds
-        (default: ``sender`` alone).
+        (default: ``sender`` alone). ``wording``: which of the template's wordings (default:
+        the sender's, ``wording_of``; a shared body names it, having no sender).
 
         The letter is in ``language`` (default: the recipient's). Where the appeal lacks that
         language, the whole letter falls back to the appeal's own language, with a warning:
@@ -267,6 +270,7 @@ class Composer:
             "letter_date": format_date(date, "long", locale=DATE_LOCALES[style]),
             "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[style]),
             "typography": style,
+            "wording": wording_of(sender) if wording is None else wording,
             "language": language,
             "direction": "rtl" if language in RTL_LANGUAGES else "ltr",
             "paper": paper_of(layout),

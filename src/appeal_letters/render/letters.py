@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babel.languages import get_official_languages
+
 from ..compose import Composer, Layout, Letter
 from ..errors import AppealLettersError, RenderError
 from ..files import atomic_write, safe_child, slugify
@@ -84,6 +86,7 @@ def fit_on_one_page(
     sender: Sender,
     options: RenderOptions,
     part: str = "full",
+    wording: int | None = None,
 ) -> tuple[Letter, Any, float, tuple[str, ...]]:
     """Compose and lay out a letter (or one of its parts) on one page, in the largest type
     that fits: the letter, its laid-out document, the type scale used and WeasyPrint's
@@ -99,6 +102,7 @@ def fit_on_one_page(
             font_scale=scale,
             language=options.language,
             part=part,
+            wording=wording,
         )
         document = renderer.layout(letter)
         refuse_missing_characters(renderer, recipient)
@@ -122,11 +126,18 @@ def fit_on_one_page(
     )
 
 
-def foreign_language(recipients: Sequence[Recipient], language: str | None) -> list[str]:
-    """A letter in neither the official's language nor English is read later, if at all."""
-    if language is None or language == "en":
-        return []
-    others = [r.id for r in recipients if r.language != language]
+def foreign_language(
+    campaign: Campaign, recipients: Sequence[Recipient], language: str | None
+) -> list[str]:
+    """A letter in neither the official's language (the recipient's, or an official language
+    of their country) nor English is read later, if at all."""
+    if language is None or language == "en" or campaign.appeal.missing_in(language):
+        return []  # English is read everywhere; a language the appeal lacks is not used
+    others = [
+        r.id
+        for r in recipients
+        if language != r.language and language not in get_official_languages(r.country)
+    ]
     if not others:
         return []
     subject = "the letter to" if len(others) == 1 else "the letters to"
@@ -273,7 +284,7 @@ def write_letters(
             f"the letters are dated {options.date.isoformat()}, before the appeal itself "
             f"({campaign.appeal.date.isoformat()}); check --date",
         )
-    warnings += foreign_language(recipients, options.language)
+    warnings += foreign_language(campaign, recipients, options.language)
     warnings += [
         f"letter to {item.letter.recipient.id}: WeasyPrint: {w}"
         for item in rendered
