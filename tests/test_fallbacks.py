@@ -218,12 +218,18 @@ def test_a_return_address_too_long_for_the_window_fails_that_supporter_alone(
         "",
     )
     source = supporters_csv(workspace / "s.csv", [PEOPLE[0], endless, PEOPLE[1]])
-    code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
+    code, out, err = batch(
+        "--supporters", str(source), "--out", "out",
+        "--recipient", "president", "--recipient", "prosecutor-general",
+    )  # fmt: skip
     assert code == 1
     assert "Traceback" not in err
+    # One line for the supporter, not one per letter.
     [failed] = [line for line in out.splitlines() if line.startswith("  failed:")]
-    assert failed.startswith("  failed: row 3, president: sender: the return address")
+    assert failed.startswith("  failed: row 3, 2 letters: sender: the return address")
     assert "at 6 pt" in failed and "shorten the address lines by about" in failed
     assert "Long Street Name Quarter" not in out + err  # the address is not echoed
     assert out.splitlines()[-1] == "No fallbacks: every letter took the fast path."
-    assert len((workspace / "out" / "manifest.csv").read_text().splitlines()) == 3
+    assert (
+        len((workspace / "out" / "manifest.csv").read_text().splitlines()) == 5
+    )  # 2 supporters x 2 letters

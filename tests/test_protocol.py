@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from appeal_letters.compose.addressee import dative_name, dative_title
-from appeal_letters.compose.composer import _forms, form_of_address
+from appeal_letters.compose.composer import _forms, form_of_address, recipient_lines
 from appeal_letters.model import Campaign, Sender
 from appeal_letters.render import RenderOptions, write_letters
 
@@ -51,7 +51,7 @@ EXPECTED: dict[str, dict[str, tuple[list[str], str, str]]] = {
                                "Excelentísimo Señor Embajador:", "Le saluda respetuosamente,"),
     },
     "ru": {
-        "president": (["Администрация Президента Российской Федерации", "Президенту Российской Федерации", "В.В. Путину"],
+        "president": (["Президенту Российской Федерации", "В.В. Путину"],
                       "Уважаемый Владимир Владимирович!", "С уважением,"),
         "prosecutor-general": (["Генеральному прокурору Российской Федерации", "Ю.Я. Чайке"],
                                "Уважаемый Юрий Яковлевич!", "С уважением,"),
@@ -143,3 +143,33 @@ def test_russian_requests_are_numbered_with_a_parenthesis(letters: dict[str, Pat
     assert any(line.endswith(("Прошу Вас:", "прошу Вас:")) for line in lines)
     numbered = [line.split()[0] for line in lines if line[:2] in {f"{n})" for n in range(1, 7)}]
     assert numbered == ["1)", "2)", "3)", "4)", "5)", "6)"]
+
+
+def test_russian_names_in_any_order_and_gender_from_the_patronymic(campaign: Campaign) -> None:
+    """Found by an attack: "Чайка Юрий Яковлевич" (surname first) gave "Ч.Я. Чайке"; a one-word
+    name gave "Путину Путину"; a woman without `gender` was declined as a man."""
+    [prosecutor, ombudsman] = [
+        r.in_language("ru")
+        for r in campaign.recipients
+        if r.id in ("prosecutor-general", "ombudsman")
+    ]
+    reversed_order = prosecutor.model_copy(update={"name": "Чайка Юрий Яковлевич"})
+    assert dative_name(reversed_order) == "Ю.Я. Чайке"
+    assert form_of_address(reversed_order, "ru")[0] == "Уважаемый Юрий Яковлевич!"
+    initials = prosecutor.model_copy(update={"name": "Ю. Я. Чайка", "patronymic": None})
+    assert dative_name(initials) == "Чайке"
+    alone = prosecutor.model_copy(update={"name": "Путин", "family_name": None, "patronymic": None})
+    assert dative_name(alone) == "Путину"
+    unspecified = ombudsman.model_copy(update={"gender": "unspecified"})
+    assert dative_name(unspecified) == "Э.А. Памфиловой"
+
+
+def test_a_plain_feminine_title_keeps_its_gender_in_the_formal_one(campaign: Campaign) -> None:
+    [president] = [r for r in campaign.recipients if r.id == "president"]
+    woman = president.model_copy(update={"gender": "unspecified", "localized": {}})
+    for language, plain, formal in (
+        ("ar", "السيدة", "فخامة السيدة"),
+        ("es", "Sra.", "Excma. Sra."),
+    ):
+        named = woman.model_copy(update={"honorific": plain})
+        assert recipient_lines(named, language)[0].startswith(formal), language

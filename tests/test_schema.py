@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
 from appeal_letters.cli import main
 from appeal_letters.compose import Composer, late, review, unverified
+from appeal_letters.compose.review import undeclined
 from appeal_letters.model import Campaign, Sender, load_campaign
 
 from .conftest import ROOT, pdf_text
@@ -206,10 +208,12 @@ def test_an_appeal_asking_the_official_addressed_says_you_in_each_language(
     assert campaign.appeal.missing_in("es") == []
     sender = Sender(name="Ann Lee", address=["1 Main St", "Town"])
     composer = Composer(ROOT / "templates")
-    spanish = composer.compose(campaign, campaign.recipients[0], sender, date=dt.date(2018, 5, 9))
-    assert "Por consiguiente, le insto respetuosamente a:" in spanish.html
+    spanish = composer.compose(
+        campaign, campaign.recipients[0], sender, date=dt.date(2018, 5, 9), wording=0
+    )
+    assert "Por ello, le ruego respetuosamente que tenga a bien:" in spanish.html
     english = composer.compose(
-        campaign, campaign.recipients[0], sender, date=dt.date(2018, 5, 9), language="en"
+        campaign, campaign.recipients[0], sender, date=dt.date(2018, 5, 9), language="en", wording=0
     )
     assert "I therefore respectfully urge you to:" in english.html
 
@@ -266,3 +270,44 @@ def test_a_letter_in_neither_the_officials_language_nor_english_is_flagged(
         main, [*args, "--recipient", "ambassador-belgium", "--language", "fr", "--out", "d"]
     )
     assert "neither the recipient's language" not in belgium.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("soon", "write the day you checked as YYYY-MM-DD"),
+        ("20261129", "write the day you checked as YYYY-MM-DD"),
+        ("2026-11-29T10:00:00", "write the day you checked as YYYY-MM-DD"),
+        ("9999-12-31", "9999-12-31 is in the future; write the day you checked"),
+    ],
+)
+def test_a_verified_day_that_is_not_a_past_date_is_one_clear_line(
+    workspace: Path, value: str, message: str
+) -> None:
+    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    office: head_of_state\n", f"    office: head_of_state\n    verified: '{value}'\n"
+    )
+    (workspace / "recipients.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "recipients[0].verified" in errors[0], result.stderr
+    assert message in errors[0]
+
+
+def test_a_russian_title_the_dative_table_lacks_is_reported(campaign: Campaign) -> None:
+    [prosecutor] = [r for r in campaign.recipients if r.id == "prosecutor-general"]
+    ru = prosecutor.localized["ru"]
+    odd = prosecutor.model_copy(
+        update={
+            "localized": {
+                "ru": ru.model_copy(update={"title": "Следователь по особо важным делам"})
+            }
+        }
+    )
+    [finding] = undeclined([odd])
+    assert "Следователь по особо важным делам" in finding.message
+    declined = ru.model_copy(update={"title": "Следователю по особо важным делам"})
+    assert undeclined([prosecutor.model_copy(update={"localized": {"ru": declined}})]) == []
+    assert undeclined(campaign.recipients) == []

@@ -37,7 +37,14 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
         f"({result.seconds:.1f} s).",
     ]
     lines += [f"  {names.get(rid, rid)}: {_letters(n)}" for rid, n in result.per_authority.items()]
-    lines += [f"  failed: row {f.row}, {f.recipient_id}: {f.reason}" for f in result.failed]
+    # One line per supporter and reason: a return address too long fails all ten letters.
+    failures: dict[tuple[int, str], list[str]] = {}
+    for f in result.failed:
+        failures.setdefault((f.row, f.reason), []).append(f.recipient_id)
+    lines += [
+        f"  failed: row {row}, {ids[0] if len(ids) == 1 else _letters(len(ids))}: {reason}"
+        for (row, reason), ids in failures.items()
+    ]
     if result.wordings:
         spread = " / ".join(str(n) for n in result.wordings)
         own = _counted(result.with_paragraph, "supporter adds", "supporters add")

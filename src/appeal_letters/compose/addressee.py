@@ -19,29 +19,47 @@ from ..model import Recipient
 
 #: Courtesy titles that carry no rank: the office's formal honorific replaces them.
 PLAIN_HONORIFICS = frozenset(
-    {"mr", "mr.", "ms", "ms.", "mrs", "mrs.", "m.", "mme", "sr.", "sra.", "srta.", "г-н", "г-жа"}
-    | {"السيد", "السيدة"}
+    {"mr", "mr.", "m.", "sr", "sr.", "d.", "don", "señor", "г-н", "السيد"}
+    | {"ms", "ms.", "mrs", "mrs.", "mme", "sra", "sra.", "srta.", "dña.", "doña", "señora", "г-жа"}
+    | {"السيدة"}
+)
+#: The plain titles that say the person is a woman: the office's form is then the feminine one.
+FEMININE_HONORIFICS = frozenset(
+    {"ms", "ms.", "mrs", "mrs.", "mme", "sra", "sra.", "srta.", "dña.", "doña", "señora", "г-жа"}
+    | {"السيدة"}
 )
 
 
-def office_honorific(recipient: Recipient, entry: dict[str, Any]) -> str | None:
+def office_honorific(
+    recipient: Recipient, entry: dict[str, Any], feminine: dict[str, Any] | None = None
+) -> str | None:
     """The honorific the address block prints: the recipient's own, unless it is a plain
-    courtesy title and the office has a formal one in this language."""
-    formal = entry.get("honorific")
+    courtesy title and the office has a formal one in this language (the feminine form when
+    the plain title is a woman's)."""
     own = recipient.honorific
+    formal = entry.get("honorific")
+    if own and own.casefold() in FEMININE_HONORIFICS and feminine is not None:
+        formal = feminine.get("honorific", formal)
     if formal and (own is None or own.casefold() in PLAIN_HONORIFICS):
         return str(formal)
     return own
 
 
 def address_lines(
-    recipient: Recipient, language: str, entry: dict[str, Any], heads: dict[str, str]
+    recipient: Recipient,
+    language: str,
+    entry: dict[str, Any],
+    heads: dict[str, str],
+    feminine: dict[str, Any] | None = None,
 ) -> list[str]:
     """The recipient's lines, before the postal address, for a letter in ``language``."""
     if language == "ru":
-        lines = [recipient.institution] if recipient.institution else []
+        # A title that names its body ("Генеральному прокурору Российской Федерации") stands
+        # alone; a bare office ("Послу", "Председателю Совета") follows its institution.
+        bare = all(len(part.split()) <= 2 for part in recipient.title.split(", "))
+        lines = [recipient.institution] if recipient.institution and bare else []
         return [*lines, dative_title(recipient.title, heads), dative_name(recipient)]
-    honorific = office_honorific(recipient, entry)
+    honorific = office_honorific(recipient, entry, feminine)
     name = f"{honorific} {recipient.name}" if honorific else recipient.name
     return [name, recipient.title, *([recipient.institution] if recipient.institution else [])]
 
@@ -54,7 +72,7 @@ def dative_title(title: str, heads: dict[str, str]) -> str:
     for part in title.split(", "):
         for head in sorted(heads, key=len, reverse=True):
             if part.casefold().startswith(head.casefold()) and (
-                len(part) == len(head) or not part[len(head)].isalpha()
+                len(part) == len(head) or part[len(head)] == " "
             ):
                 dative = heads[head]
                 if part[0].isupper():
@@ -66,27 +84,49 @@ def dative_title(title: str, heads: dict[str, str]) -> str:
 
 
 def undeclined_title(title: str, heads: dict[str, str]) -> bool:
-    """Whether ``dative_title`` found no head to decline in some office of ``title``."""
+    """Whether some office of ``title`` is neither in the table nor already in the dative
+    (its first word ending as a dative does: "Следователю", "Судье")."""
     return any(
-        not any(part.casefold().startswith(head.casefold()) for head in heads)
+        not part.split()[0].casefold().endswith(("у", "ю", "е", "и"))
+        and not any(
+            part.casefold().startswith(head.casefold())
+            and (len(part) == len(head) or part[len(head)] == " ")
+            for head in heads
+        )
         for part in title.split(", ")
     )
 
 
 def dative_name(recipient: Recipient) -> str:
-    """ "Ю.Я. Чайке" with a patronymic, "Александру Романову" without."""
+    """ "Ю.Я. Чайке" with a patronymic, "Александру Романову" without, "Путину" when only the
+    surname is known. A gender not given is read from the patronymic (-вич, -вна)."""
     from pytrovich.enums import Case, Gender, NamePart
 
     maker = _maker()
     genders = {"male": Gender.MALE, "female": Gender.FEMALE}
-    gender = genders.get(recipient.gender, Gender.ANDROGYNOUS)
+    gender = genders.get(recipient.gender) or _gender_of(recipient.patronymic) or Gender.ANDROGYNOUS
     first = first_name(recipient)
     surname = recipient.surname
     declined = maker.make(NamePart.LASTNAME, gender, Case.DATIVE, surname)
+    if first is None:
+        return str(declined)
     if recipient.patronymic:
         return f"{first[0]}.{recipient.patronymic[0]}. {declined}"
     first_dative = maker.make(NamePart.FIRSTNAME, gender, Case.DATIVE, first)
     return f"{first_dative} {declined}"
+
+
+def _gender_of(patronymic: str | None) -> Any:
+    from pytrovich.enums import Gender
+
+    if not patronymic:
+        return None
+    ending = patronymic.casefold()
+    if ending.endswith(("ич", "оглы")):
+        return Gender.MALE
+    if ending.endswith(("вна", "чна", "кызы")):
+        return Gender.FEMALE
+    return None
 
 
 @cache
@@ -96,9 +136,11 @@ def _maker() -> Any:
     return PetrovichDeclinationMaker()
 
 
-def first_name(recipient: Recipient) -> str:
-    """The first word of the name that is not an initial ("Юрий" in "Юрий Чайка")."""
+def first_name(recipient: Recipient) -> str | None:
+    """The given name: the first word of the name that is not an initial, the surname or the
+    patronymic ("Юрий" in "Юрий Чайка" and in "Чайка Юрий Яковлевич"); None if there is none."""
+    others = {recipient.surname.casefold(), (recipient.patronymic or "").casefold()}
     for word in recipient.name.split():
-        if not re.fullmatch(r"\w\.", word):
+        if not re.fullmatch(r"\w\.(\w\.)?", word) and word.casefold() not in others:
             return word
-    return recipient.name.split()[0]
+    return None

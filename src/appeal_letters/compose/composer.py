@@ -93,7 +93,7 @@ def _fill(pattern: str, recipient: Recipient) -> str:
     values = {
         "honorific": honorific,
         "surname": recipient.surname,
-        "first_name": first_name(recipient),
+        "first_name": first_name(recipient) or "",
         "patronymic": recipient.patronymic or "",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), pattern)
@@ -114,7 +114,8 @@ def form_of_address(recipient: Recipient, language: str) -> tuple[str, str]:
     entry = _entry(recipient, language)
     pattern = entry["salutation"]
     by_patronymic = _forms()[language].get("patronymic_salutation")
-    if by_patronymic and recipient.patronymic and recipient.office != "ambassador":
+    named = recipient.patronymic and first_name(recipient)
+    if by_patronymic and named and recipient.office != "ambassador":
         pattern = by_patronymic.get(recipient.gender, pattern)
     salutation = recipient.salutation or _fill(pattern, recipient)
     closing = recipient.closing or _fill(entry["closing"], recipient)
@@ -123,8 +124,10 @@ def form_of_address(recipient: Recipient, language: str) -> tuple[str, str]:
 
 def recipient_lines(recipient: Recipient, language: str) -> list[str]:
     """The recipient's lines above the postal address, as the language's protocol has them."""
-    heads = _forms()[language].get("dative_heads") or {}
-    return address_lines(recipient, language, _entry(recipient, language), heads)
+    offices = _forms()[language]
+    heads = offices.get("dative_heads") or {}
+    feminine = (offices.get(recipient.office) or offices["official"]).get("female")
+    return address_lines(recipient, language, _entry(recipient, language), heads, feminine)
 
 
 @cache

@@ -6,13 +6,14 @@ stepped down to 6.5 and 6 pt (DIN 5008's smallest) when the supporter's address 
 address longer than two lines at 6 pt is an error that says by how much to shorten it, never a
 line cut with "…" whose hidden part the post office cannot read.
 
-Widths are measured from the bundled faces' advance widths (no kerning, 5 % spare room, a fifth
-of a line for word wrapping); the tests lay the lines out with WeasyPrint and check that none
-takes more than its two lines.
+Lines are filled word by word from the bundled faces' advance widths (no kerning, 5 % spare
+room, a new line where the writing direction changes); the tests lay the lines out with
+WeasyPrint and check that none takes more than its two lines.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 
 from fontTools.ttLib import TTFont
@@ -21,6 +22,7 @@ from ..assets import package_dir
 from ..errors import RenderError
 from ..model import Sender
 from .layout import Layout
+from .scripts import SCRIPT_FONTS, text_direction
 
 #: Sizes tried, largest first (points).
 SIZES = (7.0, 6.5, 6.0)
@@ -31,8 +33,13 @@ LINES = 2
 WIDTH_MM: dict[str, float] = {"din": 80.0, "fr": 92.0, "us": 4.3 * 25.4}
 _SPARE = 0.95
 _PT_PER_MM = 72 / 25.4
-#: Faces whose widths are known; other characters count as one em (wider than most glyphs).
-_FACES = ("NotoSerif-Regular.ttf", "NotoNaskhArabic-Regular.ttf")
+#: Faces whose widths are known, in the order the letter's fonts fall back; other characters
+#: count as one em (wider than most glyphs); combining marks as nothing.
+_FACES = (
+    "NotoSerif-Regular.ttf",
+    "NotoNaskhArabic-Regular.ttf",
+    *(f"{stem}-Regular.ttf" for stem, _ in SCRIPT_FONTS.values()),
+)
 
 
 @cache
@@ -48,6 +55,8 @@ def text_width_em(text: str) -> float:
     """The width of ``text`` in ems, from the first bundled face that has each character."""
     total = 0.0
     for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
         for cmap, metrics, upem in _advances():
             glyph = cmap.get(ord(char))
             if glyph is not None:
@@ -62,21 +71,45 @@ def return_line_text(sender: Sender) -> str:
     return ", ".join([sender.name, *sender.address])
 
 
+def lines_needed(text: str, size_pt: float, width_pt: float) -> int:
+    """Lines ``text`` takes when broken at spaces, as a browser fills lines (a word longer
+    than a line is broken anywhere, as the stylesheet allows); a change of writing direction
+    starts a new bidi run, which is given a line of its own to be safe."""
+    lines, used = 1, 0.0
+    space = text_width_em(" ") * size_pt
+    direction = None
+    for word in text.split(" "):
+        width = text_width_em(word) * size_pt
+        # Digits and punctuation take the direction around them; only letters turn it.
+        strong = any(unicodedata.bidirectional(c) in ("L", "R", "AL") for c in word)
+        word_direction = text_direction(word) if strong else direction
+        turned = direction is not None and word_direction != direction and used > 0
+        direction = word_direction
+        if used and (used + space + width > width_pt or turned):
+            lines += 1
+            used = 0.0
+        while width > width_pt:  # broken anywhere (overflow-wrap)
+            lines += 1
+            width -= width_pt
+        used += (space if used else 0.0) + width
+    return lines
+
+
 def return_line_size(sender: Sender, layout: Layout) -> float:
     """The largest size at which the sender's return line takes at most two lines."""
-    width_em = text_width_em(return_line_text(sender))
-    # A fifth of a line is kept for the word that does not fit at the end of the first line.
-    room_pt = WIDTH_MM[layout] * _PT_PER_MM * (LINES - 0.2) * _SPARE
+    text = return_line_text(sender)
+    width_pt = WIDTH_MM[layout] * _PT_PER_MM * _SPARE
     for size in SIZES:
-        if width_em * size <= room_pt:
+        if lines_needed(text, size, width_pt) <= LINES:
             return size
-    needed = width_em * SIZES[-1] / _PT_PER_MM
-    room = room_pt / _PT_PER_MM
-    characters = len(return_line_text(sender))
-    shorter = max(1, round((needed - room) * characters / needed))
+    needed = text_width_em(text) * SIZES[-1] / _PT_PER_MM
+    room = width_pt * LINES / _PT_PER_MM
+    characters = len(text)
+    shorter = max(1, round(max(needed - room, room / LINES / 4) * characters / needed))
     raise RenderError(
-        f"sender: the return address ({characters} characters: name and address lines) needs "
-        f"{needed:.0f} mm of line at {SIZES[-1]:g} pt and the envelope window's {LINES} lines "
-        f"hold about {room:.0f} mm; shorten the address lines by about {shorter} characters "
-        "(abbreviate the street, leave out the country for letters posted in it)"
+        f"sender: the return address ({characters} characters: name and address lines) does "
+        f"not fit the envelope window's {LINES} lines even at {SIZES[-1]:g} pt (it needs about "
+        f"{needed:.0f} mm of line, the window holds about {room:.0f} mm); shorten the address "
+        f"lines by about {shorter} characters (abbreviate the street, leave out the country "
+        "for letters posted in it)"
     )

@@ -118,6 +118,30 @@ def unverified(recipients: Iterable[Recipient], day: dt.date) -> list[Finding]:
     return found
 
 
+def undeclined(recipients: Iterable[Recipient]) -> list[Finding]:
+    """Recipients whose Russian title has no office the dative table knows: a Russian letter
+    would print it in the nominative ("Следователь ..." above "Ивану Петрову")."""
+    from .addressee import undeclined_title
+    from .composer import _forms
+
+    heads = _forms()["ru"].get("dative_heads") or {}
+    found = []
+    for r in recipients:
+        if r.language != "ru" and "ru" not in r.localized:
+            continue
+        title = r.in_language("ru").title
+        if undeclined_title(title, heads):
+            found.append(
+                Finding(
+                    r.id,
+                    f"the Russian title '{title}' begins with no office in the dative table "
+                    "(data/forms.yaml): Russian letters would print it as written; write it in "
+                    "the dative in localized.ru.title",
+                )
+            )
+    return found
+
+
 def unaddressable(recipients: Iterable[Recipient]) -> list[Finding]:
     """Recipients whose form of address needs a field they lack (an honorific, mostly)."""
     from .composer import form_of_address
@@ -135,6 +159,7 @@ def review(campaign: Campaign, day: dt.date | None = None) -> list[Finding]:
     """Every finding for the whole workspace (``day``: the letters' date, if known)."""
     found = untranslated(campaign.recipients, campaign)
     found += unaddressable(campaign.recipients)
+    found += undeclined(campaign.recipients)
     found += unreachable(campaign.recipients)
     if day is not None:
         found += unverified(campaign.recipients, day)

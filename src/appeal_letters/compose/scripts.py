@@ -46,9 +46,9 @@ def text_direction(text: object) -> str:
     return "ltr"
 
 
-def bidi_groups(parts: Sequence[str]) -> list[str]:
-    """``parts`` joined with ", " wherever neighbours run in the same direction: each group is
-    then one bidi run (see the template's address_runs)."""
+def bidi_groups(parts: Sequence[str], separator: str = ", ") -> list[str]:
+    """``parts`` joined with ``separator`` wherever neighbours run in the same direction: each
+    group is then one bidi run (see the template's address_runs)."""
     groups: list[tuple[str, list[str]]] = []
     for part in parts:
         direction = text_direction(part)
@@ -56,4 +56,4 @@ def bidi_groups(parts: Sequence[str]) -> list[str]:
             groups[-1][1].append(part)
         else:
             groups.append((direction, [part]))
-    return [", ".join(members) for _, members in groups]
+    return [separator.join(members) for _, members in groups]

@@ -129,6 +129,23 @@ class Recipient(StrictModel):
     role: Role | None = None
     #: The day someone checked that this person still holds the office (office holders change).
     verified: dt.date | None = None
+
+    @field_validator("verified", mode="before")
+    @classmethod
+    def _checked_day(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value) if len(value) == 10 else None
+            except ValueError:
+                value = None
+            if value is None:
+                raise ValueError("write the day you checked as YYYY-MM-DD")
+        if isinstance(value, dt.datetime) or (value is not None and not isinstance(value, dt.date)):
+            raise ValueError("write the day you checked as YYYY-MM-DD")
+        if value is not None and value > dt.date.today():
+            raise ValueError(f"{value.isoformat()} is in the future; write the day you checked")
+        return value
+
     salutation: Line | None = None
     closing: Line | None = None
     channels: Channels = Field(default_factory=Channels)
