@@ -59,6 +59,7 @@ _ADDRESS = re.compile(r"\S*(?:@|://|www\.)\S*")
 _ACRONYM_HYPHEN = re.compile(r"(?<=[A-Z])-(?=[A-Z])")
 _EN_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _US_DATE = re.compile(rf"\b(\d{{1,2}}) ({_EN_MONTHS}) (\d{{4}})\b")
+_US_WRITTEN = re.compile(rf"\b({_EN_MONTHS}) (\d{{1,2}}), (\d{{4}})\b")
 
 
 def typeset(text: str, style: str) -> str:
@@ -83,6 +84,7 @@ def _typeset(text: str, style: str) -> str:
     elif style == "en-US":
         # One date style in a letter: "March 16, 2016", as US usage writes it.
         text = _US_DATE.sub(lambda m: f"{m.group(2)}{NBSP}{m.group(1)},{NBSP}{m.group(3)}", text)
+        text = _US_WRITTEN.sub(lambda m: f"{m.group(1)}{NBSP}{m.group(2)},{NBSP}{m.group(3)}", text)
         text = _US_TITLE.sub(r"\1.", text)
     return text
 
