@@ -46,8 +46,9 @@ _FACES = (
 def _advances() -> list[tuple[dict[int, str], dict[str, tuple[int, int]], int]]:
     found = []
     for name in _FACES:
-        font = TTFont(package_dir("fonts") / name, lazy=True)
-        found.append((font.getBestCmap(), dict(font["hmtx"].metrics), font["head"].unitsPerEm))
+        # Read what is needed and close the file (a cached font would hold it open).
+        with TTFont(package_dir("fonts") / name, lazy=True) as font:
+            found.append((font.getBestCmap(), dict(font["hmtx"].metrics), font["head"].unitsPerEm))
     return found
 
 
