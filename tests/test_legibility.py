@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdf
@@ -165,6 +166,18 @@ def test_arabic_letters_use_one_digit_system_and_the_customary_greeting(
     assert "تحية طيبة وبعد" in text
 
 
+def _line_boxes(box: object) -> list[Any]:
+    """The lines WeasyPrint laid out inside ``box`` (the return line's)."""
+    found, stack = [], [box]
+    while stack:
+        node = stack.pop()
+        if type(node).__name__ == "LineBox":
+            found.append(node)
+            continue
+        stack.extend(getattr(node, "children", None) or [])
+    return found
+
+
 SHORT = sender_from_options("Jane Doe", ["12 Example Street", "London N1 9XX"], None)
 LONG = sender_from_options(
     "Maximilian Alexander von Hohenzollern-Sigmaringen",
@@ -186,14 +199,7 @@ def test_the_return_line_steps_down_and_is_never_cut(campaign: Campaign) -> None
             campaign, campaign.recipients[0], LONG, date=LETTER_DATE, layout=layout
         )
         box = find_box(renderer.layout(letter), "return-line")
-        lines = []
-        stack = [box]
-        while stack:
-            node = stack.pop()
-            if type(node).__name__ == "LineBox":
-                lines.append(node)
-                continue
-            stack.extend(getattr(node, "children", None) or [])
+        lines = _line_boxes(box)
         assert 1 <= len(lines) <= 2, layout
         assert max(line.position_x + line.width for line in lines) <= (
             box.content_box_x() + box.width + 0.5
@@ -259,11 +265,4 @@ def test_return_lines_of_mixed_scripts_stay_within_two_lines(campaign: Campaign)
                     language=language,
                 )
                 box = find_box(renderer.layout(letter), "return-line")
-                lines, stack = 0, [box]
-                while stack:
-                    node = stack.pop()
-                    if type(node).__name__ == "LineBox":
-                        lines += 1
-                        continue
-                    stack.extend(getattr(node, "children", None) or [])
-                assert 1 <= lines <= 2, (sender.name, language, layout)
+                assert 1 <= len(_line_boxes(box)) <= 2, (sender.name, language, layout)

@@ -83,7 +83,6 @@ def fits_shared_body(sender: Sender) -> bool:
 
 #: The sender of a shared body, which prints none of the supporter's lines.
 BLANK_SENDER = Sender.model_construct(name="", address=[], email=None, paragraph=None, country=None)
-_BLANK = BLANK_SENDER
 
 
 def layout_body(
@@ -101,7 +100,7 @@ def layout_body(
     fits (as a full letter would)."""
     options = RenderOptions(date=date, layout=layout, language=language)
     letter, document, scale, warnings = fit_on_one_page(
-        composer, renderer, campaign, recipient, _BLANK, options, part="body", wording=wording
+        composer, renderer, campaign, recipient, BLANK_SENDER, options, part="body", wording=wording
     )
     box = find_box(document, "signer-zone")
     pdf = renderer.write(letter, document)
