@@ -50,6 +50,7 @@ def _body(
         layout="din",
         language="en",
         wording=wording,
+        introduced=False,  # these tests' supporters give no town
     )
 
 
@@ -67,6 +68,7 @@ def _letters(
         layout="din",
         language=body.language,
         font_scale=body.font_scale,
+        intro=body.intro,
     )
     letters = []
     for part, sender in zip(parts, senders, strict=True):
@@ -227,6 +229,7 @@ def test_untagged_supporter_lines_drop_the_pdf_ua_claim_only(
         layout="din",
         language="en",
         font_scale=body.font_scale,
+        intro=body.intro,
     )
     assert isinstance(part, Part) and part.tags is not None
     tagged, untagged = (

@@ -601,7 +601,7 @@ def test_letters_go_out_only_in_the_name_of_who_signed_them(
         main, ["send", "--sender", "sender.example.yaml", "--address", "99 Other Road"]
     )
     assert result.exit_code == 1
-    assert "give either --sender FILE or --name/--address/--email/--country" in result.stderr
+    assert "give either --sender FILE or --name/--address/--email/--town/--country" in result.stderr
 
 
 def test_the_issuers_report_does_not_quote_addresses_from_server_answers() -> None:

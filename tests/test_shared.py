@@ -13,7 +13,13 @@ import pikepdf
 import pypdf
 import pytest
 
-from appeal_letters.batch.bodies import Unshared, compose, layout_body, layout_personal
+from appeal_letters.batch.bodies import (
+    Unshared,
+    compose,
+    introduces,
+    layout_body,
+    layout_personal,
+)
 from appeal_letters.compose import Composer, Layout, wording_of
 from appeal_letters.model import Campaign, Sender, sender_from_options
 from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
@@ -21,8 +27,14 @@ from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 from .conftest import LETTER_DATE, LONG_NAME, claims_pdfua, pdfua_problems
 
 OTHER = sender_from_options(
-    "Zoë Ünal-Øster", ["Rue du Lac 1", "1200 Genève", "Suisse"], "zoe@example.org"
+    "Zoë Ünal-Øster",
+    ["Rue du Lac 1", "1200 Genève", "Suisse"],
+    "zoe@example.org",
+    country="CH",
+    town="Genève",
 )
+
+NO_TOWN = sender_from_options("Zoë Ünal-Øster", ["Rue du Lac 1", "1200 Genève"], None)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +80,7 @@ def test_shared_body_letter_equals_the_full_letter(
                 layout=layout,
                 language=language,
                 wording=wording_of(who),
+                introduced=introduces(who),
             )
             full = render_letter(
                 composer,
@@ -87,6 +100,7 @@ def test_shared_body_letter_equals_the_full_letter(
                 layout=layout,
                 language=body.language,
                 font_scale=body.font_scale,
+                intro=body.intro,
             )
             shared = compose(body, part, who).data
             assert body.font_scale == full.font_scale
@@ -118,18 +132,19 @@ def test_a_long_address_needs_the_full_layout(
     recipient = campaign.recipients[0]
     body = layout_body(
         composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en",
-        wording=0,
+        wording=0, introduced=False,
     )  # fmt: skip
     parts = layout_personal(
         composer,
         renderer,
         campaign,
         recipient,
-        [sender_from_options("A B", ["1 Road"], None), wordy, OTHER],
+        [sender_from_options("A B", ["1 Road"], None), wordy, NO_TOWN],
         date=LETTER_DATE,
         layout="din",
         language="en",
         font_scale=body.font_scale,
+        intro=body.intro,
     )
     # Only the supporter whose lines overflow the signature zone is laid out in full.
     assert [type(part).__name__ for part in parts] == ["Part", "Unshared", "Part"]
@@ -179,6 +194,7 @@ def test_shared_letter_is_tagged_throughout_and_claims_pdf_ua(
         layout="din",
         language="en",
         font_scale=body.font_scale,
+        intro=body.intro,
     )
     letter = compose(body, part, sender).data
     with pikepdf.open(io.BytesIO(letter)) as pdf:
@@ -235,7 +251,7 @@ def test_names_in_other_scripts_are_drawn_on_the_shared_body_like_in_full(
     recipient = campaign.recipients[0]
     body = layout_body(
         composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din", language="en",
-        wording=wording_of(who),
+        wording=wording_of(who), introduced=introduces(who),
     )  # fmt: skip
     full = render_letter(
         composer, renderer, campaign, recipient, who, RenderOptions(date=LETTER_DATE)
@@ -250,6 +266,7 @@ def test_names_in_other_scripts_are_drawn_on_the_shared_body_like_in_full(
         layout="din",
         language="en",
         font_scale=body.font_scale,
+        intro=body.intro,
     )
     assert not isinstance(part, Unshared), part
     shared = compose(body, part, who).data

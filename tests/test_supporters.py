@@ -148,15 +148,16 @@ def test_xlsx(tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["Full name", "Address line 1", "ZIP", "City", "Country"])
-    sheet.append(["Grace Hopper", "1 Navy Way", 20001, "Washington", "US"])
-    sheet.append([None, None, None, None, None])
+    sheet.append(["Full name", "Address line 1", "ZIP", "City", "State", "Country"])
+    sheet.append(["Grace Hopper", "1 Navy Way", 20001, "Washington", "DC", "US"])
+    sheet.append([None, None, None, None, None, None])
     path = tmp_path / "supporters.xlsx"
     book.save(path)
     result = read_supporters(path)
     (supporter,) = result.supporters
-    assert supporter.sender.address == ["1 Navy Way", "20001 Washington", "United States"]
-    assert supporter.sender.country == "US"
+    # A US town line as US mail writes it; the town alone for "I live in Washington, ...".
+    assert supporter.sender.address == ["1 Navy Way", "Washington, DC 20001", "United States"]
+    assert supporter.sender.country == "US" and supporter.sender.town == "Washington"
     assert result.empty_rows == 1
 
 

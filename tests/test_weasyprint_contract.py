@@ -179,6 +179,7 @@ def test_supporters_lines_come_two_pages_each_and_copy_cleanly(
         layout="din",
         language="en",
         font_scale=body.font_scale,
+        intro=body.intro,
     )
     assert [isinstance(p, Unshared) for p in parts] == [False, False], parts
 

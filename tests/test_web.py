@@ -71,7 +71,8 @@ def form(client: FlaskClient, **changes: Any) -> dict[str, Any]:
         "csrf_token": token(client),
         "name": "Jane Doe",
         "address1": "12 Example Street",
-        "postcode_town": "10115 Berlin",
+        "town": "Berlin",
+        "postcode": "10115",
         "country": "DE",
         "email": "jane.doe@example.org",
         "recipients": ["president", "prosecutor-general", "interior-minister", "justice-minister",
@@ -90,7 +91,7 @@ def test_the_page_shows_the_appeal_and_a_labelled_form(client: FlaskClient) -> N
     assert '<html lang="en" dir="ltr">' in page
     assert "RUS 004 / 1214 / OBS 093.1" in page and "Attack on Igor Kalyapin" in page
     assert page.count("<li>") >= 6  # the six requests
-    for label in ("Your full name", "Street and number", "Postcode and town", "Country"):
+    for label in ("Your full name", "Street and number", "Town or city", "Postcode", "Country"):
         assert re.search(rf'<label for="field-[a-z_0-9]+">{label}', page), label
     assert page.count('type="checkbox"') == 10 and page.count(" checked") == 10
     headers = response.headers
@@ -178,7 +179,8 @@ def test_an_eml_draft_and_a_short_mailto_for_an_office_with_e_mail(
         ({"recipients": []}, "recipients", "Choose at least one authority to write to."),
         ({"language": "de"}, "language", "Choose a language from the list."),
         ({"address1": "", "address2": "x"}, "address1", "Enter your street and number."),
-        ({"postcode_town": ""}, "postcode_town", "Enter your postcode and town."),
+        ({"town": ""}, "town", "Enter your town or city."),
+        ({"postcode": "1" * 21}, "postcode", "At most 20 characters."),
     ],
 )
 def test_bad_input_shows_the_form_again_with_the_error_beside_its_field(
@@ -228,7 +230,7 @@ def test_one_address_asking_too_often_is_slowed_down(workspace: Path) -> None:
 def test_change_your_details_brings_back_what_was_typed(client: FlaskClient) -> None:
     data = form(client, name="Jane Q. Doe", recipients=["president", "ombudsman"])
     page = client.post("/edit", data=data).get_data(as_text=True)
-    assert 'value="Jane Q. Doe"' in page and 'value="10115 Berlin"' in page
+    assert 'value="Jane Q. Doe"' in page and 'value="Berlin"' in page and 'value="10115"' in page
     assert page.count(" checked") == 2
 
 

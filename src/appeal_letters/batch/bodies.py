@@ -52,6 +52,14 @@ from ..render import (
 SIGNATURE_ZONE = "signature"
 
 
+@dataclass(frozen=True)
+class IntroZone:
+    """Where a body keeps the line of the supporter's introduction: top and height, CSS px."""
+
+    top: float
+    height: float
+
+
 class NeedsFullLayout(Exception):
     """This letter cannot be drawn on its shared body: lay it out in full."""
 
@@ -70,6 +78,7 @@ class Body:
     pdf: bytes
     font_scale: float
     signer_y: float  # CSS px from the top of the page
+    intro: IntroZone
     language: str
     channel: str
     warnings: tuple[str, ...] = ()  # WeasyPrint's, shared by every letter on this body
@@ -79,6 +88,12 @@ def fits_shared_body(sender: Sender) -> bool:
     """Whether this supporter's letters can be drawn on the shared bodies: not with a paragraph
     of their own, which is part of the body and so makes it theirs alone."""
     return not sender.paragraph
+
+
+def introduces(sender: Sender) -> bool:
+    """Whether this supporter's letters say where they write from (they gave a town): their
+    bodies keep a line for it."""
+    return bool(sender.town)
 
 
 #: The sender of a shared body, which prints none of the supporter's lines.
@@ -95,20 +110,32 @@ def layout_body(
     layout: Layout,
     language: str | None,
     wording: int,
+    introduced: bool = True,
 ) -> Body:
     """The shared body in one of the template's wordings on one page, in the largest type that
-    fits (as a full letter would)."""
+    fits (as a full letter would). ``introduced``: it keeps the introduction's line, for
+    supporters who gave their town (see :func:`introduces`)."""
     options = RenderOptions(date=date, layout=layout, language=language)
     letter, document, scale, warnings = fit_on_one_page(
-        composer, renderer, campaign, recipient, BLANK_SENDER, options, part="body", wording=wording
+        composer,
+        renderer,
+        campaign,
+        recipient,
+        BLANK_SENDER,
+        options,
+        part="body",
+        wording=wording,
+        introduced=introduced,
     )
     box = find_box(document, "signer-zone")
+    intro = find_box(document, "intro-zone")
     pdf = renderer.write(letter, document)
     refuse_missing_characters(renderer, recipient)
     return Body(
         pdf,
         scale,
         box.position_y,
+        IntroZone(intro.position_y, intro.height),
         letter.language,
         letter.channel.kind if letter.channel else "",
         tuple(dict.fromkeys((*warnings, *renderer.last_warnings))),
@@ -126,14 +153,18 @@ def layout_personal(
     layout: Layout,
     language: str,
     font_scale: float,
+    intro: IntroZone,
 ) -> list[Part | Unshared]:
-    """Many supporters' letterheads, return addresses and signature lines in one document.
+    """Many supporters' letterheads, return addresses, introductions and signature lines in one
+    document.
 
     Laying out a few lines costs little next to starting a document, so one document holds
-    many supporters, two pages each. ``Unshared`` for a supporter whose lines overflow a fixed
-    zone (or use a font other than the bundled ones): that letter is laid out in full. A return
-    address too long for the window is left out of the document (it would fail everyone's
-    lines): laid out in full, it is an error for that supporter alone.
+    many supporters, two pages each. ``intro``: where the body keeps the introduction's line
+    (the same in every wording: it comes before the first sentence that differs).
+    ``Unshared`` for a supporter whose lines overflow a fixed zone (or use a font other than
+    the bundled ones): that letter is laid out in full. A return address too long for the
+    window is left out of the document (it would fail everyone's lines): laid out in full, it
+    is an error for that supporter alone.
     """
     too_long: dict[int, str] = {}
     for index, sender in enumerate(senders):
@@ -154,6 +185,7 @@ def layout_personal(
                 layout=layout,
                 language=language,
                 font_scale=font_scale,
+                intro=intro,
             )
             if rest
             else []
@@ -172,6 +204,7 @@ def layout_personal(
         language=language,
         part="personal",
         senders=senders,
+        intro_top=intro.top,
     )
     document = renderer.layout(letter)
     if len(document.pages) != 2 * len(senders):
@@ -189,6 +222,7 @@ def layout_personal(
                 layout=layout,
                 language=language,
                 font_scale=font_scale,
+                intro=intro,
             )[0]
             for sender in senders
         ]
@@ -203,7 +237,14 @@ def layout_personal(
         if 2 * index + 1 in overflowing:
             parts.append(Unshared("the signature lines overflow the signature zone"))
             continue
-        if missing and missing & set(_text_of(senders[index])):
+        zone = find_box(document, "intro-zone", 2 * index)
+        if abs(zone.position_y - intro.top) > 0.01 or abs(zone.height - intro.height) > 0.01:
+            parts.append(Unshared("the introduction does not take the line its body keeps"))
+            continue
+        own_text = _text_of(senders[index]) + composer.introduction(
+            senders[index], language, layout
+        )
+        if missing and missing & set(own_text):
             # Laid out in full, where it is an error that names the characters.
             parts.append(Unshared("a character in the supporter's lines has no font"))
             continue
@@ -231,7 +272,7 @@ def layout_personal(
             parts.append(Unshared(f"the supporter's lines cannot be copied ({exc})"))
             continue
         if len(senders) > 1:
-            foreign = _foreign_text(glyphs, faces, senders[index])
+            foreign = _foreign_text(glyphs, faces, own_text)
             if foreign is not None:
                 # Its text would depend on who else is in this document: on its own instead.
                 parts.append(
@@ -245,6 +286,7 @@ def layout_personal(
                         layout=layout,
                         language=language,
                         font_scale=font_scale,
+                        intro=intro,
                     )[0]
                 )
                 continue
@@ -283,11 +325,12 @@ def _decoded(utf16_hex: str | None) -> str | None:
 
 
 def _foreign_text(
-    glyphs: dict[str, set[int]], faces: dict[str, Face], sender: Sender
+    glyphs: dict[str, set[int]], faces: dict[str, Face], supporters_text: str
 ) -> str | None:
     """Why a supporter's glyphs may read as another supporter's text in a shared document, or
-    None: every glyph reads as a character the supporter typed (or the template's own)."""
-    own = _text_of(sender) + _TEMPLATE_TEXT
+    None: every glyph reads as a character of ``supporters_text`` (what the supporter typed and
+    their introduction) or the template's own."""
+    own = supporters_text + _TEMPLATE_TEXT
     typed_chars = set(own)
     for face, gids in glyphs.items():
         reachable_by = glyph_chars(face)

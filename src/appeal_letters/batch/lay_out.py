@@ -23,9 +23,11 @@ from ..pdf import Part
 from ..render import PdfRenderer, RenderOptions, render_letter
 from .bodies import (
     Body,
+    IntroZone,
     NeedsFullLayout,
     Unshared,
     fits_shared_body,
+    introduces,
     layout_body,
     layout_personal,
 )
@@ -39,8 +41,10 @@ DOCUMENTS_PER_WORKER = 250
 #: At most this many supporters' personal lines are laid out in one document (one task).
 SUPPORTERS_PER_CHUNK = 25
 
-BodyKey = tuple[str, Layout, str | None, int]  # recipient, layout, language asked for, wording
-PartKey = tuple[Layout, str, float, str]  # layout, language, type scale, supporter
+#: recipient, layout, language asked for, wording, whether it keeps a line for the introduction
+BodyKey = tuple[str, Layout, str | None, int, bool]
+#: layout, language, type scale, where the body keeps the introduction, supporter
+PartKey = tuple[Layout, str, float, IntroZone, str]
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class Workshop:
             job.recipient.id,
             *layout_and_language(job.supporter, self.options),
             wording_of(sender),
+            introduces(sender),
         )
 
 
@@ -113,7 +118,7 @@ def lay_out_bodies(shop: Workshop, jobs: Sequence[Job]) -> None:
 
 
 def _lay_out_body(shop: Workshop, item: tuple[BodyKey, Recipient]) -> Body | str:
-    (_, layout, language, wording), recipient = item
+    (_, layout, language, wording, introduced), recipient = item
     try:
         return layout_body(
             shop.composer,
@@ -124,6 +129,7 @@ def _lay_out_body(shop: Workshop, item: tuple[BodyKey, Recipient]) -> Body | str
             layout=layout,
             language=language,
             wording=wording,
+            introduced=introduced,
         )
     except AppealLettersError as exc:
         return f"the shared body could not be laid out ({exc})"
@@ -171,15 +177,15 @@ def _body(shop: Workshop, job: Job) -> Body | None:
 def _personal_parts(shop: Workshop, jobs: list[Job]) -> dict[PartKey, Part | Unshared]:
     """The personal lines of every supporter in ``jobs`` whose letters have a shared body,
     laid out together: one document per layout, language and type size."""
-    groups: dict[tuple[Layout, str, float], dict[str, Job]] = {}
+    groups: dict[tuple[Layout, str, float, IntroZone], dict[str, Job]] = {}
     for job in jobs:
         body = _body(shop, job)
         if body is not None:
             layout, _ = layout_and_language(job.supporter, shop.options)
-            key = (layout, body.language, body.font_scale)
+            key = (layout, body.language, body.font_scale, body.intro)
             groups.setdefault(key, {}).setdefault(job.supporter.key, job)
     parts: dict[PartKey, Part | Unshared] = {}
-    for (layout, language, scale), members in groups.items():
+    for (layout, language, scale, intro), members in groups.items():
         first = next(iter(members.values()))
         try:
             laid_out: Sequence[Part | Unshared] = layout_personal(
@@ -192,13 +198,14 @@ def _personal_parts(shop: Workshop, jobs: list[Job]) -> dict[PartKey, Part | Uns
                 layout=layout,
                 language=language,
                 font_scale=scale,
+                intro=intro,
             )
         except AppealLettersError as exc:
             laid_out = [Unshared(f"the supporters' lines could not be laid out ({exc})")] * len(
                 members
             )
         for supporter_key, part in zip(members, laid_out, strict=True):
-            parts[layout, language, scale, supporter_key] = part
+            parts[layout, language, scale, intro, supporter_key] = part
     return parts
 
 
@@ -236,7 +243,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
             if body is None:
                 fallback = shop.body_problems.get(key, "no shared body")
             else:
-                part = parts[layout, body.language, body.font_scale, job.supporter.key]
+                part = parts[layout, body.language, body.font_scale, body.intro, job.supporter.key]
                 if isinstance(part, Unshared):
                     fallback = part.reason
                 else:

@@ -19,10 +19,12 @@ from ..model import Campaign, Recipient, Sender
 from ..render import PdfRenderer, RenderOptions, render_letter
 from .bodies import (
     Body,
+    IntroZone,
     NeedsFullLayout,
     Unshared,
     compose,
     fits_shared_body,
+    introduces,
     layout_body,
     layout_personal,
 )
@@ -54,7 +56,7 @@ class LetterShop:
         self.shared = shared
         self.composer = Composer(templates_dir)
         self.renderer = PdfRenderer()
-        self._bodies: dict[tuple[str, Layout, str | None, dt.date, int], Body] = {}
+        self._bodies: dict[tuple[str, Layout, str | None, dt.date, int, bool], Body] = {}
         self._lock = threading.Lock()
 
     def body(
@@ -64,10 +66,11 @@ class LetterShop:
         language: str | None,
         date: dt.date,
         wording: int = 0,
+        introduced: bool = True,
     ) -> Body:
-        """The authority's shared body in one wording, laid out the first time it is asked
-        for."""
-        key = (recipient.id, layout, language, date, wording)
+        """The authority's shared body in one wording (with the introduction's line or
+        without), laid out the first time it is asked for."""
+        key = (recipient.id, layout, language, date, wording, introduced)
         body = self._bodies.get(key)
         if body is None:
             with self._lock:
@@ -78,6 +81,7 @@ class LetterShop:
                     body = layout_body(
                         self.composer, self.renderer, self.campaign, recipient,
                         date=date, layout=layout, language=language, wording=wording,
+                        introduced=introduced,
                     )  # fmt: skip
                     self._bodies[key] = body
         return body
@@ -103,17 +107,18 @@ class LetterShop:
             why = "a paragraph of the supporter's own" if self.shared else "full layout asked for"
             return [self._in_full(sender, r, layout, language, date, why) for r in recipients]
         wording = wording_of(sender)
-        bodies = [self.body(r, layout, language, date, wording) for r in recipients]
-        parts: dict[tuple[str, float], object] = {}
+        introduced = introduces(sender)
+        bodies = [self.body(r, layout, language, date, wording, introduced) for r in recipients]
+        parts: dict[tuple[str, float, IntroZone], object] = {}
         made: list[OneLetter] = []
         for recipient, body in zip(recipients, bodies, strict=True):
-            key = (body.language, body.font_scale)
+            key = (body.language, body.font_scale, body.intro)
             if key not in parts:
                 with self._lock:
                     parts[key] = layout_personal(
                         self.composer, self.renderer, self.campaign, recipient, [sender],
                         date=date, layout=layout, language=body.language,
-                        font_scale=body.font_scale,
+                        font_scale=body.font_scale, intro=body.intro,
                     )[0]  # fmt: skip
             part = parts[key]
             reason = part.reason if isinstance(part, Unshared) else None

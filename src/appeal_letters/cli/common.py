@@ -155,7 +155,13 @@ def sender_options(func: F) -> F:
             ),
             click.option("--email", help="Your e-mail address (optional)."),
             click.option(
-                "--country", help="Your country's ISO code (e.g. FR), for the default layout."
+                "--town",
+                help='Your town, for the sentence saying where you write from ("I live in '
+                'Lyon, France.").',
+            ),
+            click.option(
+                "--country",
+                help="Your country's ISO code (e.g. FR), for the default layout and that sentence.",
             ),
         ]
     ):
@@ -173,19 +179,20 @@ def get_sender(
     address: tuple[str, ...],
     email: str | None,
     country: str | None = None,
+    town: str | None = None,
 ) -> Sender:
-    if sender_file is not None and (name or address or email or country):
+    if sender_file is not None and (name or address or email or country or town):
         raise AppealLettersError(
-            "give either --sender FILE or --name/--address/--email/--country, not both"
+            "give either --sender FILE or --name/--address/--email/--town/--country, not both"
         )
     if sender_file is not None:
         return load_sender(sender_file)
     if name:
         if not address:
             raise AppealLettersError("--name needs --address too (repeat it for each line)")
-        return sender_from_options(name, address, email, country=country)
-    if address or email or country:
-        raise AppealLettersError("--address, --email and --country go with --name")
+        return sender_from_options(name, address, email, country=country, town=town)
+    if address or email or country or town:
+        raise AppealLettersError("--address, --email, --town and --country go with --name")
     if Path("sender.yaml").is_file():
         return load_sender(Path("sender.yaml"))
     raise AppealLettersError(

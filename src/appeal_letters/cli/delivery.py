@@ -69,7 +69,7 @@ class _Delivery:
 
 def _plan_delivery(
     workspace: tuple[Path, tuple[Path, ...], Path],
-    who: tuple[Path | None, str | None, tuple[str, ...], str | None, str | None],
+    who: tuple[Path | None, str | None, tuple[str, ...], str | None, str | None, str | None],
     letters_dir: Path | None,
     config_file: Path,
     *,
@@ -177,6 +177,7 @@ def send(
     name: str | None,
     address: tuple[str, ...],
     email: str | None,
+    town: str | None,
     country: str | None,
     letters_dir: Path | None,
     config_file: Path,
@@ -202,7 +203,7 @@ def send(
             raise AppealLettersError(f"--test-to: {exc}") from None
     plan_ = _plan_delivery(
         (appeal_file, recipient_files, templates_dir),
-        (sender_file, name, address, email, country),
+        (sender_file, name, address, email, country, town),
         letters_dir,
         config_file,
         test_to=test_to,
@@ -293,6 +294,7 @@ def export_command(
     name: str | None,
     address: tuple[str, ...],
     email: str | None,
+    town: str | None,
     country: str | None,
     letters_dir: Path | None,
     config_file: Path,
@@ -303,7 +305,7 @@ def export_command(
 
     plan_ = _plan_delivery(
         (appeal_file, recipient_files, templates_dir),
-        (sender_file, name, address, email, country),
+        (sender_file, name, address, email, country, town),
         letters_dir,
         config_file,
     )

@@ -193,6 +193,7 @@ def render(
     name: str | None,
     address: tuple[str, ...],
     email: str | None,
+    town: str | None,
     country: str | None,
     paragraph: str | None,
     paragraph_file: Path | None,
@@ -214,10 +215,10 @@ def render(
             paragraph = paragraph_file.read_text(encoding="utf-8-sig").strip()  # Notepad adds a BOM
         except (OSError, UnicodeDecodeError) as exc:
             raise AppealLettersError(f"{paragraph_file}: cannot read it as UTF-8 text") from exc
-    sender = get_sender(sender_file, name, address, email, country)
+    sender = get_sender(sender_file, name, address, email, country, town)
     if paragraph:
         sender = sender_from_options(
-            sender.name, sender.address, sender.email, paragraph, sender.country
+            sender.name, sender.address, sender.email, paragraph, sender.country, sender.town
         )
     campaign = load_workspace(appeal_file, recipient_files)
     options = RenderOptions(

@@ -37,11 +37,12 @@ from ..errors import TemplateError
 from ..limits import TimeUp, time_limit
 from ..model import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
 from .addressee import address_lines, first_name
+from .introduction import introduction
 from .layout import Layout, paper_of
 from .return_line import return_line_size
 from .sandbox import ContainedLoader, LimitedSandbox
 from .scripts import bidi_groups, script_fonts, text_direction
-from .typography import finalize, style_of
+from .typography import finalize, style_of, typeset
 from .wording import wording_of
 
 LETTER_TEMPLATE = "letter.html.j2"
@@ -218,6 +219,12 @@ class Composer:
                 ) from exc
         return self._templates[language, name]
 
+    @staticmethod
+    def introduction(sender: Sender, language: str, layout: Layout) -> str:
+        """The supporter's sentence as a letter prints it ("" without a town)."""
+        text = introduction(sender, language, translations_for(language))
+        return typeset(text, style_of(language, layout)) if text else ""
+
     def compose(
         self,
         campaign: Campaign,
@@ -231,12 +238,17 @@ class Composer:
         part: str = "full",
         senders: Sequence[Sender] = (),
         wording: int | None = None,
+        intro_top: float = 0.0,
+        introduced: bool = False,
     ) -> Letter:
         """Fill the template for one recipient; raises TemplateError with file and line.
 
         ``senders``: for ``part="personal"``, the supporters whose lines one document holds
         (default: ``sender`` alone). ``wording``: which of the template's wordings (default:
         the sender's, ``wording_of``; a shared body names it, having no sender).
+        ``intro_top``: for ``part="personal"``, where the body keeps the introduction's line;
+        ``introduced``: for ``part="body"``, whether it keeps that line (its supporters gave a
+        town).
 
         The letter is in ``language`` (default: the recipient's). Where the appeal lacks that
         language, the whole letter falls back to the appeal's own language, with a warning:
@@ -270,6 +282,9 @@ class Composer:
             "closing": closing,
             "office_note": _office_note(appeal, recipient, language),
             "paragraph": sender.paragraph,
+            "introduce": lambda someone: introduction(
+                someone, language, translations_for(language)
+            ),
             "letter_date": format_date(date, "long", locale=DATE_LOCALES[style]),
             "appeal_date": format_date(appeal.date, "long", locale=DATE_LOCALES[style]),
             "typography": style,
@@ -280,6 +295,8 @@ class Composer:
             "layout": layout,
             "font_scale": font_scale,
             "part": part,
+            "intro_top": intro_top,
+            "introduced": introduced,
             "senders": list(senders) or [sender],
             "script_fonts": script_fonts(_texts(appeal, language, named, senders or [sender])),
         }
@@ -303,6 +320,7 @@ def _texts(
     found += [recipient.name, recipient.title, recipient.institution, *(recipient.address or [])]
     for sender in senders:
         found += [sender.name, *sender.address, sender.email, sender.paragraph]
+        found.append(introduction(sender, language, translations_for(language)))
     return found
 
 

@@ -7,6 +7,7 @@ its file, line, column and field. Nothing here knows about letters or PDF.
 from .campaign import Appeal, Campaign, Channel, Recipient, Sender, StrictModel, comparable
 from .embassies import Embassies, Embassy, load_embassies
 from .load import load_campaign, load_model, load_sender, sender_from_options
+from .postal import town_lines
 from .supporters import Supporter, SupportersFile, read_supporters, write_rejected
 from .values import SUPPORTED_LANGUAGES, TERMINAL_UNSAFE, Email, Line, check_email, format_phone
 
@@ -34,5 +35,6 @@ __all__ = [
     "load_sender",
     "read_supporters",
     "sender_from_options",
+    "town_lines",
     "write_rejected",
 ]

@@ -228,6 +228,9 @@ class Sender(StrictModel):
 
     name: Line
     address: list[Line] = Field(min_length=1, max_length=6)
+    #: The town as the supporter names it, for the sentence that says where they write from
+    #: (its line of the address is in ``address``; nothing is read back out of that).
+    town: Line | None = None
     country: Country | None = None
     email: Email | None = None
     paragraph: Text | None = None

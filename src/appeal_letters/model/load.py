@@ -345,6 +345,7 @@ def sender_from_options(
     email: str | None,
     paragraph: str | None = None,
     country: str | None = None,
+    town: str | None = None,
 ) -> Sender:
     """Build a sender from command-line options; errors name the option, not a file."""
     lines = [line.strip() for value in address for line in value.splitlines() if line.strip()]
@@ -355,6 +356,8 @@ def sender_from_options(
         data["paragraph"] = paragraph
     if country:
         data["country"] = country
+    if town:
+        data["town"] = town
     try:
         return Sender.model_validate(data)
     except pydantic.ValidationError as exc:

@@ -21,6 +21,7 @@ from babel import Locale
 from ..errors import AppealLettersError
 from ..files import atomic_write, spreadsheet_csv
 from .campaign import Sender, comparable
+from .postal import town_lines
 from .sheets import decode, rows_from_csv, rows_from_xlsx, rows_from_yaml
 from .values import SUPPORTED_LANGUAGES
 
@@ -40,6 +41,7 @@ HEADERS: dict[str, str] = {
     **dict.fromkeys(
         ["postcode", "postalcode", "zip", "zipcode", "codepostal", "cp", "plz"], "postcode"
     ),
+    **dict.fromkeys(["state", "region", "province", "county", "oblast"], "region"),
     **dict.fromkeys(["country", "pays", "pais", "countrycode"], "country"),
     **dict.fromkeys(["email", "emailaddress", "mail", "courriel", "correo"], "email"),
     **dict.fromkeys(["language", "lang", "langue", "idioma"], "language"),
@@ -171,21 +173,27 @@ def _supporter(values: dict[str, str], number: int) -> Supporter:
         for line in values.get(key, "").splitlines()
         if line.strip()
     ]
-    town = " ".join(v for v in (values.get("postcode"), values.get("city")) if v)
-    if town:
-        lines.append(town)
     country_code, country_line = _country(values.get("country"))
     if country_line and country_code is None:
         raise _RowError(
             "country: not a country name or ISO code this tool knows; write its two-letter "
             "code (FR, US) or its English name"
         )
+    # Postcode, town and region in the order of the supporter's country ("New York, NY 10001").
+    lines += town_lines(
+        country_code,
+        postcode=values.get("postcode", ""),
+        town=values.get("city", ""),
+        region=values.get("region", ""),
+    )
     if country_line:
         lines.append(country_line)
     language = values.get("language", "").lower() or None
     if language is not None and language not in SUPPORTED_LANGUAGES:
         raise _RowError(f"language: not one of {', '.join(SUPPORTED_LANGUAGES)}")
     data: dict[str, Any] = {"name": name, "address": lines}
+    if values.get("city"):
+        data["town"] = values["city"].strip()
     for key in ("email", "paragraph"):
         if values.get(key):
             data[key] = values[key]

@@ -3,11 +3,12 @@ body's structure tree where a letter laid out in full has them.
 
 WeasyPrint tags the body and each document of supporters' lines. The supporter's letterhead
 becomes the first element of the letter's document element (as the ``<header>`` is in a whole
-letter), the return address goes into the body's empty return-line paragraph, and the signature
-lines into the body's empty signature zone. Their marked content lives in the two Form XObjects,
-so they are referred to with marked-content references (``/Stm``) and the forms get their own
-entries in the parent tree. When a template gives a tree of another shape, nothing is guessed:
-the letter is made without these tags and does not claim PDF/UA.
+letter), the return address goes into the body's empty return-line paragraph, the introduction
+into the body's empty introduction zone (the first empty division of its ``<main>``), and the
+signature lines into the body's empty signature zone. Their marked content lives in the two
+Form XObjects, so they are referred to with marked-content references (``/Stm``) and the forms
+get their own entries in the parent tree. When a template gives a tree of another shape, nothing
+is guessed: the letter is made without these tags and does not claim PDF/UA.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class BodyTags:
     document_kids: bytes
     return_line: int
     return_line_entries: bytes
+    intro_zone: int
+    intro_zone_entries: bytes
     signer_zone: int
     signer_zone_entries: bytes
     parent_tree: int
@@ -61,7 +64,8 @@ class BodyTags:
 
 
 def body_tags(pdf: Any, objects: Objects, page_number: int) -> BodyTags | None:
-    """Find the body's document element, return-line paragraph and signature zone.
+    """Find the body's document element, return-line paragraph, introduction and signature
+    zones.
 
     Their numbers are reserved in ``objects`` (they are written anew for every letter). None if
     the tree is not the shape the letter template gives.
@@ -79,11 +83,20 @@ def body_tags(pdf: Any, objects: Objects, page_number: int) -> BodyTags | None:
     if not paragraphs or not _is_empty(paragraphs[0]) or not zones:
         return None
     return_line, signer_zone = paragraphs[0], zones[-1]
+    main = [kid for kid in _kids(document) if str(kid.get(Name.S)) == "/Part"]
+    intros = [
+        kid
+        for kid in (_kids(main[0]) if len(main) == 1 else [])
+        if str(kid.get(Name.S)) == "/Div" and _is_empty(kid)
+    ]
+    if not intros or intros[0].objgen == signer_zone.objgen:
+        return None
+    intro_zone = intros[0]
     nums = list(tree.ParentTree.get(Name.Nums, []))
     if Name.Kids in tree.ParentTree or not nums:
         return None
     numbers = {}
-    for element in (document, return_line, signer_zone, tree.ParentTree):
+    for element in (document, return_line, intro_zone, signer_zone, tree.ParentTree):
         numbers[element.objgen] = objects.memo[element.objgen] = objects.reserve()
 
     def entries(element: Any) -> bytes:
@@ -95,6 +108,8 @@ def body_tags(pdf: Any, objects: Objects, page_number: int) -> BodyTags | None:
         b" ".join(objects.dump(kid) for kid in _kids(document)),
         numbers[return_line.objgen],
         entries(return_line),
+        numbers[intro_zone.objgen],
+        entries(intro_zone),
         numbers[signer_zone.objgen],
         entries(signer_zone),
         numbers[tree.ParentTree.objgen],
@@ -109,7 +124,7 @@ class _Node:
     """A struct element to copy: its entries (without /K, /P, /Pg) and what it holds."""
 
     entries: bytes
-    parent: int  # index of the parent node; -1, -2, -3: letterhead, return line, signer zone
+    parent: int  # index of the parent node; -1 to -4: letterhead, return line, signer zone, intro
     kids: tuple[tuple[str, int, int], ...]  # ("mcid", form 0 or 1, id) or ("node", index, 0)
 
 
@@ -138,7 +153,7 @@ def part_tags(
     sheet, main = sections[2 * index], sections[2 * index + 1]
     parts = [k for k in _kids(sheet) if isinstance(k, pikepdf.Dictionary)]
     zones = [e for e in _elements(main) if str(e.S) == "/Div" and not _is_empty(e)]
-    if len(parts) != 2 or not zones:
+    if len(parts) != 3 or not zones:
         return None
     paragraphs = [e for e in _elements(parts[1]) if str(e.S) == "/P"]
     if not paragraphs:
@@ -177,6 +192,9 @@ def part_tags(
         for kid in _kids(zones[-1]):
             if isinstance(kid, pikepdf.Dictionary):
                 plan(kid, -3)
+        for kid in _kids(parts[2]):
+            if isinstance(kid, pikepdf.Dictionary):
+                plan(kid, -4)
     except ValueError:
         return None
     for form, content in enumerate(contents):
@@ -197,8 +215,8 @@ def write_tags(
     numbers = [objects.reserve() for _ in part.nodes]
     forms = (head, signature)
     owners: tuple[dict[int, int], dict[int, int]] = ({}, {})
-    places = {-1: body.document, -2: body.return_line, -3: body.signer_zone}
-    tops: dict[int, list[bytes]] = {-1: [], -2: [], -3: []}
+    places = {-1: body.document, -2: body.return_line, -3: body.signer_zone, -4: body.intro_zone}
+    tops: dict[int, list[bytes]] = {-1: [], -2: [], -3: [], -4: []}
     for number, node in zip(numbers, part.nodes, strict=True):
         kids = []
         for kind, which, mcid in node.kids:
@@ -221,6 +239,7 @@ def write_tags(
     for number, entries, kids in (
         (body.document, body.document_entries, [*tops[-1], body.document_kids]),
         (body.return_line, body.return_line_entries, tops[-2]),
+        (body.intro_zone, body.intro_zone_entries, tops[-4]),
         (body.signer_zone, body.signer_zone_entries, tops[-3]),
     ):
         objects.put(number, entries[:-2] + b"/K [%s]\n>>" % b" ".join(kids))
@@ -236,6 +255,7 @@ def write_untagged(objects: Objects, body: BodyTags) -> None:
     for number, entries, kids in (
         (body.document, body.document_entries, body.document_kids),
         (body.return_line, body.return_line_entries, b""),
+        (body.intro_zone, body.intro_zone_entries, b""),
         (body.signer_zone, body.signer_zone_entries, b""),
     ):
         objects.put(number, entries[:-2] + b"/K [%s]\n>>" % kids)

@@ -87,6 +87,7 @@ def fit_on_one_page(
     options: RenderOptions,
     part: str = "full",
     wording: int | None = None,
+    introduced: bool = False,
 ) -> tuple[Letter, Any, float, tuple[str, ...]]:
     """Compose and lay out a letter (or one of its parts) on one page, in the largest type
     that fits: the letter, its laid-out document, the type scale used and WeasyPrint's
@@ -103,6 +104,7 @@ def fit_on_one_page(
             language=options.language,
             part=part,
             wording=wording,
+            introduced=introduced,
         )
         document = renderer.layout(letter)
         refuse_missing_characters(renderer, recipient)

@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pydantic
+from babel import Locale
 
 from ..compose import LAYOUTS, Layout, default_layout
-from ..model import SUPPORTED_LANGUAGES, Recipient, Sender
+from ..model import SUPPORTED_LANGUAGES, Recipient, Sender, town_lines
 
 #: The longest each field may be, before any other check (the model's own limits are the same
 #: or smaller; these keep a hostile post from costing anything).
@@ -17,7 +18,8 @@ LIMITS = {
     "name": 200,
     "address1": 200,
     "address2": 200,
-    "postcode_town": 200,
+    "town": 200,
+    "postcode": 20,
     "country": 2,
     "email": 254,
     "paragraph": 1500,
@@ -65,7 +67,7 @@ def read_form(
     for name, message in (
         ("name", _("Enter your full name.")),
         ("address1", _("Enter your street and number.")),
-        ("postcode_town", _("Enter your postcode and town.")),
+        ("town", _("Enter your town or city.")),
     ):
         if not values[name].strip():
             errors.setdefault(name, message)
@@ -81,13 +83,22 @@ def read_form(
         errors["language"] = _("Choose a language from the list.")
     if errors:
         return Problems(errors, values, list(chosen))
-    address = [values["address1"], values["address2"], values["postcode_town"]]
+    country = values["country"].upper() or None
+    # The town line in the order of the supporter's country ("New York 10001", "10115 Berlin"),
+    # and the country's name: the return address must get a reply back across borders.
+    address = [
+        values["address1"],
+        values["address2"],
+        *town_lines(country, postcode=values["postcode"], town=values["town"]),
+        Locale("en").territories.get(country, "") if country else "",
+    ]
     try:
         sender = Sender.model_validate(
             {
                 "name": values["name"],
                 "address": [line for line in address if line.strip()],
-                "country": values["country"] or None,
+                "town": values["town"],
+                "country": country,
                 "email": values["email"] or None,
                 "paragraph": values["paragraph"] or None,
             }
