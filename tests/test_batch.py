@@ -238,6 +238,7 @@ def test_shared_body_batch_reads_like_full_layout(workspace: Path) -> None:
             "GB",
             "",
         ),
+        ("No Town Given", "3 Road", "", "DE", ""),  # no introduction: no line kept for it
     ]
     source = supporters_csv(workspace / "supporters.csv", people)
     base = (
@@ -263,6 +264,16 @@ def test_shared_body_batch_reads_like_full_layout(workspace: Path) -> None:
             for p in (a, b)
         ]
         assert pixels[0] == pixels[1], row["file"]
+    texts = [" ".join(pdf_text(workspace / "shared" / row["file"]).split()) for row in shared]
+
+    def letters_of(name: str) -> list[str]:
+        return [text for text in texts if text.startswith(name)]  # the letterhead comes first
+
+    assert all("I live in Lisboa, Portugal." in text for text in letters_of("Ana Lima"))
+    assert all("I live in Washington, United States." in t for t in letters_of("Grace Hopper"))
+    assert letters_of("No Town Given") and not any("I live in" in t for t in letters_of("No"))
+    summary = (workspace / "shared" / "summary.txt").read_text(encoding="utf-8")
+    assert "introduction" not in summary  # nobody fell back to full layout for it
 
 
 def test_bundle_pages_are_the_letters_with_the_body_stored_once(workspace: Path) -> None:

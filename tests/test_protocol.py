@@ -96,6 +96,32 @@ def _joined(lines: list[str]) -> str:
     return "\n".join(lines)
 
 
+#: The sentence that says where the supporter (sender.example.yaml: London, GB) writes from.
+INTRODUCTIONS = {
+    "en": "I live in London, United Kingdom.",
+    "fr": "Je vous écris depuis London (Royaume-Uni).",
+    "es": "Resido en London (Reino Unido).",
+    "ru": "Я живу в городе London (Великобритания).",
+    "ar": "أقيم في مدينة London (المملكة المتحدة).",
+}
+
+
+@pytest.mark.parametrize("language", list(EXPECTED))
+def test_the_supporter_says_where_they_write_from_right_after_the_salutation(
+    letters: dict[str, Path], language: str
+) -> None:
+    clean = arabic_squash if language == "ar" else (lambda t: " ".join(t.split()))
+    for path in sorted(letters[language].glob("*.pdf")):
+        lines = _lines(path)
+        salutation = EXPECTED[language][path.stem[3:]][1]
+        at = next(i for i, line in enumerate(lines) if clean(salutation) in clean(line))
+        after = 2 if language == "ar" else 1  # Arabic: تحية طيبة وبعد، comes first
+        expected, found = clean(INTRODUCTIONS[language]), clean(lines[at + after])
+        if language == "ar":  # pdftotext puts the Latin run anywhere in the line
+            expected, found = "".join(sorted(expected)), "".join(sorted(found))
+        assert expected == found, (path.name, lines[at:])
+
+
 @pytest.mark.parametrize("language", list(EXPECTED))
 def test_address_block_salutation_and_closing(letters: dict[str, Path], language: str) -> None:
     for path in sorted(letters[language].glob("*.pdf")):

