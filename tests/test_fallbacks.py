@@ -50,7 +50,7 @@ def test_a_letter_laid_out_in_full_instead_of_on_its_body_is_counted(workspace: 
         "  fallback: 1 letter laid out in full instead of on the shared body (about 20x slower): "
         "the signature lines overflow the signature zone"
     ) in lines
-    assert lines[-1] == "1 fallback, listed above (--strict-fast makes them errors)."
+    assert lines[-1] == "1 fallback, listed above (--strict-fast makes it an error)."
     assert "fallback" in (workspace / "out" / "summary.txt").read_text(encoding="utf-8")
     assert len((workspace / "out" / "manifest.csv").read_text().splitlines()) == 3  # still made
 
@@ -196,7 +196,7 @@ def test_a_chinese_name_is_drawn_with_the_systems_font_and_the_fallback_counted(
     code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient", "president")
     assert code == 0, err
     assert "is not one of the bundled fonts" in out
-    assert out.splitlines()[-1] == "1 fallback, listed above (--strict-fast makes them errors)."
+    assert out.splitlines()[-1] == "1 fallback, listed above (--strict-fast makes it an error)."
     rows = (workspace / "out" / "manifest.csv").read_text(encoding="utf-8").splitlines()
     letter = workspace / "out" / rows[2].split(",")[4]
     assert "李小龍 Lee" in pdf_text(letter)

@@ -117,6 +117,32 @@ def test_the_measure_stays_that_of_din_margins(
     assert longest <= (96 if language == "en" else 101)
 
 
+#: The info block's labels stand alone on their line by design.
+LABELS = {"Ref.", "Réf.", "Date", "Fecha", "Дата", "Номер"}
+
+
+def test_no_paragraph_ends_on_a_line_of_one_short_word(
+    matrix: dict[tuple[str, str], Path],
+) -> None:
+    """The last two words of a paragraph stay together when the last is short (before this
+    rule, eleven seed letters ended a request on "attacks," or "Federation." alone)."""
+    lonely = []
+    for (language, layout), folder in matrix.items():
+        for path in folder.glob("*.pdf"):
+            text = subprocess.run(
+                ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+            ).stdout
+            lonely += [
+                (language, layout, path.name, line)
+                for line in text.splitlines()
+                if len(line.split()) == 1
+                and line.strip() not in LABELS
+                and len(line.strip().rstrip(".,;:!?)،")) <= 7
+                and line.strip()[-1] in ".,;:!?)،"
+            ]
+    assert lonely == []
+
+
 def test_no_two_offices_get_the_same_request(matrix: dict[tuple[str, str], Path]) -> None:
     """An official is asked to act, an ambassador to convey: the lead-ins differ."""
     folder = matrix["en", "din"]

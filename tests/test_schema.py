@@ -270,6 +270,18 @@ def test_a_letter_in_neither_the_officials_language_nor_english_is_flagged(
         main, [*args, "--recipient", "ambassador-belgium", "--language", "fr", "--out", "d"]
     )
     assert "neither the recipient's language" not in belgium.stderr
+    # batch says it too, once, for all the authorities it writes to.
+    (workspace / "people.csv").write_text("name,address,city\nAnn Lee,1 Main St,Town\n")
+    batched = CliRunner().invoke(
+        main,
+        ["batch", "--supporters", "people.csv", "--language", "es", "--no-bundles", "--out",
+         "e", "--recipient", "president", "--recipient", "justice-minister"],
+    )  # fmt: skip
+    assert batched.exit_code == 0, batched.output
+    assert (
+        "warning: the letters to president, justice-minister are in 'es', neither the "
+        "recipients' languages nor English"
+    ) in " ".join(batched.stderr.split())
 
 
 @pytest.mark.parametrize(

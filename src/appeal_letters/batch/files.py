@@ -18,6 +18,7 @@ from ..files import atomic_write, safe_child, slugify, spreadsheet_csv
 from ..model import Campaign, Recipient
 from ..parallel import fork_map
 from ..pdf import BundleReport, write_bundle
+from ..plurals import counted
 from ..render import PdfRenderer
 from .lay_out import supporter_folder
 from .progress import Done
@@ -76,7 +77,8 @@ def _cover(renderer: PdfRenderer, campaign: Campaign, part: _Part, date: dt.date
         "h1 { font-size: 20pt } p { font-size: 13pt }</style></head><body>"
         f"<h1>Urgent appeal {esc(campaign.appeal.code)}</h1>"
         f"<p>{esc(campaign.appeal.title)}</p>"
-        f"<p><strong>{count} letter{'s' if count != 1 else ''}</strong>{which} to "
+        f"<p><strong>{counted(count, '%(count)d letter', '%(count)d letters')}</strong>"
+        f"{which} to "
         f"{esc(addressee)}.</p>"
         f"<p>Prepared on {date.isoformat()}. Please quote the reference "
         f"{esc(campaign.appeal.code)} in any reply.</p></body></html>"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..files import atomic_write
 from ..model import Campaign
+from ..plurals import counted
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,22 +19,18 @@ if TYPE_CHECKING:
     from .run import BatchResult
 
 
-def _counted(count: int, one: str, many: str) -> str:
-    """ "1 supporter", "2 supporters": a summary a person reads says it right."""
-    return f"{count} {one if count == 1 else many}"
-
-
 def _letters(count: int) -> str:
-    return _counted(count, "letter", "letters")
+    return counted(count, "%(count)d letter", "%(count)d letters")
 
 
 def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions) -> str:
     names = {r.id: r.full_name for r in campaign.recipients}
     lines = [
         f"Batch for appeal {campaign.appeal.code}: "
-        f"{_counted(result.supporters, 'supporter', 'supporters')}, "
+        f"{counted(result.supporters, '%(count)d supporter', '%(count)d supporters')}, "
         f"{_letters(result.written)} made, {result.skipped} already done, "
-        f"{len(result.failed)} failed, {_counted(result.rejected_rows, 'row', 'rows')} rejected "
+        f"{len(result.failed)} failed, "
+        f"{counted(result.rejected_rows, '%(count)d row', '%(count)d rows')} rejected "
         f"({result.seconds:.1f} s).",
     ]
     lines += [f"  {names.get(rid, rid)}: {_letters(n)}" for rid, n in result.per_authority.items()]
@@ -47,7 +44,7 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
     ]
     if result.wordings:
         spread = " / ".join(str(n) for n in result.wordings)
-        own = _counted(result.with_paragraph, "supporter adds", "supporters add")
+        own = counted(result.with_paragraph, "%(count)d supporter adds", "%(count)d supporters add")
         lines.append(
             f"  wording: supporters spread over the template's {len(result.wordings)} wordings "
             f"({spread}); two letters to one authority in different wordings share at most "
@@ -64,12 +61,21 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
     ]
     if result.withdrawn:
         lines.append(
-            f"  removed the letters of {result.withdrawn} supporter"
-            f"{'s' if result.withdrawn != 1 else ''} no longer in the supporters file"
+            "  removed the letters of "
+            + counted(
+                result.withdrawn,
+                "%(count)d supporter no longer in the supporters file",
+                "%(count)d supporters no longer in the supporters file",
+            )
         )
     if result.rejected_rows:
-        fix = "fix it" if result.rejected_rows == 1 else "fix them"
-        lines.append(f"  rejected rows are in rejected.csv: {fix} and run again")
+        lines.append(
+            counted(
+                result.rejected_rows,
+                "  the rejected row is in rejected.csv: fix it and run again",
+                "  the %(count)d rejected rows are in rejected.csv: fix them and run again",
+            )
+        )
     if result.full_layout_by_design:
         why = "--full-layout" if not options.shared_body else "a personal paragraph"
         lines.append(f"  {_letters(result.full_layout_by_design)} laid out in full ({why})")
@@ -91,8 +97,11 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
     lines.append(
         "No fallbacks: every letter took the fast path."
         if not count
-        else f"{count} fallback{'s' if count != 1 else ''}, listed above "
-        "(--strict-fast makes them errors)."
+        else counted(
+            count,
+            "%(count)d fallback, listed above (--strict-fast makes it an error).",
+            "%(count)d fallbacks, listed above (--strict-fast makes them errors).",
+        )
     )
     return "\n".join(lines) + "\n"
 

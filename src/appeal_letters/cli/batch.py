@@ -124,6 +124,7 @@ def batch(
     """Make every supporter's letter to every authority, with delivery bundles."""
     from ..batch import BatchOptions, run_batch
     from ..model import read_supporters
+    from ..render import foreign_language, select_recipients
 
     campaign = load_workspace(appeal_file, recipient_files)
     read = read_supporters(supporters_file, strict=strict)
@@ -146,7 +147,8 @@ def batch(
         shared_body=not full_layout,
         strict_fast=strict_fast,
     )
-    for finding in late(campaign, options.date):
+    chosen = select_recipients(campaign, recipient_ids)
+    for finding in [*late(campaign, options.date), *foreign_language(campaign, chosen, language)]:
         click.echo(printable(f"warning: {finding}"), err=True)
     result = run_batch(campaign, read, out_dir, options, templates_dir, _Progress())
     click.echo(result.summary, nl=False)

@@ -22,6 +22,7 @@ from ..model import (
     load_sender,
     sender_from_options,
 )
+from ..plurals import counted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,8 +90,11 @@ def reports_errors(func: F) -> F:
             _fail(str(exc))
             count = len(exc.problems)
             click.echo(
-                f"{count} problem{'s' if count != 1 else ''} found; "
-                f"fix {'them' if count != 1 else 'it'} and run again.",
+                counted(
+                    count,
+                    "%(count)d problem found; fix it and run again.",
+                    "%(count)d problems found; fix them and run again.",
+                ),
                 err=True,
             )
             sys.exit(1)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..plurals import counted
 from .common import printable, reports_errors
 
 
@@ -64,15 +65,15 @@ def import_command(
     actions, addressees = len(imported.actions), len(imported.addressees)
     click.echo(
         printable(
-            f"Imported {code or 'an appeal without a code'}: {actions} "
-            f"request{'s' if actions != 1 else ''}, {addressees} "
-            f"addressee{'s' if addressees != 1 else ''} -> {folder}/"
+            f"Imported {code or 'an appeal without a code'}: "
+            f"{counted(actions, '%(count)d request', '%(count)d requests')}, "
+            f"{counted(addressees, '%(count)d addressee', '%(count)d addressees')} -> {folder}/"
         )
     )
     problems = len(written.problems)
     click.echo(
-        f"{written.to_check} value{'s' if written.to_check != 1 else ''} to check, "
-        f"{problems} problem{'s' if problems != 1 else ''} for `check`, "
-        f"{len(written.findings)} warning{'s' if len(written.findings) != 1 else ''}: "
+        f"{counted(written.to_check, '%(count)d value', '%(count)d values')} to check, "
+        f"{counted(problems, '%(count)d problem', '%(count)d problems')} for `check`, "
+        f"{counted(len(written.findings), '%(count)d warning', '%(count)d warnings')}: "
         f"read {folder / 'IMPORT.md'}"
     )

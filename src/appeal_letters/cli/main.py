@@ -22,6 +22,7 @@ from ..model import (
     load_sender,
     sender_from_options,
 )
+from ..plurals import counted
 from .batch import batch
 from .common import (
     date_option,
@@ -99,8 +100,9 @@ def check(
     authorities = len(campaign.recipients)
     click.echo(
         printable(
-            f"Appeal {appeal.code} ({issued}): {actions} action{'s' if actions != 1 else ''}, "
-            f"{authorities} authorit{'ies' if authorities != 1 else 'y'}"
+            f"Appeal {appeal.code} ({issued}): "
+            f"{counted(actions, '%(count)d action', '%(count)d actions')}, "
+            f"{counted(authorities, '%(count)d authority', '%(count)d authorities')}"
         )
     )
     if appeal.deadline is not None:
@@ -236,8 +238,8 @@ def render(
         how = f"{CHANNEL_NAMES[entry.channel]}" if entry.channel else "no channel"
         click.echo(f"  {entry.file:<40} {how}")
     click.echo(
-        f"{len(entries)} letter{'s' if len(entries) != 1 else ''} written to "
-        f"{target}/ (manifest.json lists them)"
+        counted(len(entries), "%(count)d letter written to ", "%(count)d letters written to ")
+        + f"{target}/ (manifest.json lists them)"
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -13,6 +13,8 @@ the same rules, and nobody has to type a no-break space into a YAML file:
 - a hyphen inside an acronym (OMCT-FIDH) that a line does not break at;
 - typographic apostrophes (’) in Latin-script text, where a straight one stands between
   letters ("l'Observatoire", "Prosecutor General's");
+- the last two words of a sentence-long value bound when the last is short, so that no
+  paragraph ends on a line of one short word;
 - never inside an e-mail or web address, which must stay as written.
 """
 
@@ -89,6 +91,20 @@ def _typeset(text: str, style: str) -> str:
     return text
 
 
+#: The space before the last word of a sentence (punctuation at its end), when that word is
+#: short: up to seven letters (no digits: a code such as "OBS 093.1" is not a sentence).
+_SHORT_LAST_WORD = re.compile(r" (?=[^\W\d_]{1,7}[.,;:!?»)\u060c\u061b]+$)")
+
+
+def keep_last_words_together(text: str) -> str:
+    """A paragraph-long text whose last word is short ends with it bound to the word before
+    (a no-break space), so that no paragraph ends on a line of one short word ("attacks,")
+    where the line before can give it a companion. Texts under six words are left alone."""
+    if len(text.split()) < 6 or "\n" in text:
+        return text
+    return _SHORT_LAST_WORD.sub(NBSP, text.rstrip(), count=1)
+
+
 def style_of(language: str, layout: str) -> str:
     """The typographic style of a letter: its language, and US English on US Letter."""
     return "en-US" if language == "en" and layout == "us" else language
@@ -110,5 +126,5 @@ def finalize(context: Any, value: Any) -> Any:
             )
         )
     if isinstance(value, str):
-        return typeset(value, style)
+        return keep_last_words_together(typeset(value, style))
     return value

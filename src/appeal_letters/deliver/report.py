@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..files import spreadsheet_csv
 from ..model import Campaign
+from ..plurals import counted
 from .journal import Row
 
 
@@ -37,8 +38,8 @@ def build_report(
     senders = {r.key.supporter for r in sent}
     lines = [
         f"Urgent appeal {appeal.code}: {appeal.title}",
-        f"Report of the letters sent ({len(sent)} sent by {len(senders)}"
-        f" supporter{'s' if len(senders) != 1 else ''}).",
+        f"Report of the letters sent ({len(sent)} sent by "
+        f"{counted(len(senders), '%(count)d supporter', '%(count)d supporters')}).",
     ]
     if sent:
         first = min(r.sent_at or "" for r in sent)

@@ -10,6 +10,7 @@ import difflib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from gettext import ngettext
 from pathlib import Path
 from typing import Any
 
@@ -142,13 +143,16 @@ def foreign_language(
     ]
     if not others:
         return []
-    subject = "the letter to" if len(others) == 1 else "the letters to"
-    verb = "is" if len(others) == 1 else "are"
-    return [
-        f"{subject} {', '.join(others)} {verb} in '{language}', neither the recipient's "
-        "language nor English, which officials and their staff read first (leave out "
-        "--language to write to each in their own)"
-    ]
+    message = ngettext(
+        "the letter to %(ids)s is in '%(language)s', neither the recipient's language nor "
+        "English, which officials and their staff read first (leave out --language to write "
+        "to each in their own)",
+        "the letters to %(ids)s are in '%(language)s', neither the recipients' languages nor "
+        "English, which officials and their staff read first (leave out --language to write "
+        "to each in their own)",
+        len(others),
+    )
+    return [message % {"ids": ", ".join(others), "language": language}]
 
 
 def lines_that_wrap(wrapped: list[str]) -> str:
