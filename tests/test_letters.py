@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pypdf
 import pytest
+import yaml
+from click.testing import CliRunner
 
+from appeal_letters.cli import main
 from appeal_letters.compose import Composer
 from appeal_letters.compose.composer import form_of_address
 from appeal_letters.errors import RenderError
@@ -260,3 +263,46 @@ def pdf_text_of(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "letter.pdf"
     path.write_bytes(data)
     return pdf_text(path)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Joint Mobile Group has documented many such cases over the years. ",
+        "Internationally recognised organisations documented intimidation systematically. ",
+    ],
+)
+def test_a_summary_too_long_for_one_page_says_by_how_many_words(
+    workspace: Path, sentence: str
+) -> None:
+    """The estimate is one to act on, for short words and long: shortening by it makes the
+    letter fit, by a third of it does not."""
+    appeal = workspace / "appeal.yaml"
+    seed = appeal.read_text(encoding="utf-8")
+    data = yaml.safe_load(seed)
+    filler = sentence * 12
+    summary = data["summary"].strip() + " " + filler.strip()
+
+    def render_with(text: str) -> tuple[int, str]:
+        data["summary"] = text
+        appeal.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        result = CliRunner().invoke(
+            main, ["render", "--sender", "sender.example.yaml", "--recipient", "interior-minister",
+                   "--language", "en", "--out", "out"],
+        )  # fmt: skip
+        return result.exit_code, result.stderr
+
+    code, err = render_with(summary)
+    assert code == 1, err
+    found = re.search(
+        r"shorten the appeal's summary or its office note for interior-minister by about "
+        r"(\d+) words \((\d+) lines?\)",
+        err,
+    )
+    assert found, err
+    words = int(found.group(1))
+    assert 10 <= words <= len(filler.split()) + 20
+    kept = summary.split()
+    assert render_with(" ".join(kept[: -words // 3]))[0] == 1
+    fits = render_with(" ".join(kept[:-words]))
+    assert fits[0] == 0, (words, fits[1])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ..errors import AppealLettersError, RenderError
 from ..files import atomic_write, safe_child, slugify
 from ..model import Campaign, Recipient, Sender
 from ..parallel import fork_map
+from ..plurals import counted
 from .manifest import ManifestEntry, write_manifest
 from .renderer import (
     FONT_SCALES,
@@ -28,6 +30,7 @@ from .renderer import (
     RenderedLetter,
     describe_characters,
     missing_characters,
+    overflow,
     wrapped_lines,
 )
 
@@ -116,11 +119,23 @@ def fit_on_one_page(
         pages = len(document.pages)
         if pages == 1:
             return letter, document, scale, tuple(renderer.last_warnings)
-    fix = (
-        f"shorten the supporter's paragraph ({len(sender.paragraph)} characters)"
-        if sender.paragraph
-        else "shorten the appeal's summary or office note"
+    lines, chars = overflow(document, "body")
+    # In words of the text to shorten: a line holds more short words than long ones.
+    text = sender.paragraph or campaign.appeal.text(letter.language).summary
+    per_word = len(text) / max(1, len(text.split()))
+    words = math.ceil(chars / per_word)
+    by = (
+        f" by about {counted(words, '%(count)d word', '%(count)d words')} "
+        f"({counted(lines, '%(count)d line', '%(count)d lines')})"
+        if lines
+        else ""
     )
+    if sender.paragraph:
+        fix = f"shorten the supporter's paragraph ({len(sender.paragraph)} characters){by}"
+    elif campaign.appeal.office_notes.get(recipient.id):
+        fix = f"shorten the appeal's summary or its office note for {recipient.id}{by}"
+    else:
+        fix = f"shorten the appeal's summary{by}"
     if renderer.last_warnings:  # a broken stylesheet of one's own, more likely than the text
         fix += f"; first check what WeasyPrint said: {renderer.last_warnings[0]}"
     raise RenderError(

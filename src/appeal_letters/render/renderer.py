@@ -10,6 +10,7 @@ import contextlib
 import ctypes.util
 import hashlib
 import logging
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -280,6 +281,55 @@ def find_box(document: Any, css_class: str, page: int = 0) -> Any:
             return box
         stack.extend(getattr(box, "children", None) or [])
     raise RenderError(f"the letter template has no element of class '{css_class}'")
+
+
+def overflow(document: Any, css_class: str) -> tuple[int, int]:
+    """How far the element with ``css_class`` runs past the first page, as (lines, characters)
+    of its own type, so that an error can say by how much to shorten a text.
+
+    What moved to the next page whole (a signature block that avoids breaks) counts in full,
+    and so does the gap it left at the foot of the first page.
+    """
+    first = find_box(document, css_class)
+    heights, chars = _line_boxes(first)
+    if not heights or len(document.pages) < 2:
+        return 0, 0
+    line = sorted(heights)[len(heights) // 2]
+    full = sorted(chars)[len(chars) * 3 // 4]  # a full line's characters, not a paragraph end
+    page = document.pages[0]._page_box
+    needed = _content_bottom(first) - (page.content_box_y() + page.height)
+    for number in range(1, len(document.pages)):
+        try:
+            box = find_box(document, css_class, number)
+        except RenderError:
+            continue
+        needed += _content_bottom(box) - box.position_y
+    # Half a line more: the last paragraph's margin, and a cut that does not fall on a line end.
+    lines = max(1, math.ceil(needed / line + 0.5))
+    return lines, lines * full
+
+
+def _line_boxes(box: Any) -> tuple[list[float], list[int]]:
+    """The height and the number of characters of every line inside ``box``."""
+    heights: list[float] = []
+    chars: list[int] = []
+    stack = [box]
+    while stack:
+        item = stack.pop()
+        current = getattr(item, "_box", item)
+        if type(current).__name__ == "LineBox":
+            heights.append(current.height)
+            texts: list[str] = []
+            inner = list(current.children or [])
+            while inner:
+                child = inner.pop()
+                if hasattr(child, "text"):
+                    texts.append(child.text)
+                inner.extend(getattr(child, "children", None) or [])
+            chars.append(len("".join(texts)))
+            continue
+        stack.extend(getattr(current, "children", None) or [])
+    return heights, chars
 
 
 def wrapped_lines(document: Any, zone: str) -> list[str]:
