@@ -681,13 +681,15 @@ def test_an_office_with_two_e_mail_addresses_gets_the_letter_at_both(
     delivered to both by SMTP, and kept in the .eml and the mailto link of `export`."""
     recorder, port = smtp_server
     recipients = (workspace / "recipients.yaml").read_text(encoding="utf-8")
-    marker = "  - id: ombudsman\n"
+    # An embassy abroad (Russian state bodies at home do not consider e-mail since 2025).
+    marker = "  - id: ambassador-belgium\n"
     assert marker in recipients
     head, tail = recipients.split(marker)
     tail = tail.replace(
-        "    country: RU\n",
-        "    country: RU\n    channels:\n"
-        "      email: [ombudsman@example.org, office@example.org]\n",
+        '      fax: "+32 2 374 26 13"\n',
+        '      fax: "+32 2 374 26 13"\n'
+        "      email: [ombudsman@example.org, office@example.org]\n"
+        "    prefer: [email, fax]\n",
         1,
     )
     (workspace / "recipients.yaml").write_text(head + marker + tail, encoding="utf-8")
@@ -713,6 +715,6 @@ def test_an_office_with_two_e_mail_addresses_gets_the_letter_at_both(
         "mailto:ombudsman@example.org?subject=" in page
         and "&amp;cc=office@example.org&amp;" in page
     )
-    (eml,) = export.glob("06-*.eml")
+    (eml,) = export.glob("09-*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=default_policy)
     assert message["Cc"] == "office@example.org"

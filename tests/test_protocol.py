@@ -99,9 +99,9 @@ def _joined(lines: list[str]) -> str:
 #: The sentence that says where the supporter (sender.example.yaml: London, GB) writes from.
 INTRODUCTIONS = {
     "en": "I live in London, United Kingdom.",
-    "fr": "Je vous écris depuis London (Royaume-Uni).",
+    "fr": "J’habite London (Royaume-Uni).",
     "es": "Resido en London (Reino Unido).",
-    "ru": "Я живу в городе London (Великобритания).",
+    "ru": "Проживаю в городе London (Великобритания).",
     "ar": "أقيم في مدينة London (المملكة المتحدة).",
 }
 

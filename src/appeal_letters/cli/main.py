@@ -17,8 +17,10 @@ from .. import __version__
 from ..compose import LAYOUTS, Finding, Layout, choose_layout, late, review, unreachable
 from ..errors import AppealLettersError
 from ..model import (
+    CHANNEL_NAMES,
     SUPPORTED_LANGUAGES,
     Recipient,
+    choose_channel,
     load_sender,
     sender_from_options,
 )
@@ -38,8 +40,6 @@ from .common import (
 from .delivery import export_command, report, send
 from .importing import import_command
 from .serve import serve
-
-CHANNEL_NAMES = {"fax": "fax", "email": "e-mail", "web_form": "web form", "post": "post"}
 
 
 def _channels_text(recipient: Recipient) -> str:
@@ -108,8 +108,24 @@ def check(
     if appeal.deadline is not None:
         click.echo(f"Deadline: {appeal.deadline.isoformat()}")
     width = max(len(r.id) for r in campaign.recipients)
+    today = dt.date.today()
+    applied = {}
     for recipient in campaign.recipients:
+        # What the recipients file gives, then the channel the letter goes by and why.
         click.echo(printable(f"  {recipient.id:<{width}}  {_channels_text(recipient)}"))
+        if recipient.all_channels:
+            choice = choose_channel(recipient, today)
+            click.echo(printable(f"  {'':<{width}}  -> {choice.summary}"))
+            applied.update({rule.id: rule for rule in choice.rules})
+    if applied:
+        click.echo("Channel rules applied (data/channels.yaml):")
+        for rule in applied.values():
+            click.echo(
+                printable(
+                    f"  {rule.id}: {rule.says} (since {rule.since.isoformat()}; source: "
+                    f"{rule.source}; checked {rule.checked.isoformat()})"
+                )
+            )
     _warn(review(campaign, dt.date.today()))
     if trial is not None:
         from ..render import trial_layout
@@ -243,7 +259,7 @@ def render(
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    _warn(unreachable(selected))
+    _warn(unreachable(selected, options.date))
     _warn(late(campaign, options.date))
 
 

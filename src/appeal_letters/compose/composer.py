@@ -35,7 +35,15 @@ from jinja2.exceptions import SecurityError
 from ..assets import package_dir
 from ..errors import TemplateError
 from ..limits import TimeUp, time_limit
-from ..model import SUPPORTED_LANGUAGES, Appeal, Campaign, Channel, Recipient, Sender
+from ..model import (
+    SUPPORTED_LANGUAGES,
+    Appeal,
+    Campaign,
+    Channel,
+    Recipient,
+    Sender,
+    choose_channel,
+)
 from .addressee import address_lines, first_name
 from .introduction import introduction
 from .layout import Layout, paper_of
@@ -269,7 +277,7 @@ class Composer:
         style = style_of(language, layout)
         if style == "en-US":
             closing = US_CLOSINGS.get(closing, closing)
-        channel = recipient.primary_channel
+        channel = choose_channel(recipient, date).channel
         context = {
             "appeal": appeal,
             "text": appeal.text(language),

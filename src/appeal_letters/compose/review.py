@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import TemplateError
-from ..model import Campaign, Recipient
+from ..model import Campaign, Recipient, choose_channel
 
 
 @dataclass(frozen=True)
@@ -25,18 +25,32 @@ class Finding:
         return f"{self.subject}: {self.message}"
 
 
-def unreachable(recipients: Iterable[Recipient]) -> list[Finding]:
-    """Recipients whose letters are made but cannot be sent."""
-    return [
-        Finding(
-            r.id,
-            f"{r.full_name} has no fax, e-mail, web form or postal address in the "
-            "recipients file; the letter is made but cannot be sent until you add a channel "
-            "you have checked",
-        )
-        for r in recipients
-        if not r.all_channels
-    ]
+def unreachable(recipients: Iterable[Recipient], day: dt.date | None = None) -> list[Finding]:
+    """Recipients whose letters are made but cannot be sent: no channel at all, or only ones
+    their country's authorities do not consider (data/channels.yaml)."""
+    found = []
+    for r in recipients:
+        if not r.all_channels:
+            found.append(
+                Finding(
+                    r.id,
+                    f"{r.full_name} has no fax, e-mail, web form or postal address in the "
+                    "recipients file; the letter is made but cannot be sent until you add a "
+                    "channel you have checked",
+                )
+            )
+            continue
+        choice = choose_channel(r, day or dt.date.today())
+        if choice.channel is None:
+            found.append(
+                Finding(
+                    r.id,
+                    f"{r.full_name} can only be reached by channels that are not used: "
+                    f"{'; '.join(choice.why)}; the letter is made but cannot be sent until you "
+                    "add a postal address you have checked",
+                )
+            )
+    return found
 
 
 #: Past this many days after an appeal without a deadline, its letters are likely late.
@@ -160,7 +174,7 @@ def review(campaign: Campaign, day: dt.date | None = None) -> list[Finding]:
     found = untranslated(campaign.recipients, campaign)
     found += unaddressable(campaign.recipients)
     found += undeclined(campaign.recipients)
-    found += unreachable(campaign.recipients)
+    found += unreachable(campaign.recipients, day)
     if day is not None:
         found += unverified(campaign.recipients, day)
         found += late(campaign, day)

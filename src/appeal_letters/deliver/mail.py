@@ -20,7 +20,15 @@ from urllib.parse import quote
 from ..compose import Composer, email_text, translations_for
 from ..errors import AppealLettersError
 from ..files import safe_child
-from ..model import Campaign, Recipient, Sender, comparable, format_phone
+from ..model import (
+    CHANNEL_NAMES,
+    Campaign,
+    Recipient,
+    Sender,
+    choose_channel,
+    comparable,
+    format_phone,
+)
 from ..render import ManifestEntry, read_manifest
 from .config import DeliveryConfig
 
@@ -113,7 +121,7 @@ def plan(
                 f"{folder / 'manifest.json'}: letter to '{entry.recipient_id}', who is not in "
                 "the recipients files; render again"
             )
-        _check_channel(entry, recipient, folder)
+        _check_channel(entry, recipient, folder, (now or dt.datetime.now(dt.UTC)).date())
         route, to, why = _route(entry, config)
         if route is None or to is None:
             by_hand.append(ByHand(entry, recipient, why))
@@ -141,12 +149,22 @@ def plan(
     return outgoing, by_hand
 
 
-def _check_channel(entry: ManifestEntry, recipient: Recipient, folder: Path) -> None:
-    """Letters go where ``recipients.yaml`` says, never where a manifest (a file anyone can edit)
-    says: a manifest that disagrees is refused."""
-    channel = recipient.primary_channel
+def _check_channel(entry: ManifestEntry, recipient: Recipient, folder: Path, day: dt.date) -> None:
+    """Letters go where ``recipients.yaml`` and the channel rules say, never where a manifest
+    (a file anyone can edit) says: a manifest that disagrees is refused, and a channel the
+    rules set aside (e-mail to a Russian ministry) is refused with the rule's reason."""
+    choice = choose_channel(recipient, day)
+    channel = choice.channel
     expected = (channel.kind, channel.address) if channel else (None, None)
-    if (entry.channel, entry.channel_address) != expected:
+    listed = (entry.channel, entry.channel_address)
+    for excluded in choice.excluded:
+        if listed == (excluded.kind, excluded.address):
+            raise AppealLettersError(
+                f"{folder / 'manifest.json'}: the letter to {recipient.id} is for "
+                f"{CHANNEL_NAMES[excluded.kind]} {excluded.display}, which is not used: "
+                f"{choice.why[0]}; render the letters again"
+            )
+    if listed != expected:
         now = f"{expected[0]} {expected[1]}" if channel else "no channel"
         raise AppealLettersError(
             f"{folder / 'manifest.json'}: the letter to {recipient.id} is listed for "

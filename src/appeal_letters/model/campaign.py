@@ -149,7 +149,17 @@ class Recipient(StrictModel):
     salutation: Line | None = None
     closing: Line | None = None
     channels: Channels = Field(default_factory=Channels)
+    #: The channels to try, in order (default: fax, e-mail, web form, post), before the
+    #: country's rules set aside those its authorities do not consider (data/channels.yaml).
+    prefer: list[ChannelKind] = Field(default_factory=list, max_length=4)
     localized: dict[Language, LocalizedNames] = Field(default_factory=dict)
+
+    @field_validator("prefer")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("name each channel once")
+        return value
 
     @property
     def fields_language(self) -> str:

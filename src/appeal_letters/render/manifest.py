@@ -80,6 +80,13 @@ def read_manifest(folder: Path) -> tuple[str, str | None, list[ManifestEntry]]:
         code = str(document["appeal_code"])
         signer = document.get("signer")
         entries = [ManifestEntry(**item) for item in document["letters"]]
+        for entry in entries:
+            texts = (entry.recipient_id, entry.language, entry.file, entry.sha256)
+            optional = (entry.channel, entry.channel_address)
+            if not all(isinstance(v, str) for v in texts) or not all(
+                v is None or isinstance(v, str) for v in optional
+            ):
+                raise TypeError(f"the entry for {entry.file!r} has a value of the wrong kind")
     except FileNotFoundError as exc:
         raise OutputError(f"{path}: no manifest; run `appeal-letters render` first") from exc
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -1,0 +1,147 @@
+"""Which channel a letter goes by under its country's rules (model/channel_rules.py,
+data/channels.yaml): a Russian ministry's e-mail is not used since 30 March 2025, an embassy's
+is; a fax to Moscow is in doubt and a postal address is preferred; check says why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+from click.testing import CliRunner
+
+from appeal_letters.cli import main
+from appeal_letters.model import Recipient, bundled_rules, choose_channel
+
+from .conftest import pdf_text
+
+TODAY = dt.date(2026, 11, 29)
+
+
+def official(**changes: Any) -> Recipient:
+    data: dict[str, Any] = {
+        "id": "justice-minister",
+        "office": "minister",
+        "name": "A. Minister",
+        "title": "Minister of Justice",
+        "country": "RU",
+        "channels": {"fax": "+7 495 955 59 99", "email": "info@minjust.example"},
+    }
+    return Recipient.model_validate(data | changes)
+
+
+def test_every_bundled_rule_names_its_source_and_when_it_was_checked() -> None:
+    rules = bundled_rules()
+    assert {r.id for r in rules} >= {"ru-no-email-appeals", "ru-fax-from-abroad"}
+    for rule in rules:
+        assert rule.source and rule.says and rule.checked <= dt.date.today()
+        assert rule.since <= rule.checked
+
+
+def test_a_russian_ministrys_email_is_never_chosen_since_march_2025() -> None:
+    choice = choose_channel(official(), TODAY)
+    assert choice.channel is not None and choice.channel.kind == "fax"
+    assert [c.kind for c in choice.excluded] == ["email"]
+    assert "e-mail not used (ru-no-email-appeals)" in choice.summary
+    assert "may not arrive (ru-fax-from-abroad)" in choice.summary
+    assert choice.no_post  # in doubt, and nothing to fall back on
+    only_email = official(channels={"email": "info@minjust.example"})
+    assert choose_channel(only_email, TODAY).channel is None
+    # A letter dated before the law took effect could still go by e-mail.
+    before = choose_channel(only_email, dt.date(2025, 3, 29))
+    assert before.channel is not None and before.channel.kind == "email"
+
+
+def test_an_embassy_abroad_may_be_written_to_by_email() -> None:
+    embassy = official(
+        id="ambassador-belgium", office="ambassador", country="BE", prefer=["email", "fax"]
+    )
+    choice = choose_channel(embassy, TODAY)
+    assert choice.channel is not None and choice.channel.kind == "email"
+    assert choice.excluded == () and choice.summary == "e-mail info@minjust.example"
+
+
+def test_a_postal_address_goes_before_a_fax_in_doubt_unless_the_recipient_says_otherwise() -> None:
+    posted = official(address=["ul. Zhitnaya 14", "Moscow 119991"])
+    choice = choose_channel(posted, TODAY)
+    assert choice.channel is not None and choice.channel.kind == "post"
+    assert not choice.no_post and choice.doubts == ()
+    faxed = choose_channel(posted.model_copy(update={"prefer": ["fax", "post"]}), TODAY)
+    assert faxed.channel is not None and faxed.channel.kind == "fax" and not faxed.no_post
+
+
+def test_the_presidents_web_form_has_its_length_limit() -> None:
+    president = official(
+        id="president",
+        office="head_of_state",
+        channels={"web_form": "http://letters.kremlin.ru/send"},
+    )
+    choice = choose_channel(president, TODAY)
+    assert choice.limit == 2000
+    assert "at most 2000 characters (ru-kremlin-web-form-length)" in choice.summary
+
+
+def test_each_channel_is_named_once_in_prefer() -> None:
+    with pytest.raises(pydantic.ValidationError, match="name each channel once"):
+        official(prefer=["fax", "fax"])
+
+
+def _with_email(workspace: Path, recipient_id: str) -> None:
+    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    head, tail = text.split(f"  - id: {recipient_id}\n")
+    tail = tail.replace("    channels:\n", "    channels:\n      email: office@example.org\n", 1)
+    (workspace / "recipients.yaml").write_text(
+        head + f"  - id: {recipient_id}\n" + tail, encoding="utf-8"
+    )
+
+
+def test_check_render_and_send_follow_the_rules(workspace: Path) -> None:
+    _with_email(workspace, "justice-minister")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("justice-minister"))
+    assert "e-mail office@example.org" in lines[at]  # what the file gives
+    assert "-> fax +7 495 955-59-99" in lines[at + 1]
+    assert "e-mail not used (ru-no-email-appeals)" in lines[at + 1]
+    assert any(
+        line.startswith("  ru-no-email-appeals: Russian state bodies do not consider appeals "
+                        "sent by e-mail since 30 March 2025") and "547-FZ" in line
+        for line in lines
+    )  # fmt: skip
+    rendered = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--recipient", "justice-minister"]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    folder = workspace / "letters" / "rus-004-1214-obs-093-1"
+    text = pdf_text(folder / "04-justice-minister.pdf")
+    assert "By fax: +7 495 955-59-99" in text and "By e-mail" not in text
+    # A manifest edited to send it by e-mail anyway is refused with the rule's reason.
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["letters"][0] |= {"channel": "email", "channel_address": "office@example.org"}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    sent = CliRunner().invoke(main, ["send", "--sender", "sender.example.yaml"])
+    assert sent.exit_code == 1
+    assert "is for e-mail office@example.org, which is not used: Russian state bodies" in (
+        " ".join(sent.stderr.split())
+    )
+
+
+def test_an_office_reachable_only_by_a_channel_not_used_is_reported(workspace: Path) -> None:
+    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    head, tail = text.split("  - id: ombudsman\n")
+    tail = tail.replace(
+        "    country: RU\n", "    country: RU\n    channels:\n      email: o@example.org\n", 1
+    )
+    (workspace / "recipients.yaml").write_text(
+        head + "  - id: ombudsman\n" + tail, encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0
+    assert "-> no usable channel, e-mail not used (ru-no-email-appeals)" in result.stdout
+    assert (
+        "warning: ombudsman: Ms Ella Pamfilova can only be reached by channels that are not used"
+    ) in " ".join(result.stderr.split())
