@@ -22,6 +22,19 @@ from appeal_letters.model import sender_from_options, town_lines
         (None, {"postcode": "1000", "town": "Bruxelles"}, ["1000 Bruxelles"]),
         ("ZZ", {"postcode": "1", "town": "Nowhere"}, ["1 Nowhere"]),
         ("DE", {}, []),
+        # A region the format has no place for goes on its own line after the town line.
+        (
+            "IL",
+            {"postcode": "6100000", "town": "Tel Aviv", "region": "Tel Aviv District"},
+            ["Tel Aviv 6100000", "Tel Aviv District"],
+        ),
+        ("PR", {"postcode": "00901", "town": "San Juan", "region": "PR"}, ["San Juan PR 00901"]),
+        # Fields the format runs together keep a space between Latin names.
+        (
+            "CN",
+            {"postcode": "518000", "town": "Shenzhen", "region": "Guangdong"},
+            ["518000", "Guangdong Shenzhen"],
+        ),
         ("AE", {"postcode": "00000", "town": "Dubai"}, ["00000 Dubai"]),  # no postcodes there
     ],
 )
@@ -29,6 +42,14 @@ def test_town_lines_follow_the_country(
     country: str | None, given: dict[str, str], lines: list[str]
 ) -> None:
     assert town_lines(country, **given) == lines
+
+
+def test_country_names_in_the_sentence_leave_out_cldrs_explanations() -> None:
+    from appeal_letters.compose.introduction import country_name
+
+    assert country_name("MM", "en") == "Myanmar"  # CLDR: "Myanmar (Burma)"
+    assert country_name("HK", "ru") == "Гонконг"  # CLDR: "Гонконг (САР)"
+    assert country_name("GB", "fr") == "Royaume-Uni"
 
 
 def test_a_town_is_a_line_like_any_other() -> None:

@@ -115,7 +115,10 @@ def test_ten_letters_then_the_zip_holds_them_one_page_each(client: FlaskClient) 
     assert page.count('<section class="letter"') == 11
     assert page.count('src="data:image/png;base64,') == 11
     assert "Its contact details are an example: check them before sending." in page
-    assert 'By fax to <bdi class="nowrap" dir="ltr">+7 495 606-51-73</bdi>' in page
+    assert (
+        'By fax to <bdi class="nowrap" dir="ltr">+7 495 606-51-73</bdi> (a fax to this country '
+        "from abroad may not arrive" in page
+    )
     zipped = client.post("/download/letters.zip", data=data)
     assert zipped.status_code == 200 and zipped.mimetype == "application/zip"
     assert 'filename="letters-rus-004-1214-obs-093-1.zip"' in zipped.headers["Content-Disposition"]
@@ -145,7 +148,6 @@ def test_an_eml_draft_and_a_short_mailto_for_an_office_with_e_mail(
     data = form(client, recipients=["president", "ambassador-belgium"], country="FR")
     page = client.post("/letters", data=data).get_data(as_text=True)
     assert "Download the ready e-mail" not in page  # the seed's offices have no e-mail
-    # An office with two addresses: the draft goes To the first, Cc the second.
     recipients = (workspace / "recipients.yaml").read_text(encoding="utf-8")
     patched = recipients.replace(
         "    country: RU\n    # The appeal gives only an e-mail field",
@@ -153,6 +155,21 @@ def test_an_eml_draft_and_a_short_mailto_for_an_office_with_e_mail(
         "    # The appeal gives only an e-mail field",
     )
     assert patched != recipients
+    # A Russian office's e-mail is not offered: its appeals by e-mail are not considered.
+    russian = workspace.parent / "web-email-ru"
+    shutil.copytree(workspace, russian)
+    (russian / "recipients.yaml").write_text(patched, encoding="utf-8")
+    with create_app(russian, secret_key="t", warm=False, today=lambda: DAY).test_client() as ru:
+        data = form(ru, recipients=["ombudsman"], country="FR")
+        page = ru.post("/letters", data=data).get_data(as_text=True)
+        assert "Not by e-mail: this office does not consider letters sent by e-mail." in page
+        assert "mailto:" not in page and "Download the ready e-mail" not in page
+        assert ru.post("/download/1.eml", data=data).status_code == 404
+    # An office abroad with two addresses: the draft goes To the first, Cc the second.
+    patched = patched.replace(
+        "    country: RU\n    channels:\n      email: [ombudsman",
+        "    country: FR\n    channels:\n      email: [ombudsman",
+    )
     other = workspace.parent / "web-email"
     shutil.copytree(workspace, other)
     (other / "recipients.yaml").write_text(patched, encoding="utf-8")
@@ -186,6 +203,8 @@ def test_an_eml_draft_and_a_short_mailto_for_an_office_with_e_mail(
         ({"address1": "", "address2": "x"}, "address1", "Enter your street and number."),
         ({"town": ""}, "town", "Enter your town or city."),
         ({"postcode": "1" * 21}, "postcode", "At most 20 characters."),
+        ({"town": "A" * 190}, "town", "At most 120 characters."),
+        ({"postcode": "69001\u200b"}, "postcode", "Remove the invisible or control characters."),
     ],
 )
 def test_bad_input_shows_the_form_again_with_the_error_beside_its_field(
@@ -322,7 +341,8 @@ def test_an_international_domain_goes_in_its_ascii_form(workspace: Path) -> None
     (other / "recipients.yaml").write_text(
         recipients.replace(
             "    country: RU\n    # The appeal gives only an e-mail field",
-            "    country: RU\n    channels:\n      email: ombudsman@example.org\n"
+            # An office outside Russia: Russian state bodies do not consider e-mail.
+            "    country: FR\n    channels:\n      email: ombudsman@example.org\n"
             "    # The appeal gives only an e-mail field",
         ),
         encoding="utf-8",
@@ -349,3 +369,38 @@ def test_a_form_sent_in_chunks_is_refused_not_cut(client: FlaskClient) -> None:
     assert "Your browser sent the form in a way this page does not accept." in response.get_data(
         as_text=True
     )
+
+
+def test_what_cannot_make_a_letter_is_said_on_the_form_never_a_server_error(
+    client: FlaskClient,
+) -> None:
+    """A character no font has, or an address too long for the window: a 422 with the reason
+    at the top of the form (the attack on the Town field found 500s)."""
+    for changes, expected in (
+        ({"town": "Paris \U0001f5fc"}, "A character you typed cannot be printed: remove it."),
+        (
+            {"address1": "Building " * 15, "address2": "Long Street Quarter " * 5},
+            "Your name and address are too long to show in the envelope window",
+        ),
+    ):
+        data = form(client, recipients=["president"], **changes)
+        response = client.post("/letters", data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, page[:300]
+        assert expected in page
+        assert client.post("/download/letters.zip", data=data).status_code == 422
+
+
+def test_a_town_in_arabic_gets_the_country_in_arabic_on_the_return_line(
+    client: FlaskClient,
+) -> None:
+    data = form(client, recipients=["president"], town="القاهرة", postcode="11511", country="EG")
+    response = client.post("/letters", data=data)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    zipped = client.post("/download/letters.zip", data=data)
+    with zipfile.ZipFile(io.BytesIO(zipped.data)) as archive:
+        text = pypdf.PdfReader(io.BytesIO(archive.read("01-president.pdf"))).pages[0].extract_text()
+    # The return line and letterhead name the country in Arabic; the English letter's own
+    # sentence names it in English ("I live in القاهرة, Egypt.").
+    assert "مصر" in text or "رصم" in text
+    assert text.count("Egypt") == 1

@@ -8,6 +8,7 @@ free, like the signature (batch/bodies.py), so it costs a batch nothing.
 
 from __future__ import annotations
 
+import re
 from gettext import NullTranslations
 
 from babel import Locale
@@ -24,9 +25,16 @@ WITH_COUNTRY = _("I live in %(town)s, %(country)s.")
 TOWN_ONLY = _("I live in %(town)s.")
 
 
+#: A trailing explanation in CLDR's names ("Myanmar (Burma)", "Hong Kong (SAR China)"), which
+#: would put parentheses inside the sentence's own.
+_EXPLAINED = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)$")
+
+
 def country_name(code: str, language: str) -> str | None:
-    """The country's name in the letter's language (CLDR, through Babel)."""
-    return Locale.parse(language).territories.get(code.upper())
+    """The country's name in the letter's language (CLDR, through Babel), without CLDR's
+    explanation in parentheses."""
+    name = Locale.parse(language).territories.get(code.upper())
+    return _EXPLAINED.sub("", name) if name else None
 
 
 def introduction(sender: Sender, language: str, translations: NullTranslations) -> str | None:

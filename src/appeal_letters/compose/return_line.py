@@ -96,6 +96,18 @@ def lines_needed(text: str, size_pt: float, width_pt: float) -> int:
     return lines
 
 
+def direction_runs(text: str) -> int:
+    """How many runs of one writing direction ``text`` has (digits and punctuation take the
+    direction around them)."""
+    runs, direction = 0, None
+    for word in text.split():
+        strong = any(unicodedata.bidirectional(c) in ("L", "R", "AL") for c in word)
+        if strong and text_direction(word) != direction:
+            runs += 1
+            direction = text_direction(word)
+    return max(runs, 1)
+
+
 def return_line_size(sender: Sender, layout: Layout) -> float:
     """The largest size at which the sender's return line takes at most two lines."""
     text = return_line_text(sender)
@@ -103,6 +115,15 @@ def return_line_size(sender: Sender, layout: Layout) -> float:
     for size in SIZES:
         if lines_needed(text, size, width_pt) <= LINES:
             return size
+    runs = direction_runs(text)
+    if runs > LINES and lines_needed(text, SIZES[-1], width_pt * 100) > LINES:
+        # Each change of writing direction takes a line: shortening would not help.
+        raise RenderError(
+            f"sender: the return address changes writing direction {runs - 1} times (for "
+            "example a Latin street, an Arabic town and a Latin country name), and each part "
+            f"takes a line of its own in the envelope window's {LINES}: write the address "
+            "lines in one script, or put the parts in one direction together"
+        )
     needed = text_width_em(text) * SIZES[-1] / _PT_PER_MM
     room = width_pt * LINES / _PT_PER_MM
     characters = len(text)

@@ -45,7 +45,9 @@ def town_lines(
     if "%Z" not in fmt:
         fmt = fmt.replace("%C", "%Z %C")
     if "%S" not in fmt:
-        fmt = fmt.replace("%C", "%C%n%S")
+        if values["S"] and values["S"] in _FIELD.sub(" ", fmt).split():
+            values["S"] = ""  # "PR" for Puerto Rico: the format writes it already
+        fmt += "%n%S"
     lines: list[str] = []
     for line in fmt.split("%n"):
         pieces = _FIELD.split(line)  # literal, field, literal, field, ..., literal
@@ -54,7 +56,10 @@ def town_lines(
         for index in range(1, len(pieces), 2):
             value = values.get(pieces[index], "")
             if value:
-                kept += (pieces[index - 1] if used or index == 1 else " ") + value
+                literal = pieces[index - 1] if used or index == 1 else " "
+                # Fields the format runs together ("%S%C": Chinese order in Chinese script)
+                # keep a space in the Latin names a supporter abroad types.
+                kept += (literal or (" " if used else "")) + value
                 used = True
         if used:
             lines.append(kept.strip(" ,"))

@@ -29,6 +29,7 @@ from .renderer import (
     PdfRenderer,
     RenderedLetter,
     describe_characters,
+    lines_of,
     missing_characters,
     overflow,
     wrapped_lines,
@@ -136,6 +137,12 @@ def fit_on_one_page(
         fix = f"shorten the appeal's summary or its office note for {recipient.id}{by}"
     else:
         fix = f"shorten the appeal's summary{by}"
+    if sender.town and part == "full" and lines_of(document, "intro-zone") > 1:
+        # The sentence saying where the supporter lives took more than its line.
+        fix += (
+            f", or give the supporter's town in a shorter form ({len(sender.town)} "
+            "characters: the sentence naming it takes more than one line)"
+        )
     if renderer.last_warnings:  # a broken stylesheet of one's own, more likely than the text
         fix += f"; first check what WeasyPrint said: {renderer.last_warnings[0]}"
     raise RenderError(

@@ -309,6 +309,11 @@ def overflow(document: Any, css_class: str) -> tuple[int, int]:
     return lines, lines * full
 
 
+def lines_of(document: Any, css_class: str) -> int:
+    """How many lines the element with ``css_class`` takes on the first page."""
+    return len(_line_boxes(find_box(document, css_class))[0])
+
+
 def _line_boxes(box: Any) -> tuple[list[float], list[int]]:
     """The height and the number of characters of every line inside ``box``."""
     heights: list[float] = []

@@ -27,9 +27,12 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 from ..batch import LetterShop, OneLetter
 from ..compose import LAYOUTS
 from ..deliver import load_delivery
+from ..errors import AppealLettersError
 from ..model import (
     SUPPORTED_LANGUAGES,
+    Choice,
     Recipient,
+    choose_channel,
     format_phone,
     load_campaign,
     load_embassies,
@@ -170,18 +173,35 @@ def create_app(
         if isinstance(found, Problems):
             return page("index.html", 422, values=found.values, errors=found.errors,
                         chosen=found.chosen)  # fmt: skip
-        made = letters_for(found)
-        items = [
-            {
-                "number": number,
-                "letter": letter,
-                "file": file_name(campaign, number, letter),
-                "preview": preview(letter.pdf),
-                "mailto": mailto_of(campaign, found.sender, letter, shop.composer),
-                "embassy": _embassy_note(embassies, letter.recipient),
-            }
-            for number, letter in enumerate(made, start=1)
-        ]
+        try:
+            made = letters_for(found)
+        except AppealLettersError as exc:
+            # What was typed cannot make a letter (an address too long for the window, a
+            # character no font has): said beside the form, never a server error.
+            field, message = _unmakeable(str(exc), gettext_for(asked_language()))
+            return page("index.html", 422, values=found.values, errors={field: message},
+                        chosen=request.form.getlist("recipients"))  # fmt: skip
+        items = []
+        for number, letter in enumerate(made, start=1):
+            # The country's rules: an office that does not consider e-mail gets no e-mail
+            # offered; a fax in doubt says so (model/channel_rules.py).
+            choice = choose_channel(letter.recipient, today())
+            email = _email_used(choice, letter.recipient)
+            items.append(
+                {
+                    "number": number,
+                    "letter": letter,
+                    "file": file_name(campaign, number, letter),
+                    "preview": preview(letter.pdf),
+                    "email": email,
+                    "email_set_aside": bool(letter.recipient.channels.email) and not email,
+                    "fax_in_doubt": any(rule.channel == "fax" for rule in choice.doubts),
+                    "mailto": (
+                        mailto_of(campaign, found.sender, letter, shop.composer) if email else None
+                    ),
+                    "embassy": _embassy_note(embassies, letter.recipient),
+                }
+            )
         return page("letters.html", items=items, found=found, chosen=request.form.getlist(
             "recipients"))  # fmt: skip
 
@@ -191,8 +211,11 @@ def create_app(
         found = ask()
         if isinstance(found, Problems):
             abort(422)
-        return _attachment(zip_of(campaign, letters_for(found)), zip_name(campaign),
-                           "application/zip")  # fmt: skip
+        try:
+            made = letters_for(found)
+        except AppealLettersError:
+            abort(422)
+        return _attachment(zip_of(campaign, made), zip_name(campaign), "application/zip")
 
     @app.post("/download/<int:number>.<kind>")
     @limiter.limit(lambda: rate)
@@ -202,13 +225,18 @@ def create_app(
         found = ask()
         if isinstance(found, Problems):
             abort(422)
-        made = letters_for(found)
+        try:
+            made = letters_for(found)
+        except AppealLettersError:
+            abort(422)
         if not 1 <= number <= len(made):
             abort(404)
         letter = made[number - 1]
         name = file_name(campaign, number, letter)
         if kind == "pdf":
             return _attachment(letter.pdf, name, "application/pdf")
+        if not _email_used(choose_channel(letter.recipient, today()), letter.recipient):
+            abort(404)  # no e-mail, or one the office does not consider
         eml = eml_of(campaign, found.sender, letter, number, shop.composer)
         return _attachment(eml, name.replace(".pdf", ".eml"), "message/rfc822")
 
@@ -285,3 +313,21 @@ def _countries(language: str) -> list[tuple[str, str]]:
             name = getattr(country, "common_name", None) or country.name
             found.append((country.alpha_2, names.gettext(name)))
     return sorted(found, key=lambda item: item[1].casefold())
+
+
+def _email_used(choice: Choice, recipient: Recipient) -> bool:
+    """Whether the page offers e-mail for this letter: the office has an address and its
+    country's rules do not set e-mail aside."""
+    return bool(recipient.channels.email) and not any(c.kind == "email" for c in choice.excluded)
+
+
+def _unmakeable(reason: str, gettext: Callable[[str], str]) -> tuple[str, str]:
+    """The field to show a letter-making error beside, and the message in the page's language
+    (the tool's own explanation follows, in English)."""
+    if "return address" in reason:
+        return "address1", gettext(
+            "Your name and address are too long to show in the envelope window: shorten them."
+        ) + f" ({reason})"
+    if "no font has" in reason:
+        return "", gettext("A character you typed cannot be printed: remove it.") + f" ({reason})"
+    return "", gettext("Your letters could not be made from what you typed.") + f" ({reason})"

@@ -3,6 +3,7 @@ model), and every problem tied to the field it belongs to, for the page to show 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ import pydantic
 from babel import Locale
 
 from ..compose import LAYOUTS, Layout, default_layout
-from ..model import SUPPORTED_LANGUAGES, Recipient, Sender, town_lines
+from ..model import SUPPORTED_LANGUAGES, Line, Recipient, Sender, town_lines
 
 #: The longest each field may be, before any other check (the model's own limits are the same
 #: or smaller; these keep a hostile post from costing anything).
@@ -18,7 +19,7 @@ LIMITS = {
     "name": 200,
     "address1": 200,
     "address2": 200,
-    "town": 200,
+    "town": 120,  # with the postcode, one address line (at most 200 characters)
     "postcode": 20,
     "country": 2,
     "email": 254,
@@ -26,6 +27,7 @@ LIMITS = {
     "language": 8,
     "layout": 4,
 }
+_LINE: pydantic.TypeAdapter[str] = pydantic.TypeAdapter(Line)
 #: The field a bot fills and a person never sees.
 HONEYPOT = "website"
 
@@ -81,6 +83,14 @@ def read_form(
     language = values["language"] or None
     if language is not None and language not in SUPPORTED_LANGUAGES:
         errors["language"] = _("Choose a language from the list.")
+    for name in ("town", "postcode"):
+        # Checked on their own first: joined into one address line, their errors would be
+        # shown beside the street.
+        if values[name] and name not in errors:
+            try:
+                _LINE.validate_python(values[name])
+            except pydantic.ValidationError as exc:
+                errors[name] = _message(exc.errors()[0] | {"loc": (name,)}, _)
     if errors:
         return Problems(errors, values, list(chosen))
     country = values["country"].upper() or None
@@ -90,7 +100,7 @@ def read_form(
         values["address1"],
         values["address2"],
         *town_lines(country, postcode=values["postcode"], town=values["town"]),
-        Locale("en").territories.get(country, "") if country else "",
+        _country_name(country, values["town"]) if country else "",
     ]
     try:
         sender = Sender.model_validate(
@@ -133,3 +143,13 @@ def _message(error: object, _: object) -> str:
     if "visible" in str(error.get("msg", "")):
         return str(_("Please fill this in."))
     return str(error.get("msg", ""))
+
+
+def _country_name(code: str, town: str) -> str:
+    """The country's name for the return address: in English, or in the town's own script
+    when that is Arabic or Hebrew (a Latin name after a right-to-left town would take a line
+    of its own in the envelope window)."""
+    script = {"AL": "ar", "R": "he"}
+    kinds = [unicodedata.bidirectional(c) for c in town]
+    language = next((script[k] for k in kinds if k in script), "en")
+    return str(Locale(language).territories.get(code, ""))
