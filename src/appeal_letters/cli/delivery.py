@@ -348,11 +348,13 @@ def report(
     if not path.is_file():
         raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
     config = load_delivery(config_file)
+    journal = Journal(path)
     result = build_report(
         campaign,
-        Journal(path).rows(campaign.appeal.code),
+        journal.rows(campaign.appeal.code),
         include_names=include_names,
         issuer_contact=config.issuer_contact,
+        outcomes=journal.outcomes(campaign.appeal.code),
     )
     click.echo(result.text, nl=False)
     if csv_file is not None:

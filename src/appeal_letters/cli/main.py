@@ -39,6 +39,7 @@ from .common import (
 )
 from .delivery import export_command, report, send
 from .importing import import_command
+from .receipts import receipts
 from .serve import serve
 
 
@@ -267,5 +268,6 @@ main.add_command(batch)
 main.add_command(send)
 main.add_command(export_command)
 main.add_command(report)
+main.add_command(receipts)
 main.add_command(import_command)
 main.add_command(serve)

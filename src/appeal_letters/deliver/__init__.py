@@ -13,11 +13,13 @@ from .mail import (
     rendered_letters,
     supporter_key,
 )
+from .receipts import Applied, apply_mailbox
 from .report import build_report
 from .send import Resend, SmtpTransport, send_all
 
 __all__ = [
     "JOURNAL_NAME",
+    "Applied",
     "ByHand",
     "DeliveryConfig",
     "Journal",
@@ -25,6 +27,7 @@ __all__ = [
     "Resend",
     "SmtpSettings",
     "SmtpTransport",
+    "apply_mailbox",
     "build_report",
     "export",
     "letter_message",

@@ -52,6 +52,20 @@ CREATE TABLE IF NOT EXISTS sends (
     PRIMARY KEY (appeal_code, recipient_id, supporter, channel)
 )
 """
+#: What the gateway said about a letter afterwards (deliver/receipts.py), once per receipt:
+#: a mailbox read twice changes nothing.
+RECEIPTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS receipts (
+    source       TEXT PRIMARY KEY,
+    message_id   TEXT NOT NULL,
+    outcome      TEXT NOT NULL CHECK (outcome IN ('delivered', 'retryable', 'final')),
+    detail       TEXT NOT NULL DEFAULT '',
+    pages        INTEGER,
+    matched      INTEGER NOT NULL,
+    received_at  TEXT NOT NULL
+)
+"""
+Applied = Literal["applied", "duplicate", "unmatched"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,7 @@ class Journal:
             with closing(sqlite3.connect(tmp, isolation_level=None)) as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(SCHEMA)
+                db.execute(RECEIPTS_SCHEMA)
                 db.execute("BEGIN IMMEDIATE")
                 restored = self._rebuild(db)
                 db.execute("COMMIT")
@@ -144,6 +159,7 @@ class Journal:
                         )
                     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                         db.execute("PRAGMA journal_mode=WAL")  # fails at once when locked
+                    db.execute(RECEIPTS_SCHEMA)  # journals made before receipts were read
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -291,6 +307,44 @@ class Journal:
             )
             if status == "sent":
                 self._append_sent(db, key, answer, message_id, now)
+
+    def apply_receipt(
+        self, source: str, message_id: str, outcome: str, detail: str, pages: int | None
+    ) -> Applied:
+        """Record one receipt, once: ``duplicate`` if this receipt was read before,
+        ``unmatched`` if no letter of the journal has that Message-ID (kept, and counted)."""
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM receipts WHERE source=?", (source,)).fetchone():
+                return "duplicate"
+            matched = (
+                db.execute("SELECT 1 FROM sends WHERE message_id=?", (message_id,)).fetchone()
+                is not None
+            )
+            db.execute(
+                "INSERT INTO receipts (source, message_id, outcome, detail, pages, matched,"
+                " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (source, message_id, outcome, detail[:1000], pages, int(matched), _now()),
+            )
+        return "applied" if matched else "unmatched"
+
+    def outcomes(self, appeal_code: str) -> dict[Key, tuple[str, str, int | None]]:
+        """Each sent letter's latest receipt for its current Message-ID: (outcome, the
+        gateway's words, pages). Letters without a receipt are not in it."""
+        with closing(self._connect()) as db:
+            found = db.execute(
+                "SELECT s.appeal_code, s.recipient_id, s.supporter, s.channel, r.outcome,"
+                " r.detail, r.pages FROM sends s JOIN receipts r ON r.message_id = s.message_id"
+                " WHERE s.appeal_code=? AND s.message_id != '' ORDER BY r.received_at, r.rowid",
+                (appeal_code,),
+            ).fetchall()
+        return {
+            Key(r["appeal_code"], r["recipient_id"], r["supporter"], r["channel"]): (
+                r["outcome"],
+                r["detail"],
+                r["pages"],
+            )
+            for r in found
+        }
 
     def rows(self, appeal_code: str | None = None) -> list[Row]:
         with closing(self._connect()) as db:

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from ..files import spreadsheet_csv
 from ..model import Campaign
 from ..plurals import counted
-from .journal import Row
+from .journal import Key, Row
+
+#: How the report names what a gateway said (deliver/receipts.py).
+RECEIPT_WORDS = {
+    "delivered": "delivered",
+    "retryable": "to send again (busy, no answer)",
+    "final": "failed for good (to post)",
+}
 
 
 @dataclass(frozen=True)
@@ -28,7 +35,10 @@ def build_report(
     *,
     include_names: bool = False,
     issuer_contact: str | None = None,
+    outcomes: dict[Key, tuple[str, str, int | None]] | None = None,
 ) -> Report:
+    """``outcomes``: what the gateway said afterwards about sent letters (``receipts``)."""
+    outcomes = outcomes or {}
     appeal = campaign.appeal
     names = {r.id: f"{r.full_name}, {r.title}" for r in campaign.recipients}
     mine = [r for r in rows if r.key.appeal_code == appeal.code]
@@ -53,6 +63,18 @@ def build_report(
             for (rid, channel, status), n in sorted(counts.items())
             if rid == recipient_id
         ]
+        said = Counter(
+            outcome for key, (outcome, _, _) in outcomes.items() if key.recipient_id == recipient_id
+        )
+        if said:
+            parts.append(
+                "receipts: "
+                + ", ".join(
+                    f"{said[outcome]} {words}"
+                    for outcome, words in RECEIPT_WORDS.items()
+                    if said[outcome]
+                )
+            )
         lines.append(f"- {names.get(recipient_id, recipient_id)}: {', '.join(parts)}")
     failed = [r for r in mine if r.status == "failed"]
     if failed:
@@ -80,6 +102,7 @@ def build_report(
         "answer",
         "attempts",
         "sent_at",
+        "delivery",
     ]
     table_rows: list[list[object]] = []
     for r in mine:
@@ -92,6 +115,7 @@ def build_report(
             r.answer if include_names else _without_addresses(r.answer),
             r.attempts,
             r.sent_at or "",
+            outcomes.get(r.key, ("", "", None))[0],
         ]
         table_rows.append([*row, r.key.supporter] if include_names else row)
     table = spreadsheet_csv([*header, "supporter"] if include_names else header, table_rows)

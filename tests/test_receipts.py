@@ -1,0 +1,205 @@
+"""Fax outcomes read back (issue 16): a Maildir and an mbox holding the gateway's receipts
+(RFC 3464 reports and the gateway's own messages), built here with the ``email`` package,
+matched to the letters ``send`` journaled; read twice, nothing changes; the report counts."""
+
+from __future__ import annotations
+
+import mailbox
+import sqlite3
+from email.message import EmailMessage, Message
+from email.mime.message import MIMEMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appeal_letters.cli import main
+from appeal_letters.deliver.receipts import parse_receipt
+
+from .test_delivery import Recorder, send, smtp_server, write_config  # noqa: F401
+
+FOLDER = Path("letters") / "rus-004-1214-obs-093-1"
+
+
+def _sent_ids(workspace: Path) -> dict[str, str]:
+    with sqlite3.connect(workspace / FOLDER / "journal.sqlite") as db:
+        return dict(db.execute("SELECT recipient_id, message_id FROM sends").fetchall())
+
+
+def dsn(about: str, action: str, status: str, diagnostic: str, *, headers_only: bool) -> Message:
+    """A delivery status notification (RFC 3464) about the letter ``about``."""
+    report = MIMEMultipart("report", report_type="delivery-status")
+    report["From"] = "MAILER-DAEMON@fax.example.org"
+    report["To"] = "jane.doe@example.org"
+    report["Subject"] = "Delivery Status Notification"
+    report["Message-ID"] = make_msgid("dsn")
+    report.attach(MIMEText("This is an automatically generated delivery status notification."))
+    per_message, per_recipient = Message(), Message()
+    per_message["Reporting-MTA"] = "dns; fax.example.org"
+    per_recipient["Final-Recipient"] = "rfc822; 74956921725@fax.example.org"
+    per_recipient["Action"] = action
+    per_recipient["Status"] = status
+    per_recipient["Diagnostic-Code"] = f"fax; {diagnostic}"
+    status_part = Message()
+    status_part.set_type("message/delivery-status")
+    status_part.set_payload([per_message, per_recipient])
+    report.attach(status_part)
+    original = f"Message-ID: {about}\nSubject: RUS 004 / 1214 / OBS 093.1\n"
+    if headers_only:
+        report.attach(MIMEText(original, "rfc822-headers"))
+    else:
+        quoted = EmailMessage()
+        quoted["Message-ID"] = about
+        quoted.set_content("the letter")
+        report.attach(MIMEMessage(quoted))
+    return report
+
+
+def gateway_note(about: str, subject: str, body: str, *, header: str = "In-Reply-To") -> Message:
+    """A gateway's own confirmation, pointing at the letter by a header."""
+    note = EmailMessage()
+    note["From"] = "noreply@fax.example.org"
+    note["Subject"] = subject
+    note["Message-ID"] = make_msgid("gateway")
+    note[header] = about if header == "In-Reply-To" else f"<older@example.org> {about}"
+    note.set_content(body)
+    return note
+
+
+def receipts_for(ids: dict[str, str]) -> list[Message]:
+    newsletter = EmailMessage()
+    newsletter["Subject"] = "Our newsletter"
+    newsletter["Message-ID"] = make_msgid("news")
+    newsletter.set_content("Nothing about faxes here.")
+    return [
+        dsn(ids["president"], "delivered", "2.0.0", "fax sent, 1 page", headers_only=False),
+        gateway_note(ids["prosecutor-general"], "Fax failed", "Fax to +74956921725: line busy."),
+        dsn(ids["interior-minister"], "failed", "5.1.1", "invalid number", headers_only=True),
+        gateway_note(
+            ids["justice-minister"],
+            "Fax sent successfully",
+            "Fax sent successfully to +74959555999. Pages: 1",
+            header="References",
+        ),
+        gateway_note("<unknown@example.org>", "Fax sent successfully", "Fax sent successfully."),
+        newsletter,
+    ]
+
+
+def test_a_maildir_and_an_mbox_of_receipts_update_the_journal_once(
+    workspace: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    _, port = smtp_server
+    rendered = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    write_config(workspace, port)
+    code, _, err = send("--no-dry-run")
+    assert code == 0, err
+    ids = _sent_ids(workspace)
+    assert len(ids) == 9 and all(value.startswith("<") for value in ids.values())
+
+    box = mailbox.Maildir(workspace / "Maildir", create=True)
+    for message in receipts_for(ids):
+        box.add(message)
+    box.close()
+    first = CliRunner().invoke(main, ["receipts", "Maildir"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.splitlines() == [
+        "2 letters delivered, 1 to send again later (busy, no answer), 1 failed for good "
+        "(send those by post).",
+        "Also: 0 receipts read before (nothing changed), 1 about no letter in this journal, "
+        "1 message that is not a receipt.",
+    ]
+    # The same mailbox again (a cron job reads it every hour): nothing changes.
+    again = CliRunner().invoke(main, ["receipts", "Maildir"])
+    assert again.stdout.startswith("0 letters delivered, 0 to send again later")
+    assert "5 receipts read before" in again.stdout
+
+    report = CliRunner().invoke(main, ["report", "--csv", "report.csv"])
+    assert report.exit_code == 0, report.output
+    lines = {line.split(":")[0]: line for line in report.stdout.splitlines()}
+    assert (
+        "receipts: 1 delivered" in lines["- Mr Vladimir Putin, President of the Russian Federation"]
+    )
+    prosecutor = next(v for k, v in lines.items() if "Chaika" in k)
+    assert "receipts: 1 to send again (busy, no answer)" in prosecutor
+    interior = next(v for k, v in lines.items() if "Kolokoltsev" in k)
+    assert "receipts: 1 failed for good (to post)" in interior
+    table = (workspace / "report.csv").read_text(encoding="utf-8").splitlines()
+    assert table[0].endswith(",delivery")
+    assert sum(row.endswith(",delivered") for row in table) == 2
+    assert sum(row.endswith(",final") for row in table) == 1
+
+
+def test_an_mbox_read_after_a_maildir_changes_nothing(
+    workspace: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    _, port = smtp_server
+    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
+    write_config(workspace, port)
+    assert send("--no-dry-run")[0] == 0
+    messages = receipts_for(_sent_ids(workspace))
+    box = mailbox.Maildir(workspace / "Maildir", create=True)
+    mbox = mailbox.mbox(workspace / "receipts.mbox", create=True)
+    for message in messages:
+        box.add(message)
+        mbox.add(message)
+    box.close()
+    mbox.close()
+    assert (
+        CliRunner()
+        .invoke(main, ["receipts", "receipts.mbox"])
+        .stdout.startswith("2 letters delivered")
+    )
+    after = CliRunner().invoke(main, ["receipts", "Maildir"])
+    assert (
+        after.stdout.startswith("0 letters delivered") and "5 receipts read before" in after.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda: dsn("<a@x>", "delayed", "4.4.1", "no answer", headers_only=True), "retryable"),
+        (
+            lambda: gateway_note("<a@x>", "Fax report", "Status: no answer after 3 tries"),
+            "retryable",
+        ),
+        (lambda: gateway_note("<a@x>", "Fax report", "Unallocated number"), "final"),
+        (lambda: gateway_note("<a@x>", "Transmission OK", "Pages sent: 2"), "delivered"),
+        (lambda: gateway_note("<a@x>", "Hello", "Thank you for your message."), None),
+    ],
+)
+def test_receipts_are_classed_by_what_the_gateway_says(make: object, expected: str | None) -> None:
+    assert callable(make)
+    found = parse_receipt("s", make())
+    assert (found.outcome if found else None) == expected
+    if found is not None:
+        assert found.message_id == "<a@x>"
+
+
+def test_a_mailbox_that_is_not_one_is_one_clear_line(
+    workspace: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    _, port = smtp_server
+    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
+    write_config(workspace, port)
+    assert send("--no-dry-run")[0] == 0
+    (workspace / "notes.txt").write_text("hello\n", encoding="utf-8")
+    (workspace / "folder").mkdir()
+    for target, message in (
+        ("missing", "missing: no such mailbox (give a Maildir folder or an mbox file)"),
+        ("notes.txt", "notes.txt: not an mbox file (it does not start with 'From ')"),
+        ("folder", "folder: not a Maildir (no cur/ and new/ folders in it)"),
+    ):
+        result = CliRunner().invoke(main, ["receipts", target])
+        assert result.exit_code == 1
+        assert result.stderr == f"error: {message}\n"
