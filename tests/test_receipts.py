@@ -203,3 +203,59 @@ def test_a_mailbox_that_is_not_one_is_one_clear_line(
         result = CliRunner().invoke(main, ["receipts", target])
         assert result.exit_code == 1
         assert result.stderr == f"error: {message}\n"
+
+
+def test_replies_are_logged_and_the_report_goes_to_the_issuer_as_an_email(
+    workspace: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    import email
+    from email.policy import default
+
+    _, port = smtp_server
+    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
+    write_config(workspace, port)
+    assert send("--no-dry-run")[0] == 0
+    (workspace / "scan.pdf").write_bytes(b"%PDF-1.4 a scanned reply")
+    add = ["reply", "add", "--recipient", "prosecutor-general", "--date", "2026-11-28"]
+    first = CliRunner().invoke(
+        main, [*add, "--file", "scan.pdf", "--note", "Forwarded to the Chechen prosecutor."]
+    )
+    assert first.exit_code == 0, first.output
+    assert first.stdout == "Reply from prosecutor-general of 2026-11-28 logged.\n"
+    assert CliRunner().invoke(main, [*add, "--file", "scan.pdf"]).exit_code == 0
+    replies = workspace / FOLDER / "replies"
+    assert sorted(p.name for p in replies.iterdir()) == [
+        "2026-11-28-prosecutor-general-2.pdf",
+        "2026-11-28-prosecutor-general.pdf",
+    ]
+    for bad, message in (
+        (["--recipient", "nobody"], "nobody"),
+        (["--recipient", "ombudsman", "--date", "2999-01-01"], "2999-01-01 is in the future"),
+        (["--recipient", "ombudsman", "--note", "a\x1b[2Jb"], "--note: at most 500 characters"),
+    ):
+        result = CliRunner().invoke(main, ["reply", "add", *bad])
+        assert result.exit_code == 1 and message in result.stderr, result.output
+        assert len(result.stderr.strip().splitlines()) == 1
+
+    report = CliRunner().invoke(main, ["report"])
+    assert report.exit_code == 0, report.output
+    chaika = next(line for line in report.stdout.splitlines() if line.startswith("- Mr Yurii"))
+    assert "2 replies (2026-11-28, 2026-11-28)" in chaika
+    assert (
+        "- 2026-11-28, Mr Yurii Ya. Chaika, Prosecutor General of the Russian Federation: "
+        "Forwarded to the Chechen prosecutor. (copy: replies/2026-11-28-prosecutor-general.pdf)"
+    ) in report.stdout
+    refused = CliRunner().invoke(main, ["report", "--email", "report.eml"])
+    assert refused.exit_code == 1 and "no issuer_contact" in refused.stderr
+    write_config(workspace, port, issuer_contact="appeals@omct.example.org")
+    made = CliRunner().invoke(main, ["report", "--email", "report.eml"])
+    assert made.exit_code == 0, made.output
+    message = email.message_from_bytes((workspace / "report.eml").read_bytes(), policy=default)
+    assert message["To"] == "appeals@omct.example.org"
+    assert "RUS 004 / 1214 / OBS 093.1" in message["Subject"]
+    body = message.get_body(("plain",))
+    assert body is not None and "Replies received:" in body.get_content()
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "report-rus-004-1214-obs-093-1.csv"
+    assert attachment.get_content().startswith("appeal_code,recipient_id")

@@ -328,6 +328,13 @@ def export_command(
     help="Also write the details as CSV.",
 )
 @click.option("--include-names", is_flag=True, help="Name the supporters (left out by default).")
+@click.option(
+    "--email",
+    "eml_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report as an e-mail (.eml, the CSV attached) to the issuer_contact of "
+    "delivery.yaml, to open and send from your mail program.",
+)
 @reports_errors
 def report(
     appeal_file: Path,
@@ -337,9 +344,11 @@ def report(
     config_file: Path,
     csv_file: Path | None,
     include_names: bool,
+    eml_file: Path | None,
 ) -> None:
-    """Summarise what was sent, quoting the appeal code, for the appeal's issuer."""
-    from ..deliver import build_report
+    """Summarise what was sent, delivered and answered, quoting the appeal code, for the
+    appeal's issuer."""
+    from ..deliver import build_report, report_message
     from ..files import atomic_write
 
     campaign = load_workspace(appeal_file, recipient_files)
@@ -355,8 +364,18 @@ def report(
         include_names=include_names,
         issuer_contact=config.issuer_contact,
         outcomes=journal.outcomes(campaign.appeal.code),
+        replies=journal.replies(campaign.appeal.code),
     )
+    if eml_file is not None and not config.issuer_contact:
+        raise AppealLettersError(
+            f"{config_file}: no issuer_contact to address the report to; add the issuer's "
+            "e-mail address as issuer_contact"
+        )
     click.echo(result.text, nl=False)
     if csv_file is not None:
         atomic_write(csv_file, result.csv.encode("utf-8"))
         click.echo(f"(details in {csv_file})")
+    if eml_file is not None:
+        message = report_message(campaign, result, config)
+        atomic_write(eml_file, bytes(message))
+        click.echo(f"(the e-mail to {config.issuer_contact} is in {eml_file})")

@@ -25,6 +25,7 @@ from ..model import (
     sender_from_options,
 )
 from ..plurals import counted
+from .answers import receipts, reply
 from .batch import batch
 from .common import (
     date_option,
@@ -39,7 +40,6 @@ from .common import (
 )
 from .delivery import export_command, report, send
 from .importing import import_command
-from .receipts import receipts
 from .serve import serve
 
 
@@ -269,5 +269,6 @@ main.add_command(send)
 main.add_command(export_command)
 main.add_command(report)
 main.add_command(receipts)
+main.add_command(reply)
 main.add_command(import_command)
 main.add_command(serve)

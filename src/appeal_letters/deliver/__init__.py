@@ -2,7 +2,7 @@
 
 from .config import DeliveryConfig, SmtpSettings, load_delivery, smtp_settings
 from .export import export
-from .journal import JOURNAL_NAME, Journal
+from .journal import JOURNAL_NAME, Journal, Reply
 from .mail import (
     ByHand,
     Outgoing,
@@ -14,7 +14,7 @@ from .mail import (
     supporter_key,
 )
 from .receipts import Applied, apply_mailbox
-from .report import build_report
+from .report import build_report, report_message
 from .send import Resend, SmtpTransport, send_all
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "DeliveryConfig",
     "Journal",
     "Outgoing",
+    "Reply",
     "Resend",
     "SmtpSettings",
     "SmtpTransport",
@@ -36,6 +37,7 @@ __all__ = [
     "mailto_link",
     "plan",
     "rendered_letters",
+    "report_message",
     "send_all",
     "smtp_settings",
     "supporter_key",

@@ -66,6 +66,25 @@ CREATE TABLE IF NOT EXISTS receipts (
 )
 """
 Applied = Literal["applied", "duplicate", "unmatched"]
+#: An authority's answer, logged by hand (``appeal-letters reply add``).
+REPLIES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS replies (
+    appeal_code   TEXT NOT NULL,
+    recipient_id  TEXT NOT NULL,
+    received      TEXT NOT NULL,
+    note          TEXT NOT NULL DEFAULT '',
+    file          TEXT NOT NULL DEFAULT '',
+    added_at      TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Reply:
+    recipient_id: str
+    received: str  # YYYY-MM-DD
+    note: str
+    file: str  # relative to the letters folder, or ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +153,7 @@ class Journal:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(SCHEMA)
                 db.execute(RECEIPTS_SCHEMA)
+                db.execute(REPLIES_SCHEMA)
                 db.execute("BEGIN IMMEDIATE")
                 restored = self._rebuild(db)
                 db.execute("COMMIT")
@@ -160,6 +180,7 @@ class Journal:
                     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                         db.execute("PRAGMA journal_mode=WAL")  # fails at once when locked
                     db.execute(RECEIPTS_SCHEMA)  # journals made before receipts were read
+                    db.execute(REPLIES_SCHEMA)
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -345,6 +366,23 @@ class Journal:
             )
             for r in found
         }
+
+    def add_reply(self, appeal_code: str, reply: Reply) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO replies (appeal_code, recipient_id, received, note, file, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (appeal_code, reply.recipient_id, reply.received, reply.note, reply.file, _now()),
+            )
+
+    def replies(self, appeal_code: str) -> list[Reply]:
+        with closing(self._connect()) as db:
+            found = db.execute(
+                "SELECT recipient_id, received, note, file FROM replies WHERE appeal_code=?"
+                " ORDER BY received, rowid",
+                (appeal_code,),
+            ).fetchall()
+        return [Reply(r["recipient_id"], r["received"], r["note"], r["file"]) for r in found]
 
     def rows(self, appeal_code: str | None = None) -> list[Row]:
         with closing(self._connect()) as db:

@@ -6,14 +6,19 @@ for: counts are what the issuer needs.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
 
-from ..files import spreadsheet_csv
+from ..files import slugify, spreadsheet_csv
 from ..model import Campaign
 from ..plurals import counted
-from .journal import Key, Row
+from .config import DeliveryConfig
+from .journal import Key, Reply, Row
 
 #: How the report names what a gateway said (deliver/receipts.py).
 RECEIPT_WORDS = {
@@ -36,9 +41,12 @@ def build_report(
     include_names: bool = False,
     issuer_contact: str | None = None,
     outcomes: dict[Key, tuple[str, str, int | None]] | None = None,
+    replies: list[Reply] | None = None,
 ) -> Report:
-    """``outcomes``: what the gateway said afterwards about sent letters (``receipts``)."""
+    """``outcomes``: what the gateway said afterwards about sent letters (``receipts``);
+    ``replies``: the authorities' answers logged with ``reply add``."""
     outcomes = outcomes or {}
+    replies = replies or []
     appeal = campaign.appeal
     names = {r.id: f"{r.full_name}, {r.title}" for r in campaign.recipients}
     mine = [r for r in rows if r.key.appeal_code == appeal.code]
@@ -57,7 +65,8 @@ def build_report(
         lines.append(f"Sent between {first} and {last} (UTC).")
     lines.append("")
     order = {r.id: i for i, r in enumerate(campaign.recipients)}
-    for recipient_id in sorted({r.key.recipient_id for r in mine}, key=lambda i: order.get(i, 0)):
+    answered = {r.key.recipient_id for r in mine} | {r.recipient_id for r in replies}
+    for recipient_id in sorted(answered, key=lambda i: order.get(i, 0)):
         parts = [
             f"{n} {status} by {channel}"
             for (rid, channel, status), n in sorted(counts.items())
@@ -75,6 +84,12 @@ def build_report(
                     if said[outcome]
                 )
             )
+        theirs = [r.received for r in replies if r.recipient_id == recipient_id]
+        if theirs:
+            parts.append(
+                counted(len(theirs), "%(count)d reply", "%(count)d replies")
+                + f" ({', '.join(theirs)})"
+            )
         lines.append(f"- {names.get(recipient_id, recipient_id)}: {', '.join(parts)}")
     failed = [r for r in mine if r.status == "failed"]
     if failed:
@@ -83,9 +98,23 @@ def build_report(
             who = f" ({r.key.supporter})" if include_names else ""
             answer = r.answer if include_names else _without_addresses(r.answer)
             lines.append(f"- {names.get(r.key.recipient_id, r.key.recipient_id)}{who}: {answer}")
+    if replies:
+        lines += ["", "Replies received:"]
+        for logged in replies:
+            note = f": {logged.note}" if logged.note else ""
+            copy = f" (copy: {logged.file})" if logged.file else ""
+            office = names.get(logged.recipient_id, logged.recipient_id)
+            lines.append(f"- {logged.received}, {office}{note}{copy}")
     unsure = [r for r in mine if r.status == "sending"]
     if unsure:
-        lines += ["", f"{len(unsure)} letter(s) interrupted while sending: check before resending."]
+        lines += [
+            "",
+            counted(
+                len(unsure),
+                "%(count)d letter interrupted while sending: check before resending.",
+                "%(count)d letters interrupted while sending: check before resending.",
+            ),
+        ]
     if include_names:
         lines += ["", "Supporters: " + ", ".join(sorted(supporters))]
     lines += ["", f"Please quote the reference {appeal.code} in any reply."]
@@ -130,3 +159,23 @@ def _without_addresses(answer: str) -> str:
     """A mail server's answer as the issuer may read it: servers quote the sender's address
     and the SMTP login ("553 <jane@example.org>: not owned by user smtpuser")."""
     return _LOGIN.sub(r"\1 [...]", _ADDRESS.sub("[address]", answer))
+
+
+def report_message(campaign: Campaign, report: Report, config: DeliveryConfig) -> EmailMessage:
+    """The report as an e-mail to the issuer (``issuer_contact``), the CSV attached, quoting
+    the code in its subject, for the sender's own mail program."""
+    message = EmailMessage(policy=SMTP)
+    if config.from_address:
+        message["From"] = config.from_address
+    message["To"] = config.issuer_contact or ""
+    message["Subject"] = f"Urgent appeal {campaign.appeal.code}: report of the letters sent"
+    message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    message["X-Appeal-Reference"] = campaign.appeal.code
+    message.set_content(report.text)
+    message.add_attachment(
+        report.csv.encode("utf-8"),
+        maintype="text",
+        subtype="csv",
+        filename=f"report-{slugify(campaign.appeal.code)}.csv",
+    )
+    return message

@@ -1,0 +1,128 @@
+"""What comes back after sending: ``receipts`` (the fax gateway's confirmations and bounces)
+and ``reply add`` (an authority's answer), both kept in the send journal for ``report``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import click
+
+from ..errors import AppealLettersError
+from ..plurals import counted
+from ..render import default_out_dir
+from .common import load_workspace, printable, reports_errors, workspace_options
+
+_LETTERS_OPTION = click.option(
+    "--letters",
+    "letters_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of rendered letters (with the send journal). [default: letters/<appeal-code>/]",
+)
+
+
+@click.command()
+@workspace_options
+@click.argument("mailbox", type=click.Path(path_type=Path))
+@_LETTERS_OPTION
+@reports_errors
+def receipts(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    mailbox: Path,
+    letters_dir: Path | None,
+) -> None:
+    """Match the gateway's receipts in MAILBOX (a Maildir folder or an mbox file) to the sent
+    letters: delivered, to retry (busy, no answer), or failed for good (invalid number: post
+    it). Reading a mailbox twice changes nothing."""
+    from ..deliver import JOURNAL_NAME, Journal, apply_mailbox
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    folder = letters_dir or default_out_dir(campaign)
+    path = folder / JOURNAL_NAME
+    if not path.is_file():
+        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
+    done = apply_mailbox(Journal(path), mailbox)
+    click.echo(
+        f"{counted(done.delivered, '%(count)d letter delivered', '%(count)d letters delivered')}"
+        f", {done.retryable} to send again later (busy, no answer), "
+        f"{done.final} failed for good (send those by post)."
+    )
+    if done.duplicate or done.unmatched or done.other:
+        click.echo(
+            f"Also: {counted(done.duplicate, '%(count)d receipt', '%(count)d receipts')} read "
+            f"before (nothing changed), {done.unmatched} about no letter in this journal, "
+            + counted(
+                done.other,
+                "%(count)d message that is not a receipt.",
+                "%(count)d messages that are not receipts.",
+            )
+        )
+
+
+@click.group()
+def reply() -> None:
+    """Log the authorities' replies, for the report to the issuer."""
+
+
+@reply.command("add")
+@workspace_options
+@_LETTERS_OPTION
+@click.option("--recipient", "recipient_id", required=True, help="Who replied (a recipient id).")
+@click.option(
+    "--date",
+    "received",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the reply came (YYYY-MM-DD). [default: today]",
+)
+@click.option(
+    "--file",
+    "reply_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The reply itself (a scan, a PDF, an e-mail): copied into the letters folder.",
+)
+@click.option("--note", default="", help="What it says, in a line (at most 500 characters).")
+@reports_errors
+def add_reply(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    letters_dir: Path | None,
+    recipient_id: str,
+    received: dt.datetime | None,
+    reply_file: Path | None,
+    note: str,
+) -> None:
+    """Log that RECIPIENT replied (the report to the issuer lists it)."""
+    from ..deliver import JOURNAL_NAME, Journal, Reply
+    from ..files import safe_child, slugify
+    from ..model import TERMINAL_UNSAFE
+    from ..render import select_recipients
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    select_recipients(campaign, [recipient_id])  # an unknown id is an error
+    day = received.date() if received else dt.date.today()
+    if day > dt.date.today():
+        raise AppealLettersError(f"--date: {day.isoformat()} is in the future")
+    if len(note) > 500 or re.search(TERMINAL_UNSAFE, note):
+        raise AppealLettersError(
+            "--note: at most 500 characters, without control or invisible characters"
+        )
+    folder = letters_dir or default_out_dir(campaign)
+    journal = Journal(folder / JOURNAL_NAME)
+    kept = ""
+    if reply_file is not None:
+        name = f"{day.isoformat()}-{slugify(recipient_id)}{reply_file.suffix[:10].lower()}"
+        target = safe_child(folder / "replies", name)
+        number = 1
+        while target.exists():  # a second reply the same day keeps the first
+            number += 1
+            target = safe_child(folder / "replies", name.replace(".", f"-{number}.", 1))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(reply_file, target)
+        kept = f"replies/{target.name}"
+    journal.add_reply(campaign.appeal.code, Reply(recipient_id, day.isoformat(), note, kept))
+    click.echo(printable(f"Reply from {recipient_id} of {day.isoformat()} logged."))
