@@ -342,7 +342,9 @@ def test_report_quotes_the_code_without_names(
     )
     assert "Jane" not in text and "jane.doe" not in text
     rows = (workspace / "report.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "appeal_code,recipient_id,recipient,channel,status,answer,attempts,sent_at,delivery"
+    assert rows[0] == (
+        "appeal_code,recipient_id,recipient,channel,status,answer,attempts,sent_at,delivery"
+    )
     assert len(rows) == 10
     named = CliRunner().invoke(main, ["report", "--include-names"])
     assert "Supporters: jane.doe@example.org" in named.stdout
