@@ -145,3 +145,12 @@ def test_an_office_reachable_only_by_a_channel_not_used_is_reported(workspace: P
     assert (
         "warning: ombudsman: Ms Ella Pamfilova can only be reached by channels that are not used"
     ) in " ".join(result.stderr.split())
+
+
+def test_prefer_orders_channels_but_hides_none_from_the_rules() -> None:
+    # E-mail left out of `prefer` is still set aside by the rules, and said to be.
+    choice = choose_channel(official(prefer=["fax"]), TODAY)
+    assert choice.channel is not None and choice.channel.kind == "fax"
+    assert [c.kind for c in choice.excluded] == ["email"]
+    with pytest.raises(pydantic.ValidationError, match="prefer names post, which this recipient"):
+        official(prefer=["post"])

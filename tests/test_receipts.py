@@ -69,6 +69,18 @@ def gateway_note(about: str, subject: str, body: str, *, header: str = "In-Reply
     return note
 
 
+def two_recipients(about: str) -> Message:
+    """A report whose first recipient (a Cc) failed and whose second (the To) got it."""
+    report = dsn(about, "failed", "5.1.1", "no such user", headers_only=True)
+    status = next(p for p in report.walk() if p.get_content_type() == "message/delivery-status")
+    to = Message()
+    to["Final-Recipient"] = "rfc822; office@example.org"
+    to["Action"] = "delivered"
+    to["Status"] = "2.0.0"
+    status.get_payload().append(to)
+    return report
+
+
 def receipts_for(ids: dict[str, str]) -> list[Message]:
     newsletter = EmailMessage()
     newsletter["Subject"] = "Our newsletter"
@@ -111,15 +123,16 @@ def test_a_maildir_and_an_mbox_of_receipts_update_the_journal_once(
     first = CliRunner().invoke(main, ["receipts", "Maildir"])
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines() == [
-        "2 letters delivered, 1 to send again later (busy, no answer), 1 failed for good "
-        "(send those by post).",
-        "Also: 0 receipts read before (nothing changed), 1 about no letter in this journal, "
-        "1 message that is not a receipt.",
+        "Receipts read: 2 delivered, 1 to send again later (busy, no answer), 1 failed for "
+        "good (send those by post).",
+        "Also: 0 read before (nothing changed), 1 about no letter in this journal (or an "
+        "earlier attempt), 1 not receipts (auto-replies, queued, several letters at once), "
+        "0 unreadable.",
     ]
     # The same mailbox again (a cron job reads it every hour): nothing changes.
     again = CliRunner().invoke(main, ["receipts", "Maildir"])
-    assert again.stdout.startswith("0 letters delivered, 0 to send again later")
-    assert "5 receipts read before" in again.stdout
+    assert again.stdout.startswith("Receipts read: 0 delivered, 0 to send again later")
+    assert "Also: 5 read before" in again.stdout
 
     report = CliRunner().invoke(main, ["report", "--csv", "report.csv"])
     assert report.exit_code == 0, report.output
@@ -156,18 +169,39 @@ def test_an_mbox_read_after_a_maildir_changes_nothing(
     assert (
         CliRunner()
         .invoke(main, ["receipts", "receipts.mbox"])
-        .stdout.startswith("2 letters delivered")
+        .stdout.startswith("Receipts read: 2 delivered")
     )
     after = CliRunner().invoke(main, ["receipts", "Maildir"])
     assert (
-        after.stdout.startswith("0 letters delivered") and "5 receipts read before" in after.stdout
+        after.stdout.startswith("Receipts read: 0 delivered")
+        and "Also: 5 read before" in after.stdout
     )
 
 
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
-        (lambda: dsn("<a@x>", "delayed", "4.4.1", "no answer", headers_only=True), "retryable"),
+        (lambda: dsn("<a@x>", "failed", "4.4.1", "no answer", headers_only=True), "retryable"),
+        # The mail server still tries, or passed it on: no outcome yet.
+        (lambda: dsn("<a@x>", "delayed", "4.4.7", "still trying", headers_only=True), None),
+        (lambda: dsn("<a@x>", "relayed", "", "relayed", headers_only=True), None),
+        (lambda: two_recipients("<a@x>"), "delivered"),  # the Cc failed, the To got it
+        # A success phrase wins over failure words in a footer or an echoed subject.
+        (
+            lambda: gateway_note(
+                "<a@x>", "Fax sent successfully", "Pages: 2\n--\nUnsolicited faxes are refused."
+            ),
+            "delivered",
+        ),
+        (lambda: gateway_note("<a@x>", "Delivered to the fax server", "It is queued."), None),
+        (
+            lambda: gateway_note("<a@x>", "Fax report", "Transmission completed with errors"),
+            "retryable",
+        ),
+        (lambda: gateway_note("<a@x>", "Fax sent successfully", "Pages sent: 1 of 3"), "retryable"),
+        (lambda: gateway_note("<a@x>", "Fax failed", "Call failed (no ring)."), "retryable"),
+        (lambda: gateway_note("<a@x>", "Out of office", "Back Monday. The line is busy."), None),
+        (lambda: gateway_note("<a@x>", "Automatic reply", "> refused\nI am away."), None),
         (
             lambda: gateway_note("<a@x>", "Fax report", "Status: no answer after 3 tries"),
             "retryable",
@@ -259,3 +293,44 @@ def test_replies_are_logged_and_the_report_goes_to_the_issuer_as_an_email(
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == "report-rus-004-1214-obs-093-1.csv"
     assert attachment.get_content().startswith("appeal_code,recipient_id")
+
+
+def test_the_newest_receipt_wins_and_a_broken_message_stops_nothing(
+    workspace: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    _, port = smtp_server
+    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
+    write_config(workspace, port)
+    assert send("--no-dry-run")[0] == 0
+    ids = _sent_ids(workspace)
+    busy = gateway_note(ids["president"], "Fax failed", "Line busy, we will try later.")
+    busy.replace_header("Subject", "Fax failed")
+    busy["Date"] = "Sun, 29 Nov 2026 10:00:00 +0000"
+    done = gateway_note(ids["president"], "Fax sent successfully", "Pages: 1")
+    done["Date"] = "Sun, 29 Nov 2026 10:20:00 +0000"
+    broken = EmailMessage()
+    broken["Message-ID"] = "<broken@example.org>"
+    broken["In-Reply-To"] = ids["prosecutor-general"]
+    broken.set_content("Fax failed: line busy")
+    raw = bytes(broken).replace(b'charset="utf-8"', b'charset="x-no-such-charset"')
+    # The newer receipt is read first, the older one after it; a broken message in between.
+    newer = mailbox.mbox(workspace / "newer.mbox", create=True)
+    newer.add(done)
+    newer.add(raw)
+    newer.close()
+    older = mailbox.Maildir(workspace / "Maildir", create=True)
+    older.add(busy)
+    older.close()
+    (workspace / "Maildir" / "cur" / "gone").symlink_to(workspace / "nowhere")
+    first = CliRunner().invoke(main, ["receipts", "newer.mbox"])
+    assert first.exit_code == 0, first.output
+    second = CliRunner().invoke(main, ["receipts", "Maildir"])
+    assert second.exit_code == 0, second.output
+    assert "1 to send again later" in second.stdout and "1 unreadable" in second.stdout
+    report = CliRunner().invoke(main, ["report"])
+    president = next(line for line in report.stdout.splitlines() if "Putin" in line)
+    assert "receipts: 1 delivered" in president  # 10:20 beats 10:00, whatever the order read
+    empty = workspace / "empty.mbox"
+    empty.write_bytes(b"")
+    assert CliRunner().invoke(main, ["receipts", "empty.mbox"]).exit_code == 0

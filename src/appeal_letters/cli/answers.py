@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from ..errors import AppealLettersError
-from ..plurals import counted
 from ..render import default_out_dir
 from .common import load_workspace, printable, reports_errors, workspace_options
 
@@ -47,19 +46,14 @@ def receipts(
         raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
     done = apply_mailbox(Journal(path), mailbox)
     click.echo(
-        f"{counted(done.delivered, '%(count)d letter delivered', '%(count)d letters delivered')}"
-        f", {done.retryable} to send again later (busy, no answer), "
-        f"{done.final} failed for good (send those by post)."
+        f"Receipts read: {done.delivered} delivered, {done.retryable} to send again later "
+        f"(busy, no answer), {done.final} failed for good (send those by post)."
     )
-    if done.duplicate or done.unmatched or done.other:
+    if done.duplicate or done.unmatched or done.other or done.unreadable:
         click.echo(
-            f"Also: {counted(done.duplicate, '%(count)d receipt', '%(count)d receipts')} read "
-            f"before (nothing changed), {done.unmatched} about no letter in this journal, "
-            + counted(
-                done.other,
-                "%(count)d message that is not a receipt.",
-                "%(count)d messages that are not receipts.",
-            )
+            f"Also: {done.duplicate} read before (nothing changed), {done.unmatched} about no "
+            f"letter in this journal (or an earlier attempt), {done.other} not receipts "
+            f"(auto-replies, queued, several letters at once), {done.unreadable} unreadable."
         )
 
 

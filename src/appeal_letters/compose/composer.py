@@ -277,7 +277,8 @@ class Composer:
         style = style_of(language, layout)
         if style == "en-US":
             closing = US_CLOSINGS.get(closing, closing)
-        channel = choose_channel(recipient, date).channel
+        # The rules in force when it goes out: today's, or the letter's own date if later.
+        channel = choose_channel(recipient, max(date, dt.date.today())).channel
         context = {
             "appeal": appeal,
             "text": appeal.text(language),

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS receipts (
     detail       TEXT NOT NULL DEFAULT '',
     pages        INTEGER,
     matched      INTEGER NOT NULL,
+    dated        TEXT NOT NULL DEFAULT '',
     received_at  TEXT NOT NULL
 )
 """
@@ -330,7 +331,13 @@ class Journal:
                 self._append_sent(db, key, answer, message_id, now)
 
     def apply_receipt(
-        self, source: str, message_id: str, outcome: str, detail: str, pages: int | None
+        self,
+        source: str,
+        message_id: str,
+        outcome: str,
+        detail: str,
+        pages: int | None,
+        dated: str = "",
     ) -> Applied:
         """Record one receipt, once: ``duplicate`` if this receipt was read before,
         ``unmatched`` if no letter of the journal has that Message-ID (kept, and counted)."""
@@ -343,19 +350,21 @@ class Journal:
             )
             db.execute(
                 "INSERT INTO receipts (source, message_id, outcome, detail, pages, matched,"
-                " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (source, message_id, outcome, detail[:1000], pages, int(matched), _now()),
+                " dated, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (source, message_id, outcome, detail[:1000], pages, int(matched), dated, _now()),
             )
         return "applied" if matched else "unmatched"
 
     def outcomes(self, appeal_code: str) -> dict[Key, tuple[str, str, int | None]]:
-        """Each sent letter's latest receipt for its current Message-ID: (outcome, the
-        gateway's words, pages). Letters without a receipt are not in it."""
+        """Each sent letter's newest receipt (by the receipt's own date, then the order read)
+        for its current Message-ID: (outcome, the gateway's words, pages). Letters without a
+        receipt are not in it."""
         with closing(self._connect()) as db:
             found = db.execute(
                 "SELECT s.appeal_code, s.recipient_id, s.supporter, s.channel, r.outcome,"
                 " r.detail, r.pages FROM sends s JOIN receipts r ON r.message_id = s.message_id"
-                " WHERE s.appeal_code=? AND s.message_id != '' ORDER BY r.received_at, r.rowid",
+                " WHERE s.appeal_code=? AND s.message_id != ''"
+                " ORDER BY COALESCE(NULLIF(r.dated, ''), r.received_at), r.rowid",
                 (appeal_code,),
             ).fetchall()
         return {

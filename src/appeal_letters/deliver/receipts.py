@@ -14,8 +14,10 @@ the original, or in ``In-Reply-To``/``References``), and classed:
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+import email.utils
 import hashlib
 import mailbox
 import re
@@ -30,24 +32,29 @@ from .journal import Journal
 
 Outcome = Literal["delivered", "retryable", "final"]
 
-#: Words gateways use, most specific first (matched case-insensitively in subject and body).
+#: Words gateways use (matched case-insensitively in the subject and the receipt's own text,
+#: quoted lines left out). A success phrase wins over failure words elsewhere (a footer saying
+#: "unsolicited faxes are refused"); "queued" or "with errors" is not a delivery.
+_NOT_YET = re.compile(r"\bqueued\b|will be (sent|retried)|in progress", re.IGNORECASE)
+_PARTIAL = re.compile(r"with errors|partially|\b\d+ of \d+ pages?\b|pages? sent: \d+ of", re.I)
+_DELIVERED = re.compile(
+    r"(fax|message) (was )?(sent|delivered|transmitted) successfully|successfully "
+    r"(sent|transmitted)|fax (was )?delivered|transmission (ok|complete|successful)",
+    re.IGNORECASE,
+)
 _FINAL = re.compile(
     r"invalid (fax )?number|unallocated|number (does not exist|not in service)|not a fax|"
-    r"no fax (machine|tone) detected|rejected|refused",
+    r"no fax (machine|tone)|fax machine not found",
     re.IGNORECASE,
 )
 _RETRYABLE = re.compile(
-    r"\bbusy\b|no answer|not answered|line error|communication error|no carrier|"
-    r"time(d)? ?out|try again|temporar",
+    r"\bbusy\b|no answer|not answered|no ring|line error|communication error|no carrier|"
+    r"time(d)? ?out|fax failed|transmission failed|could not be sent|call failed",
     re.IGNORECASE,
 )
-_DELIVERED = re.compile(
-    r"(fax|message) (was )?(sent|delivered|transmitted) successfully|successfully "
-    r"(sent|delivered|transmitted)|transmission (ok|complete|successful)",
-    re.IGNORECASE,
-)
+_AUTO_REPLY = re.compile(r"out of (the )?office|automatic reply|auto(matic)?[- ]?reply", re.I)
 _PAGES = re.compile(r"\bpages?\s*(?:sent|transmitted)?\s*[:=]?\s*(\d{1,3})\b", re.IGNORECASE)
-_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
+_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 
 
 class MailboxError(AppealLettersError):
@@ -63,11 +70,13 @@ class Receipt:
     outcome: Outcome
     detail: str  # the gateway's words, one line
     pages: int | None = None
+    dated: str = ""  # the receipt's own Date, UTC ISO ("" when it has none)
 
 
-def read_mailbox(path: Path) -> Iterator[tuple[str, Message]]:
+def read_mailbox(path: Path) -> Iterator[tuple[str, Message | None]]:
     """Every message of a Maildir (a folder with cur/ and new/) or an mbox file, with an
-    identity that stays the same when the mailbox is read again."""
+    identity that stays the same when the mailbox is read again (None: a message that could
+    not be read; the others go on)."""
     if path.is_dir():
         if not (path / "cur").is_dir() or not (path / "new").is_dir():
             raise MailboxError(f"{path}: not a Maildir (no cur/ and new/ folders in it)")
@@ -75,49 +84,89 @@ def read_mailbox(path: Path) -> Iterator[tuple[str, Message]]:
     elif path.is_file():
         with path.open("rb") as handle:
             start = handle.read(5)
-        if start != b"From ":
+        if start and start != b"From ":
             raise MailboxError(f"{path}: not an mbox file (it does not start with 'From ')")
         box = mailbox.mbox(path, create=False)
     else:
         raise MailboxError(f"{path}: no such mailbox (give a Maildir folder or an mbox file)")
     try:
-        for key in box.keys():  # noqa: SIM118 (iterating a Mailbox yields messages)
-            raw = box.get_bytes(key)
-            message = email.message_from_bytes(raw, policy=email.policy.default)
-            own = str(message.get("Message-ID", "")).strip()
-            yield own or "sha256:" + hashlib.sha256(raw).hexdigest(), message
+        keys = list(box.keys())
     except (OSError, mailbox.Error) as exc:
         raise MailboxError(f"{path}: cannot read the mailbox ({exc})") from exc
+    try:
+        for key in keys:
+            try:
+                raw = box.get_bytes(key)
+            except (OSError, KeyError, mailbox.Error):
+                yield "", None  # gone while read (a mail program expunged it), or unreadable
+                continue
+            yield _identity(raw), email.message_from_bytes(raw, policy=email.policy.default)
     finally:
         box.close()
 
 
+def _identity(raw: bytes) -> str:
+    """A receipt's identity: its Message-ID, else a digest of what a mail program does not
+    change (its body and Date, From and Subject; not the Status flags it adds)."""
+    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    fields = {}
+    for line in head.split(b"\n"):
+        name, _, value = line.partition(b":")
+        fields[name.strip().lower()] = value.strip()
+    own = fields.get(b"message-id", b"").decode("ascii", "replace")
+    if _MESSAGE_ID.fullmatch(own):
+        return own
+    basis = b"\n".join(
+        [fields.get(b"date", b""), fields.get(b"from", b""), fields.get(b"subject", b""), body]
+    )
+    return "sha256:" + hashlib.sha256(basis).hexdigest()
+
+
 def parse_receipt(source: str, message: Message) -> Receipt | None:
-    """The receipt ``message`` holds, or None when it is not about a letter of ours."""
+    """The receipt ``message`` holds, or None when it is not one (an auto-reply, a notice that
+    a fax is queued or a mail server still tries, a message about several letters at once)."""
+    if _AUTO_REPLY.search(str(message.get("Subject", ""))) or str(
+        message.get("Auto-Submitted", "")
+    ).lower().startswith("auto-replied"):
+        return None
     about = _original_id(message)
     if about is None:
         return None
+    dated = _date(message)
     status = _delivery_status(message)
-    text = " ".join([str(message.get("Subject", "")), _plain_text(message)])
-    detail = " ".join((status[1] if status else text).split())[:300]
     if status is not None:
-        action, _, code = status[0], status[1], status[2]
-        if action == "delivered" or code.startswith("2."):
-            outcome: Outcome = "delivered"
-        elif action == "delayed" or code.startswith("4."):
-            outcome = "retryable"
-        else:
-            outcome = "final"
-    elif _FINAL.search(text):
-        outcome = "final"
-    elif _RETRYABLE.search(text):
-        outcome = "retryable"
-    elif _DELIVERED.search(text):
-        outcome = "delivered"
-    else:
+        outcome, words = status
+        if outcome is None:
+            return None
+        return Receipt(source, about, outcome, " ".join(words.split())[:300], None, dated)
+    own = "\n".join(
+        line for line in _plain_text(message).splitlines() if not line.lstrip().startswith(">")
+    )[:4000]
+    text = " ".join([str(message.get("Subject", "")), own])
+    detail = " ".join(text.split())[:300]
+    if _NOT_YET.search(text):
         return None
-    pages = _PAGES.search(text) if outcome == "delivered" else None
-    return Receipt(source, about, outcome, detail, int(pages.group(1)) if pages else None)
+    if _DELIVERED.search(text) and not _PARTIAL.search(text):
+        pages = _PAGES.search(text)
+        return Receipt(source, about, "delivered", detail, int(pages.group(1)) if pages else None,
+                       dated)  # fmt: skip
+    if _FINAL.search(text):
+        return Receipt(source, about, "final", detail, None, dated)
+    if _RETRYABLE.search(text) or _PARTIAL.search(text):
+        return Receipt(source, about, "retryable", detail, None, dated)
+    return None
+
+
+def _date(message: Message) -> str:
+    """When the gateway wrote the receipt (its Date, in UTC), so that the newest receipt about
+    a letter wins whatever order the mailbox is read in; "" when it has none."""
+    try:
+        when = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
+    except (TypeError, ValueError, IndexError):
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _original_id(message: Message) -> str | None:
@@ -138,24 +187,41 @@ def _original_id(message: Message) -> str | None:
         ids = _MESSAGE_ID.findall(value)
         if ids:
             return str(ids[-1] if header == "References" else ids[0])
-    ids = _MESSAGE_ID.findall(_plain_text(message))
-    return str(ids[0]) if ids else None
+    named = set(_MESSAGE_ID.findall(_plain_text(message)))
+    # A message naming several letters cannot say which outcome is whose.
+    return str(named.pop()) if len(named) == 1 else None
 
 
-def _delivery_status(message: Message) -> tuple[str, str, str] | None:
-    """(Action, Diagnostic-Code or Status text, Status code) of the first recipient of an
-    RFC 3464 report, or None."""
+def _delivery_status(message: Message) -> tuple[Outcome | None, str] | None:
+    """The outcome an RFC 3464 report gives and its words, or None if it is not one.
+
+    A letter counts as delivered when any of its recipients got it (an e-mail's Cc may fail
+    where its To succeeds); ``delayed`` (the server still tries) and ``relayed`` (passed on
+    to a system that reports no further) are not outcomes: the outcome is None.
+    """
     for part in message.walk():
         if part.get_content_type() != "message/delivery-status":
             continue
         payload: Any = part.get_payload()
         blocks: list[Any] = payload if isinstance(payload, list) else []
-        for block in blocks[1:] or blocks:  # per-message fields first, then per-recipient
+        found: list[tuple[str, str, str]] = []
+        for block in blocks:
             action = str(block.get("Action", "")).strip().lower()
             code = str(block.get("Status", "")).strip().split(" ")[0]
             if action or code:
-                words = str(block.get("Diagnostic-Code", "") or f"{action} {code}")
-                return action, words.strip(), code
+                words = str(block.get("Diagnostic-Code", "") or f"{action} {code}").strip()
+                found.append((action, code, words))
+        if not found:
+            return None, "a delivery report without a recipient's status"
+        for action, code, words in found:
+            if action == "delivered" or (code.startswith("2.") and action != "relayed"):
+                return "delivered", words
+        action, code, words = found[0]
+        if action in ("delayed", "relayed", "expanded"):
+            return None, words
+        if code.startswith("4."):
+            return "retryable", words
+        return "final", words
     return None
 
 
@@ -189,18 +255,31 @@ class Applied:
     unmatched: int = 0  # receipts about a Message-ID the journal does not know
     duplicate: int = 0  # read before: nothing changed
     other: int = 0  # messages that are not receipts
+    unreadable: int = 0  # messages that could not be read or parsed
 
 
 def apply_mailbox(journal: Journal, path: Path) -> Applied:
-    """Read every receipt in the mailbox at ``path`` into ``journal``, once each."""
+    """Read every receipt in the mailbox at ``path`` into ``journal``, once each. A message
+    that cannot be read or parsed is counted and skipped: the others go on."""
     counts = Applied()
     for source, message in read_mailbox(path):
-        receipt = parse_receipt(source, message)
+        try:
+            receipt = parse_receipt(source, message) if message is not None else None
+        except Exception:
+            receipt, message = None, None
+        if message is None:
+            counts.unreadable += 1
+            continue
         if receipt is None:
             counts.other += 1
             continue
         result = journal.apply_receipt(
-            receipt.source, receipt.message_id, receipt.outcome, receipt.detail, receipt.pages
+            receipt.source,
+            receipt.message_id,
+            receipt.outcome,
+            receipt.detail,
+            receipt.pages,
+            receipt.dated,
         )
         if result == "applied":
             setattr(counts, receipt.outcome, getattr(counts, receipt.outcome) + 1)

@@ -11,7 +11,15 @@ import hashlib
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .values import (
     Country,
@@ -160,6 +168,17 @@ class Recipient(StrictModel):
         if len(set(value)) != len(value):
             raise ValueError("name each channel once")
         return value
+
+    @model_validator(mode="after")
+    def _preferred_channels_exist(self) -> Recipient:
+        have = {c.kind for c in self.all_channels}
+        missing = [kind for kind in self.prefer if kind not in have]
+        if missing:
+            raise ValueError(
+                f"prefer names {', '.join(missing)}, which this recipient has no "
+                "address or number for; add it under channels (or address) or leave it out"
+            )
+        return self
 
     @property
     def fields_language(self) -> str:

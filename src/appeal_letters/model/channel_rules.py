@@ -122,16 +122,20 @@ def choose_channel(
     def ruled(channel: Channel, status: str) -> list[Rule]:
         return [r for r in active if r.channel == channel.kind and r.status == status]
 
-    order = list(recipient.prefer) if recipient.prefer else list(DEFAULT_ORDER)
-    channels = sorted(
-        (c for c in recipient.all_channels if c.kind in order),
-        key=lambda c: order.index(c.kind),
-    )
+    # The recipient's order first, then the others: `prefer` orders, it hides nothing from
+    # the rules (an e-mail left out of it is still said to be set aside).
+    order = list(recipient.prefer) + [k for k in DEFAULT_ORDER if k not in recipient.prefer]
+    channels = sorted(recipient.all_channels, key=lambda c: order.index(c.kind))
     set_aside = [(c, ruled(c, "not_considered")[0]) for c in channels if ruled(c, "not_considered")]
     usable = [c for c in channels if not ruled(c, "not_considered")]
+
     # An explicit order is the recipient's to give; otherwise a channel in doubt comes last.
-    if not recipient.prefer:
-        usable.sort(key=lambda c: bool(ruled(c, "unreliable")))
+    def rank(channel: Channel) -> tuple[int, int]:
+        if channel.kind in recipient.prefer:
+            return 0, recipient.prefer.index(channel.kind)
+        return 1, int(bool(ruled(channel, "unreliable")))
+
+    usable.sort(key=rank)
     if not usable:
         return Choice(None, tuple(set_aside))
     chosen = usable[0]
