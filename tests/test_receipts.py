@@ -334,3 +334,52 @@ def test_the_newest_receipt_wins_and_a_broken_message_stops_nothing(
     empty = workspace / "empty.mbox"
     empty.write_bytes(b"")
     assert CliRunner().invoke(main, ["receipts", "empty.mbox"]).exit_code == 0
+
+
+def _age(workspace: Path, recipient_id: str, minutes: int) -> None:
+    """Make the journal's last try of a letter ``minutes`` old (a clock moved forward)."""
+    import datetime as dt
+
+    then = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)).isoformat(timespec="seconds")
+    with sqlite3.connect(workspace / FOLDER / "journal.sqlite") as db:
+        db.execute("UPDATE sends SET updated_at=? WHERE recipient_id=?", (then, recipient_id))
+
+
+def _busy(workspace: Path, about: str, name: str) -> None:
+    box = mailbox.mbox(workspace / f"{name}.mbox", create=True)
+    box.add(gateway_note(about, "Fax failed", "Line busy."))
+    box.close()
+    assert CliRunner().invoke(main, ["receipts", f"{name}.mbox"]).exit_code == 0
+
+
+def test_a_busy_fax_is_sent_again_with_back_off_and_then_proposed_for_post(
+    workspace: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    recorder, port = smtp_server
+    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
+    write_config(workspace, port, retry={"max_tries": 3, "wait_minutes": [15, 60]})
+    assert send("--no-dry-run")[0] == 0
+    assert len(recorder.messages) == 9
+    _busy(workspace, _sent_ids(workspace)["president"], "first")
+    # Too soon: the first retry waits 15 minutes after the try before.
+    code, out, _ = send("--retry", "--no-dry-run")
+    assert code == 0 and "retry: president waits until" in out
+    assert len(recorder.messages) == 9
+    for tries, waited, name in ((2, 16, "second"), (3, 61, "third")):
+        _age(workspace, "president", waited)
+        before = _sent_ids(workspace)["president"]
+        code, out, _ = send("--retry", "--no-dry-run")
+        assert code == 0, out
+        assert "retry: sending again to president" in out
+        assert len(recorder.messages) == 9 + tries - 1  # that fax alone, once more
+        after = _sent_ids(workspace)["president"]
+        assert after != before  # a new Message-ID: a receipt for the old try is not this one
+        _busy(workspace, after, name)
+    _age(workspace, "president", 600)
+    code, out, err = send("--retry", "--no-dry-run")
+    assert (
+        "retry: president had 3 tries, the most delivery.yaml allows: send that letter by post"
+        in (err)
+    )
+    assert len(recorder.messages) == 11

@@ -13,6 +13,7 @@ import click
 from ..errors import AppealLettersError
 from ..render import default_out_dir
 from .common import load_workspace, printable, reports_errors, workspace_options
+from .delivery import delivery_options
 
 _LETTERS_OPTION = click.option(
     "--letters",
@@ -120,3 +121,66 @@ def add_reply(
         kept = f"replies/{target.name}"
     journal.add_reply(campaign.appeal.code, Reply(recipient_id, day.isoformat(), note, kept))
     click.echo(printable(f"Reply from {recipient_id} of {day.isoformat()} logged."))
+
+
+@click.command()
+@workspace_options
+@delivery_options
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the details as CSV.",
+)
+@click.option("--include-names", is_flag=True, help="Name the supporters (left out by default).")
+@click.option(
+    "--email",
+    "eml_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report as an e-mail (.eml, the CSV attached) to the issuer_contact of "
+    "delivery.yaml, to open and send from your mail program.",
+)
+@reports_errors
+def report(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    letters_dir: Path | None,
+    config_file: Path,
+    csv_file: Path | None,
+    include_names: bool,
+    eml_file: Path | None,
+) -> None:
+    """Summarise what was sent, delivered and answered, quoting the appeal code, for the
+    appeal's issuer."""
+    from ..deliver import JOURNAL_NAME, Journal, build_report, load_delivery, report_message
+    from ..files import atomic_write
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    folder = letters_dir or default_out_dir(campaign)
+    path = folder / JOURNAL_NAME
+    if not path.is_file():
+        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
+    config = load_delivery(config_file)
+    journal = Journal(path)
+    result = build_report(
+        campaign,
+        journal.rows(campaign.appeal.code),
+        include_names=include_names,
+        issuer_contact=config.issuer_contact,
+        outcomes=journal.outcomes(campaign.appeal.code),
+        replies=journal.replies(campaign.appeal.code),
+    )
+    if eml_file is not None and not config.issuer_contact:
+        raise AppealLettersError(
+            f"{config_file}: no issuer_contact to address the report to; add the issuer's "
+            "e-mail address as issuer_contact"
+        )
+    click.echo(result.text, nl=False)
+    if csv_file is not None:
+        atomic_write(csv_file, result.csv.encode("utf-8"))
+        click.echo(f"(details in {csv_file})")
+    if eml_file is not None:
+        message = report_message(campaign, result, config)
+        atomic_write(eml_file, bytes(message))
+        click.echo(f"(the e-mail to {config.issuer_contact} is in {eml_file})")

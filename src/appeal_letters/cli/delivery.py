@@ -5,6 +5,7 @@ Like the rest of the CLI they only parse options, call the library and print.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections import Counter
@@ -22,6 +23,7 @@ from ..deliver import (
     Journal,
     Outgoing,
     Resend,
+    RetryPlan,
     load_delivery,
     plan,
     rendered_letters,
@@ -157,6 +159,12 @@ def _show(message: EmailMessage, number: int, total: int) -> None:
     help="Send again the letter to this recipient, even if the journal lists it as sent.",
 )
 @click.option(
+    "--retry",
+    is_flag=True,
+    help="Send again the faxes the gateway could not put through (busy, no answer: see "
+    "`receipts`), with back-off, at most retry.max_tries tries in all (delivery.yaml).",
+)
+@click.option(
     "--resend-interrupted",
     is_flag=True,
     help="Send again letters a stopped run left in progress (check they did not arrive).",
@@ -186,13 +194,14 @@ def send(
     test_to: str | None,
     copy_to_me: bool,
     resend_ids: tuple[str, ...],
+    retry: bool,
     resend_interrupted: bool,
     smtp_host: str | None,
     smtp_port: int | None,
     smtp_security: str | None,
 ) -> None:
     """Send the rendered letters by e-mail and through the fax gateway (dry run by default)."""
-    from ..deliver import SmtpTransport, send_all
+    from ..deliver import SmtpTransport, plan_retries, send_all
 
     if test_to:
         from ..model import check_email
@@ -227,6 +236,17 @@ def send(
             f"{journal.rebuilt} letter(s) recorded as sent",
             err=True,
         )
+    again = set(resend_ids)
+    if retry:
+        retries = plan_retries(
+            journal,
+            campaign.appeal.code,
+            supporter_key(sender),
+            config.retry,
+            dt.datetime.now(dt.UTC),
+        )
+        again |= retries.due
+        _say_retries(retries)
     try:
         results = send_all(
             outgoing,
@@ -238,7 +258,7 @@ def send(
             config=config,
             dry_run=not really,
             test=test_to is not None,
-            resend=Resend(frozenset(resend_ids), resend_interrupted),
+            resend=Resend(frozenset(again), resend_interrupted),
             limit=limit,
         )
     finally:
@@ -318,64 +338,19 @@ def export_command(
     )
 
 
-@click.command()
-@workspace_options
-@delivery_options
-@click.option(
-    "--csv",
-    "csv_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the details as CSV.",
-)
-@click.option("--include-names", is_flag=True, help="Name the supporters (left out by default).")
-@click.option(
-    "--email",
-    "eml_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report as an e-mail (.eml, the CSV attached) to the issuer_contact of "
-    "delivery.yaml, to open and send from your mail program.",
-)
-@reports_errors
-def report(
-    appeal_file: Path,
-    recipient_files: tuple[Path, ...],
-    templates_dir: Path,
-    letters_dir: Path | None,
-    config_file: Path,
-    csv_file: Path | None,
-    include_names: bool,
-    eml_file: Path | None,
-) -> None:
-    """Summarise what was sent, delivered and answered, quoting the appeal code, for the
-    appeal's issuer."""
-    from ..deliver import build_report, report_message
-    from ..files import atomic_write
-
-    campaign = load_workspace(appeal_file, recipient_files)
-    folder = letters_dir or default_out_dir(campaign)
-    path = folder / JOURNAL_NAME
-    if not path.is_file():
-        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
-    config = load_delivery(config_file)
-    journal = Journal(path)
-    result = build_report(
-        campaign,
-        journal.rows(campaign.appeal.code),
-        include_names=include_names,
-        issuer_contact=config.issuer_contact,
-        outcomes=journal.outcomes(campaign.appeal.code),
-        replies=journal.replies(campaign.appeal.code),
-    )
-    if eml_file is not None and not config.issuer_contact:
-        raise AppealLettersError(
-            f"{config_file}: no issuer_contact to address the report to; add the issuer's "
-            "e-mail address as issuer_contact"
+def _say_retries(retries: RetryPlan) -> None:
+    """What --retry does and does not send, and why."""
+    if retries.due:
+        click.echo(f"retry: sending again to {', '.join(sorted(retries.due))}")
+    for recipient_id, when in sorted(retries.waiting.items()):
+        click.echo(
+            f"retry: {recipient_id} waits until {when.strftime('%Y-%m-%d %H:%M')} UTC (back-off)"
         )
-    click.echo(result.text, nl=False)
-    if csv_file is not None:
-        atomic_write(csv_file, result.csv.encode("utf-8"))
-        click.echo(f"(details in {csv_file})")
-    if eml_file is not None:
-        message = report_message(campaign, result, config)
-        atomic_write(eml_file, bytes(message))
-        click.echo(f"(the e-mail to {config.issuer_contact} is in {eml_file})")
+    for recipient_id, tries in sorted(retries.exhausted.items()):
+        click.echo(
+            f"retry: {recipient_id} had {tries} tries, the most delivery.yaml allows: send "
+            "that letter by post",
+            err=True,
+        )
+    if not (retries.due or retries.waiting or retries.exhausted):
+        click.echo("retry: no fax is waiting to be sent again (read the receipts first)")

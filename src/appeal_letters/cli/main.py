@@ -25,7 +25,7 @@ from ..model import (
     sender_from_options,
 )
 from ..plurals import counted
-from .answers import receipts, reply
+from .answers import receipts, reply, report
 from .batch import batch
 from .common import (
     date_option,
@@ -38,7 +38,7 @@ from .common import (
     sender_options,
     workspace_options,
 )
-from .delivery import export_command, report, send
+from .delivery import export_command, send
 from .importing import import_command
 from .serve import serve
 

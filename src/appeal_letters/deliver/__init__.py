@@ -15,6 +15,7 @@ from .mail import (
 )
 from .receipts import Applied, apply_mailbox
 from .report import build_report, report_message
+from .retry import RetryPlan, plan_retries
 from .send import Resend, SmtpTransport, send_all
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Outgoing",
     "Reply",
     "Resend",
+    "RetryPlan",
     "SmtpSettings",
     "SmtpTransport",
     "apply_mailbox",
@@ -36,6 +38,7 @@ __all__ = [
     "load_delivery",
     "mailto_link",
     "plan",
+    "plan_retries",
     "rendered_letters",
     "report_message",
     "send_all",

@@ -28,6 +28,22 @@ class SmtpSettings(StrictModel):
     timeout: float = Field(default=30.0, gt=0, le=600)
 
 
+class RetrySettings(StrictModel):
+    """How `send --retry` sends again a fax the gateway could not put through (busy, no
+    answer): at most ``max_tries`` tries in all, the n-th retry no sooner than
+    ``wait_minutes[n-1]`` after the try before (the last value for later ones)."""
+
+    max_tries: int = Field(default=3, ge=1, le=10)
+    wait_minutes: list[int] = Field(default=[15, 60, 240], min_length=1, max_length=10)
+
+    @field_validator("wait_minutes")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(minutes < 1 or minutes > 7 * 24 * 60 for minutes in value):
+            raise ValueError("each wait is 1 to 10080 minutes (a week)")
+        return value
+
+
 class DeliveryConfig(StrictModel):
     """How letters leave this workspace; every field is optional."""
 
@@ -38,6 +54,7 @@ class DeliveryConfig(StrictModel):
     per_authority_per_minute: int = Field(default=5, ge=1, le=10_000)
     window: Line | None = None
     issuer_contact: Email | None = None
+    retry: RetrySettings = Field(default_factory=RetrySettings)
 
     model_config = StrictModel.model_config | {"populate_by_name": True}
 
