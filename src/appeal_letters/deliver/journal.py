@@ -13,7 +13,6 @@ not a journal at all is refused, since taking it for new would send every letter
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import sqlite3
@@ -26,6 +25,9 @@ from typing import Literal
 
 from ..errors import OutputError
 from ..files import end_last_line, make_folder
+from .journal_answers import RECEIPTS_SCHEMA, REPLIES_SCHEMA, Answers, Key, Reply, _now
+
+__all__ = ["JOURNAL_NAME", "Journal", "Key", "Reply", "Row"]
 
 Status = Literal["sending", "sent", "failed"]
 JOURNAL_NAME = "journal.sqlite"
@@ -52,48 +54,6 @@ CREATE TABLE IF NOT EXISTS sends (
     PRIMARY KEY (appeal_code, recipient_id, supporter, channel)
 )
 """
-#: What the gateway said about a letter afterwards (deliver/receipts.py), once per receipt:
-#: a mailbox read twice changes nothing.
-RECEIPTS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS receipts (
-    source       TEXT PRIMARY KEY,
-    message_id   TEXT NOT NULL,
-    outcome      TEXT NOT NULL CHECK (outcome IN ('delivered', 'retryable', 'final')),
-    detail       TEXT NOT NULL DEFAULT '',
-    pages        INTEGER,
-    matched      INTEGER NOT NULL,
-    dated        TEXT NOT NULL DEFAULT '',
-    received_at  TEXT NOT NULL
-)
-"""
-Applied = Literal["applied", "duplicate", "unmatched"]
-#: An authority's answer, logged by hand (``appeal-letters reply add``).
-REPLIES_SCHEMA = """
-CREATE TABLE IF NOT EXISTS replies (
-    appeal_code   TEXT NOT NULL,
-    recipient_id  TEXT NOT NULL,
-    received      TEXT NOT NULL,
-    note          TEXT NOT NULL DEFAULT '',
-    file          TEXT NOT NULL DEFAULT '',
-    added_at      TEXT NOT NULL
-)
-"""
-
-
-@dataclass(frozen=True)
-class Reply:
-    recipient_id: str
-    received: str  # YYYY-MM-DD
-    note: str
-    file: str  # relative to the letters folder, or ""
-
-
-@dataclass(frozen=True)
-class Key:
-    appeal_code: str
-    recipient_id: str
-    supporter: str
-    channel: str
 
 
 @dataclass(frozen=True)
@@ -112,11 +72,7 @@ class Row:
 Claim = Literal["claimed", "already-sent", "in-progress"]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-class Journal:
+class Journal(Answers):
     """A handle on ``journal.sqlite``; each method is one short transaction."""
 
     def __init__(self, path: Path) -> None:
@@ -329,69 +285,6 @@ class Journal:
             )
             if status == "sent":
                 self._append_sent(db, key, answer, message_id, now)
-
-    def apply_receipt(
-        self,
-        source: str,
-        message_id: str,
-        outcome: str,
-        detail: str,
-        pages: int | None,
-        dated: str = "",
-    ) -> Applied:
-        """Record one receipt, once: ``duplicate`` if this receipt was read before,
-        ``unmatched`` if no letter of the journal has that Message-ID (kept, and counted)."""
-        with self._write() as db:
-            if db.execute("SELECT 1 FROM receipts WHERE source=?", (source,)).fetchone():
-                return "duplicate"
-            matched = (
-                db.execute("SELECT 1 FROM sends WHERE message_id=?", (message_id,)).fetchone()
-                is not None
-            )
-            db.execute(
-                "INSERT INTO receipts (source, message_id, outcome, detail, pages, matched,"
-                " dated, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (source, message_id, outcome, detail[:1000], pages, int(matched), dated, _now()),
-            )
-        return "applied" if matched else "unmatched"
-
-    def outcomes(self, appeal_code: str) -> dict[Key, tuple[str, str, int | None]]:
-        """Each sent letter's newest receipt (by the receipt's own date, then the order read)
-        for its current Message-ID: (outcome, the gateway's words, pages). Letters without a
-        receipt are not in it."""
-        with closing(self._connect()) as db:
-            found = db.execute(
-                "SELECT s.appeal_code, s.recipient_id, s.supporter, s.channel, r.outcome,"
-                " r.detail, r.pages FROM sends s JOIN receipts r ON r.message_id = s.message_id"
-                " WHERE s.appeal_code=? AND s.message_id != ''"
-                " ORDER BY COALESCE(NULLIF(r.dated, ''), r.received_at), r.rowid",
-                (appeal_code,),
-            ).fetchall()
-        return {
-            Key(r["appeal_code"], r["recipient_id"], r["supporter"], r["channel"]): (
-                r["outcome"],
-                r["detail"],
-                r["pages"],
-            )
-            for r in found
-        }
-
-    def add_reply(self, appeal_code: str, reply: Reply) -> None:
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO replies (appeal_code, recipient_id, received, note, file, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (appeal_code, reply.recipient_id, reply.received, reply.note, reply.file, _now()),
-            )
-
-    def replies(self, appeal_code: str) -> list[Reply]:
-        with closing(self._connect()) as db:
-            found = db.execute(
-                "SELECT recipient_id, received, note, file FROM replies WHERE appeal_code=?"
-                " ORDER BY received, rowid",
-                (appeal_code,),
-            ).fetchall()
-        return [Reply(r["recipient_id"], r["received"], r["note"], r["file"]) for r in found]
 
     def rows(self, appeal_code: str | None = None) -> list[Row]:
         with closing(self._connect()) as db:
