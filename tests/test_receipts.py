@@ -383,3 +383,54 @@ def test_a_busy_fax_is_sent_again_with_back_off_and_then_proposed_for_post(
         in (err)
     )
     assert len(recorder.messages) == 11
+
+
+def test_letters_by_post_make_a_print_pack_and_are_marked_posted(
+    workspace: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    import pypdf
+
+    _, port = smtp_server
+    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    # A postal address goes before a fax to Moscow in doubt; an embassy that prefers post.
+    text = text.replace(
+        '      fax: "+ 7 495 637 49 25"\n',
+        '      fax: "+ 7 495 637 49 25"\n    address: ["ul. Zhitnaya 16", "Moscow 119049"]\n',
+        1,
+    ).replace(
+        '      fax: "+32 2 374 26 13"\n',
+        '      fax: "+32 2 374 26 13"\n    address: ["Avenue De Fré 66", "1180 Uccle"]\n'
+        "    prefer: [post, fax]\n",
+        1,
+    )
+    (workspace / "recipients.yaml").write_text(text, encoding="utf-8")
+    assert CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml"]).exit_code == 0
+    write_config(workspace, port)
+    code, out, err = send("--no-dry-run")
+    assert code == 0, err
+    assert "post: 2 letter(s) to print in" in out
+    pack = workspace / FOLDER / "post" / "print-pack.pdf"
+    pages = pypdf.PdfReader(pack).pages
+    assert len(pages) == 4  # two one-page letters, each with a blank back
+    assert "Kolokoltsev" in pages[0].extract_text() and not pages[1].extract_text().strip()
+    assert "Romanov" in pages[2].extract_text()
+    listing = (workspace / FOLDER / "post" / "post-list.txt").read_text(encoding="utf-8")
+    assert "03-interior-minister.pdf" in listing and "address: ul. Zhitnaya 16, Moscow" in listing
+    assert listing.count("postage: international") == 2  # posted from the United Kingdom
+    refused = CliRunner().invoke(
+        main, ["mark", "posted", "--sender", "sender.example.yaml", "--recipient", "president"]
+    )
+    assert refused.exit_code == 1 and "no letter of yours is listed to post" in refused.stderr
+    marked = CliRunner().invoke(
+        main,
+        ["mark", "posted", "--sender", "sender.example.yaml", "--recipient", "interior-minister",
+         "--date", "2026-11-28"],
+    )  # fmt: skip
+    assert marked.exit_code == 0, marked.output
+    assert marked.stdout == "Posted on 2026-11-28: interior-minister.\n"
+    report = CliRunner().invoke(main, ["report"]).stdout
+    interior = next(line for line in report.splitlines() if "Kolokoltsev" in line)
+    belgium = next(line for line in report.splitlines() if "Romanov" in line)
+    assert "1 posted (2026-11-28)" in interior
+    assert "1 to post, 0 posted" in belgium

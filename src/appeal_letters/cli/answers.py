@@ -12,7 +12,14 @@ import click
 
 from ..errors import AppealLettersError
 from ..render import default_out_dir
-from .common import load_workspace, printable, reports_errors, workspace_options
+from .common import (
+    get_sender,
+    load_workspace,
+    printable,
+    reports_errors,
+    sender_options,
+    workspace_options,
+)
 from .delivery import delivery_options
 
 _LETTERS_OPTION = click.option(
@@ -170,6 +177,7 @@ def report(
         issuer_contact=config.issuer_contact,
         outcomes=journal.outcomes(campaign.appeal.code),
         replies=journal.replies(campaign.appeal.code),
+        postings=journal.postings(campaign.appeal.code),
     )
     if eml_file is not None and not config.issuer_contact:
         raise AppealLettersError(
@@ -184,3 +192,67 @@ def report(
         message = report_message(campaign, result, config)
         atomic_write(eml_file, bytes(message))
         click.echo(f"(the e-mail to {config.issuer_contact} is in {eml_file})")
+
+
+@click.group()
+def mark() -> None:
+    """Record what was done by hand (a letter posted)."""
+
+
+@mark.command("posted")
+@workspace_options
+@sender_options
+@_LETTERS_OPTION
+@click.option("--recipient", "recipient_ids", multiple=True, metavar="ID",
+              help="The authority whose letter you posted (repeat). [default: every letter "
+              "listed to post]")  # fmt: skip
+@click.option(
+    "--date",
+    "posted_on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day you posted it (YYYY-MM-DD). [default: today]",
+)
+@reports_errors
+def mark_posted(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    sender_file: Path | None,
+    name: str | None,
+    address: tuple[str, ...],
+    email: str | None,
+    town: str | None,
+    country: str | None,
+    letters_dir: Path | None,
+    recipient_ids: tuple[str, ...],
+    posted_on: dt.datetime | None,
+) -> None:
+    """Record that the letters `send` listed to post were posted."""
+    from ..deliver import JOURNAL_NAME, Journal, supporter_key
+    from ..render import select_recipients
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    select_recipients(campaign, recipient_ids)  # an unknown id is an error
+    sender = get_sender(sender_file, name, address, email, country, town)
+    day = posted_on.date() if posted_on else dt.date.today()
+    if day > dt.date.today():
+        raise AppealLettersError(f"--date: {day.isoformat()} is in the future")
+    folder = letters_dir or default_out_dir(campaign)
+    path = folder / JOURNAL_NAME
+    if not path.is_file():
+        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
+    journal = Journal(path)
+    who = supporter_key(sender)
+    listed = [
+        rid for rid, supporter, _ in journal.postings(campaign.appeal.code) if supporter == who
+    ]
+    chosen = list(recipient_ids) or listed
+    missing = [rid for rid in chosen if rid not in listed]
+    if missing:
+        raise AppealLettersError(
+            f"{', '.join(missing)}: no letter of yours is listed to post for them (`send "
+            "--no-dry-run` lists the letters whose channel is the post)"
+        )
+    for rid in chosen:
+        journal.mark_posted(campaign.appeal.code, rid, who, day.isoformat())
+    click.echo(f"Posted on {day.isoformat()}: {', '.join(chosen) or 'nothing listed to post'}.")

@@ -201,7 +201,7 @@ def send(
     smtp_security: str | None,
 ) -> None:
     """Send the rendered letters by e-mail and through the fax gateway (dry run by default)."""
-    from ..deliver import SmtpTransport, plan_retries, send_all
+    from ..deliver import SmtpTransport, plan_retries, send_all, write_print_pack
 
     if test_to:
         from ..model import check_email
@@ -275,6 +275,17 @@ def send(
             click.echo(f"  {result.outcome:<12} {item.entry.file} -> {item.to}{cc}{answer}")
     for hand in by_hand:
         click.echo(f"  by hand      {hand.entry.file}: {hand.instructions}")
+    pack = write_print_pack(folder, campaign, sender, by_hand)
+    if pack is not None:
+        click.echo(
+            f"post: {len(pack.letters)} letter(s) to print in {pack.folder / 'print-pack.pdf'}; "
+            f"addresses and postage in {pack.folder / 'post-list.txt'}"
+        )
+        if really:
+            for hand in pack.letters:
+                journal.to_post(
+                    campaign.appeal.code, hand.recipient.id, supporter_key(sender), hand.entry.file
+                )
     counts = Counter(r.outcome for r in results)
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
     if not really:

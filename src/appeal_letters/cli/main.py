@@ -25,7 +25,7 @@ from ..model import (
     sender_from_options,
 )
 from ..plurals import counted
-from .answers import receipts, reply, report
+from .answers import mark, receipts, reply, report
 from .batch import batch
 from .common import (
     date_option,
@@ -270,5 +270,6 @@ main.add_command(export_command)
 main.add_command(report)
 main.add_command(receipts)
 main.add_command(reply)
+main.add_command(mark)
 main.add_command(import_command)
 main.add_command(serve)

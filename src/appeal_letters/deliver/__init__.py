@@ -13,6 +13,7 @@ from .mail import (
     rendered_letters,
     supporter_key,
 )
+from .post import PrintPack, write_print_pack
 from .receipts import Applied, apply_mailbox
 from .report import build_report, report_message
 from .retry import RetryPlan, plan_retries
@@ -25,6 +26,7 @@ __all__ = [
     "DeliveryConfig",
     "Journal",
     "Outgoing",
+    "PrintPack",
     "Reply",
     "Resend",
     "RetryPlan",
@@ -44,4 +46,5 @@ __all__ = [
     "send_all",
     "smtp_settings",
     "supporter_key",
+    "write_print_pack",
 ]

@@ -25,7 +25,15 @@ from typing import Literal
 
 from ..errors import OutputError
 from ..files import end_last_line, make_folder
-from .journal_answers import RECEIPTS_SCHEMA, REPLIES_SCHEMA, Answers, Key, Reply, _now
+from .journal_answers import (
+    POSTED_SCHEMA,
+    RECEIPTS_SCHEMA,
+    REPLIES_SCHEMA,
+    Answers,
+    Key,
+    Reply,
+    _now,
+)
 
 __all__ = ["JOURNAL_NAME", "Journal", "Key", "Reply", "Row"]
 
@@ -111,6 +119,7 @@ class Journal(Answers):
                 db.execute(SCHEMA)
                 db.execute(RECEIPTS_SCHEMA)
                 db.execute(REPLIES_SCHEMA)
+                db.execute(POSTED_SCHEMA)
                 db.execute("BEGIN IMMEDIATE")
                 restored = self._rebuild(db)
                 db.execute("COMMIT")
@@ -138,6 +147,7 @@ class Journal(Answers):
                         db.execute("PRAGMA journal_mode=WAL")  # fails at once when locked
                     db.execute(RECEIPTS_SCHEMA)  # journals made before receipts were read
                     db.execute(REPLIES_SCHEMA)
+                    db.execute(POSTED_SCHEMA)
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:

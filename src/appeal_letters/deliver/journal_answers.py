@@ -59,6 +59,20 @@ class Reply:
     file: str  # relative to the letters folder, or ""
 
 
+#: Letters that go by post: listed when `send` makes the print pack, dated by `mark posted`.
+POSTED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS posted (
+    appeal_code   TEXT NOT NULL,
+    recipient_id  TEXT NOT NULL,
+    supporter     TEXT NOT NULL,
+    file          TEXT NOT NULL,
+    listed_at     TEXT NOT NULL,
+    posted_on     TEXT,
+    PRIMARY KEY (appeal_code, recipient_id, supporter)
+)
+"""
+
+
 class Answers:
     """The receipts and replies half of :class:`~.journal.Journal`."""
 
@@ -130,3 +144,32 @@ class Answers:
                 (appeal_code,),
             ).fetchall()
         return [Reply(r["recipient_id"], r["received"], r["note"], r["file"]) for r in found]
+
+    def to_post(self, appeal_code: str, recipient_id: str, supporter: str, file: str) -> None:
+        """List a letter as to post (again listing it keeps its posting date)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO posted (appeal_code, recipient_id, supporter, file, listed_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET file=excluded.file",
+                (appeal_code, recipient_id, supporter, file, _now()),
+            )
+
+    def mark_posted(self, appeal_code: str, recipient_id: str, supporter: str, day: str) -> bool:
+        """Date the posting of a listed letter; False if it was never listed."""
+        with self._write() as db:
+            done = db.execute(
+                "UPDATE posted SET posted_on=? WHERE appeal_code=? AND recipient_id=?"
+                " AND supporter=?",
+                (day, appeal_code, recipient_id, supporter),
+            )
+            return done.rowcount > 0
+
+    def postings(self, appeal_code: str) -> list[tuple[str, str, str | None]]:
+        """(recipient id, supporter, posted on or None) of every letter listed to post."""
+        with closing(self._connect()) as db:
+            found = db.execute(
+                "SELECT recipient_id, supporter, posted_on FROM posted WHERE appeal_code=?"
+                " ORDER BY recipient_id, supporter",
+                (appeal_code,),
+            ).fetchall()
+        return [(r["recipient_id"], r["supporter"], r["posted_on"]) for r in found]

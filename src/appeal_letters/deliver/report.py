@@ -42,11 +42,13 @@ def build_report(
     issuer_contact: str | None = None,
     outcomes: dict[Key, tuple[str, str, int | None]] | None = None,
     replies: list[Reply] | None = None,
+    postings: list[tuple[str, str, str | None]] | None = None,
 ) -> Report:
     """``outcomes``: what the gateway said afterwards about sent letters (``receipts``);
     ``replies``: the authorities' answers logged with ``reply add``."""
     outcomes = outcomes or {}
     replies = replies or []
+    postings = postings or []
     appeal = campaign.appeal
     names = {r.id: f"{r.full_name}, {r.title}" for r in campaign.recipients}
     mine = [r for r in rows if r.key.appeal_code == appeal.code]
@@ -65,7 +67,11 @@ def build_report(
         lines.append(f"Sent between {first} and {last} (UTC).")
     lines.append("")
     order = {r.id: i for i, r in enumerate(campaign.recipients)}
-    answered = {r.key.recipient_id for r in mine} | {r.recipient_id for r in replies}
+    answered = (
+        {r.key.recipient_id for r in mine}
+        | {r.recipient_id for r in replies}
+        | {rid for rid, _, _ in postings}
+    )
     for recipient_id in sorted(answered, key=lambda i: order.get(i, 0)):
         parts = [
             f"{n} {status} by {channel}"
@@ -83,6 +89,14 @@ def build_report(
                     for outcome, words in RECEIPT_WORDS.items()
                     if said[outcome]
                 )
+            )
+        posts = [day for rid, _, day in postings if rid == recipient_id]
+        if posts:
+            dates = sorted(day for day in posts if day)
+            parts.append(
+                f"{len(dates)} posted" + (f" ({', '.join(dates)})" if dates else "")
+                if len(dates) == len(posts)
+                else f"{len(posts) - len(dates)} to post, {len(dates)} posted"
             )
         theirs = [r.received for r in replies if r.recipient_id == recipient_id]
         if theirs:
