@@ -24,6 +24,19 @@ from .test_delivery import Recorder, send, smtp_server, write_config  # noqa: F4
 FOLDER = Path("letters") / "rus-004-1214-obs-093-1"
 
 
+@pytest.fixture
+def sent(workspace: Path, smtp_server: tuple[Recorder, int]) -> tuple[Recorder, int]:  # noqa: F811
+    """The seed's letters rendered and sent through a local SMTP server (the fax gateway)."""
+    _, port = smtp_server
+    rendered = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    write_config(workspace, port)
+    assert send("--no-dry-run")[0] == 0
+    return smtp_server
+
+
 def _sent_ids(workspace: Path) -> dict[str, str]:
     with sqlite3.connect(workspace / FOLDER / "journal.sqlite") as db:
         return dict(db.execute("SELECT recipient_id, message_id FROM sends").fetchall())
@@ -152,12 +165,8 @@ def test_a_maildir_and_an_mbox_of_receipts_update_the_journal_once(
 
 def test_an_mbox_read_after_a_maildir_changes_nothing(
     workspace: Path,
-    smtp_server: tuple[Recorder, int],  # noqa: F811
+    sent: tuple[Recorder, int],
 ) -> None:
-    _, port = smtp_server
-    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
-    write_config(workspace, port)
-    assert send("--no-dry-run")[0] == 0
     messages = receipts_for(_sent_ids(workspace))
     box = mailbox.Maildir(workspace / "Maildir", create=True)
     mbox = mailbox.mbox(workspace / "receipts.mbox", create=True)
@@ -221,12 +230,8 @@ def test_receipts_are_classed_by_what_the_gateway_says(make: object, expected: s
 
 def test_a_mailbox_that_is_not_one_is_one_clear_line(
     workspace: Path,
-    smtp_server: tuple[Recorder, int],  # noqa: F811
+    sent: tuple[Recorder, int],
 ) -> None:
-    _, port = smtp_server
-    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
-    write_config(workspace, port)
-    assert send("--no-dry-run")[0] == 0
     (workspace / "notes.txt").write_text("hello\n", encoding="utf-8")
     (workspace / "folder").mkdir()
     for target, message in (
@@ -241,15 +246,12 @@ def test_a_mailbox_that_is_not_one_is_one_clear_line(
 
 def test_replies_are_logged_and_the_report_goes_to_the_issuer_as_an_email(
     workspace: Path,
-    smtp_server: tuple[Recorder, int],  # noqa: F811
+    sent: tuple[Recorder, int],
 ) -> None:
     import email
     from email.policy import default
 
-    _, port = smtp_server
-    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
-    write_config(workspace, port)
-    assert send("--no-dry-run")[0] == 0
+    _, port = sent
     (workspace / "scan.pdf").write_bytes(b"%PDF-1.4 a scanned reply")
     add = ["reply", "add", "--recipient", "prosecutor-general", "--date", "2026-11-28"]
     first = CliRunner().invoke(
@@ -297,12 +299,8 @@ def test_replies_are_logged_and_the_report_goes_to_the_issuer_as_an_email(
 
 def test_the_newest_receipt_wins_and_a_broken_message_stops_nothing(
     workspace: Path,
-    smtp_server: tuple[Recorder, int],  # noqa: F811
+    sent: tuple[Recorder, int],
 ) -> None:
-    _, port = smtp_server
-    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
-    write_config(workspace, port)
-    assert send("--no-dry-run")[0] == 0
     ids = _sent_ids(workspace)
     busy = gateway_note(ids["president"], "Fax failed", "Line busy, we will try later.")
     busy.replace_header("Subject", "Fax failed")

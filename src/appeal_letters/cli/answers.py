@@ -10,7 +10,9 @@ from pathlib import Path
 
 import click
 
+from ..deliver import JOURNAL_NAME, Journal
 from ..errors import AppealLettersError
+from ..model import Campaign
 from ..render import default_out_dir
 from .common import (
     get_sender,
@@ -30,6 +32,22 @@ _LETTERS_OPTION = click.option(
 )
 
 
+def _journal(campaign: Campaign, letters_dir: Path | None) -> Journal:
+    """The send journal of the letters folder; an error when nothing was sent yet."""
+    path = (letters_dir or default_out_dir(campaign)) / JOURNAL_NAME
+    if not path.is_file():
+        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
+    return Journal(path)
+
+
+def _past_day(value: dt.datetime | None) -> dt.date:
+    """A --date given (today if not), never in the future."""
+    day = value.date() if value else dt.date.today()
+    if day > dt.date.today():
+        raise AppealLettersError(f"--date: {day.isoformat()} is in the future")
+    return day
+
+
 @click.command()
 @workspace_options
 @click.argument("mailbox", type=click.Path(path_type=Path))
@@ -45,14 +63,10 @@ def receipts(
     """Match the gateway's receipts in MAILBOX (a Maildir folder or an mbox file) to the sent
     letters: delivered, to retry (busy, no answer), or failed for good (invalid number: post
     it). Reading a mailbox twice changes nothing."""
-    from ..deliver import JOURNAL_NAME, Journal, apply_mailbox
+    from ..deliver import apply_mailbox
 
     campaign = load_workspace(appeal_file, recipient_files)
-    folder = letters_dir or default_out_dir(campaign)
-    path = folder / JOURNAL_NAME
-    if not path.is_file():
-        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
-    done = apply_mailbox(Journal(path), mailbox)
+    done = apply_mailbox(_journal(campaign, letters_dir), mailbox)
     click.echo(
         f"Receipts read: {done.delivered} delivered, {done.retryable} to send again later "
         f"(busy, no answer), {done.final} failed for good (send those by post)."
@@ -99,16 +113,14 @@ def add_reply(
     note: str,
 ) -> None:
     """Log that RECIPIENT replied (the report to the issuer lists it)."""
-    from ..deliver import JOURNAL_NAME, Journal, Reply
+    from ..deliver import Reply
     from ..files import safe_child, slugify
     from ..model import TERMINAL_UNSAFE
     from ..render import select_recipients
 
     campaign = load_workspace(appeal_file, recipient_files)
     select_recipients(campaign, [recipient_id])  # an unknown id is an error
-    day = received.date() if received else dt.date.today()
-    if day > dt.date.today():
-        raise AppealLettersError(f"--date: {day.isoformat()} is in the future")
+    day = _past_day(received)
     if len(note) > 500 or re.search(TERMINAL_UNSAFE, note):
         raise AppealLettersError(
             "--note: at most 500 characters, without control or invisible characters"
@@ -160,16 +172,12 @@ def report(
 ) -> None:
     """Summarise what was sent, delivered and answered, quoting the appeal code, for the
     appeal's issuer."""
-    from ..deliver import JOURNAL_NAME, Journal, build_report, load_delivery, report_message
+    from ..deliver import build_report, load_delivery, report_message
     from ..files import atomic_write
 
     campaign = load_workspace(appeal_file, recipient_files)
-    folder = letters_dir or default_out_dir(campaign)
-    path = folder / JOURNAL_NAME
-    if not path.is_file():
-        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
     config = load_delivery(config_file)
-    journal = Journal(path)
+    journal = _journal(campaign, letters_dir)
     result = build_report(
         campaign,
         journal.rows(campaign.appeal.code),
@@ -228,20 +236,14 @@ def mark_posted(
     posted_on: dt.datetime | None,
 ) -> None:
     """Record that the letters `send` listed to post were posted."""
-    from ..deliver import JOURNAL_NAME, Journal, supporter_key
+    from ..deliver import supporter_key
     from ..render import select_recipients
 
     campaign = load_workspace(appeal_file, recipient_files)
     select_recipients(campaign, recipient_ids)  # an unknown id is an error
     sender = get_sender(sender_file, name, address, email, country, town)
-    day = posted_on.date() if posted_on else dt.date.today()
-    if day > dt.date.today():
-        raise AppealLettersError(f"--date: {day.isoformat()} is in the future")
-    folder = letters_dir or default_out_dir(campaign)
-    path = folder / JOURNAL_NAME
-    if not path.is_file():
-        raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
-    journal = Journal(path)
+    day = _past_day(posted_on)
+    journal = _journal(campaign, letters_dir)
     who = supporter_key(sender)
     listed = [
         rid for rid, supporter, _ in journal.postings(campaign.appeal.code) if supporter == who
