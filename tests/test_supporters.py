@@ -134,6 +134,18 @@ def test_markup_and_line_breaks_in_names(tmp_path: Path) -> None:
     ]
 
 
+def test_a_bad_town_or_postcode_is_named_by_its_own_column(tmp_path: Path) -> None:
+    """Staff look in the column the reason names (the town line is built from several)."""
+    path = write(
+        tmp_path,
+        "s.csv",
+        "name,address,postcode,city\nA,1 Street,75001,Pa\u200bris\nB,2 Street,\u202e1,Lyon\n"
+        "C,3 Street,,Ly\u202eon\n".encode(),
+    )
+    reasons = [r.reason.split(":")[0] for r in read_supporters(path).rejected]
+    assert reasons == ["postcode, city or region"] * 3
+
+
 def test_keys_are_stable_and_explicit_keys_win(tmp_path: Path) -> None:
     path = write(tmp_path, "s.csv", b"ID,name,address\nS-17,A,1 Street\n,B,2 Street\n")
     first = read_supporters(path).supporters

@@ -167,12 +167,13 @@ def _supporter(values: dict[str, str], number: int) -> Supporter:
     name = values.get("name") or " ".join(
         v for v in (values.get("first_name"), values.get("last_name")) if v
     )
-    lines = [
-        line.strip()
-        for key in ("address1", "address2", "address3")
-        for line in values.get(key, "").splitlines()
-        if line.strip()
-    ]
+    lines: list[str] = []
+    origins: list[str] = []  # the column each address line comes from, to name it in errors
+    for key in ("address1", "address2", "address3"):
+        for line in values.get(key, "").splitlines():
+            if line.strip():
+                lines.append(line.strip())
+                origins.append(key)
     country_code, country_line = _country(values.get("country"))
     if country_line and country_code is None:
         raise _RowError(
@@ -180,14 +181,17 @@ def _supporter(values: dict[str, str], number: int) -> Supporter:
             "code (FR, US) or its English name"
         )
     # Postcode, town and region in the order of the supporter's country ("New York, NY 10001").
-    lines += town_lines(
+    town = town_lines(
         country_code,
         postcode=values.get("postcode", ""),
         town=values.get("city", ""),
         region=values.get("region", ""),
     )
+    lines += town
+    origins += ["postcode, city or region"] * len(town)
     if country_line:
         lines.append(country_line)
+        origins.append("country")
     language = values.get("language", "").lower() or None
     if language is not None and language not in SUPPORTED_LANGUAGES:
         raise _RowError(f"language: not one of {', '.join(SUPPORTED_LANGUAGES)}")
@@ -204,6 +208,12 @@ def _supporter(values: dict[str, str], number: int) -> Supporter:
     except pydantic.ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         field_name = ".".join(str(p) for p in error["loc"][:1]) or "row"
+        if field_name == "address" and len(error["loc"]) > 1:
+            index = error["loc"][1]
+            if isinstance(index, int) and index < len(origins):
+                field_name = origins[index]
+        elif field_name == "town":
+            field_name = "city"
         kind = error["type"]
         what = {
             "missing": "is missing",
