@@ -432,3 +432,41 @@ def test_letters_by_post_make_a_print_pack_and_are_marked_posted(
     belgium = next(line for line in report.splitlines() if "Romanov" in line)
     assert "1 posted (2026-11-28)" in interior
     assert "1 to post, 0 posted" in belgium
+
+
+def test_a_gateways_json_callbacks_are_read_like_its_emails(
+    workspace: Path,
+    sent: tuple[Recorder, int],
+) -> None:
+    import json
+
+    ids = _sent_ids(workspace)
+    callbacks = [
+        {"id": "cb-1", "message_id": ids["president"], "status": "delivered", "pages": 1,
+         "date": "2026-11-29T10:20:00Z"},
+        {"id": "cb-2", "message_id": ids["prosecutor-general"], "status": "busy"},
+        {"id": "cb-3", "message_id": ids["interior-minister"], "status": "failed",
+         "detail": "Invalid number"},
+        {"id": "cb-4", "message_id": "not an id", "status": "delivered"},
+        "not an object",
+    ]  # fmt: skip
+    (workspace / "callbacks.json").write_text(json.dumps(callbacks), encoding="utf-8")
+    first = CliRunner().invoke(main, ["receipts", "--json", "callbacks.json"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith(
+        "Receipts read: 1 delivered, 1 to send again later (busy, no answer), 1 failed for good"
+    )
+    assert "2 not receipts" in first.stdout
+    # One object a line, as a webhook logger appends them: read before, nothing changes.
+    lines = "\n".join(json.dumps(c) for c in callbacks[:3])
+    (workspace / "callbacks.jsonl").write_text(lines + "\n", encoding="utf-8")
+    again = CliRunner().invoke(main, ["receipts", "--json", "callbacks.jsonl"])
+    assert again.stdout.startswith("Receipts read: 0 delivered") and "Also: 3 read before" in (
+        again.stdout
+    )
+    (workspace / "broken.json").write_text('[{"message_id": }]', encoding="utf-8")
+    broken = CliRunner().invoke(main, ["receipts", "--json", "broken.json"])
+    assert broken.exit_code == 1
+    assert broken.stderr.startswith("error: broken.json:1:17: not JSON (Expecting value)")
+    neither = CliRunner().invoke(main, ["receipts"])
+    assert neither.exit_code == 1 and "give a MAILBOX" in neither.stderr

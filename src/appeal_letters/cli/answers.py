@@ -50,23 +50,37 @@ def _past_day(value: dt.datetime | None) -> dt.date:
 
 @click.command()
 @workspace_options
-@click.argument("mailbox", type=click.Path(path_type=Path))
+@click.argument("mailbox", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--json",
+    "callbacks",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also read a file of the gateway's JSON callbacks (an array, or one object a line, "
+    "each with message_id and status).",
+)
 @_LETTERS_OPTION
 @reports_errors
 def receipts(
     appeal_file: Path,
     recipient_files: tuple[Path, ...],
     templates_dir: Path,
-    mailbox: Path,
+    mailbox: Path | None,
+    callbacks: Path | None,
     letters_dir: Path | None,
 ) -> None:
     """Match the gateway's receipts in MAILBOX (a Maildir folder or an mbox file) to the sent
     letters: delivered, to retry (busy, no answer), or failed for good (invalid number: post
     it). Reading a mailbox twice changes nothing."""
-    from ..deliver import apply_mailbox
+    from ..deliver import Applied, apply_callbacks, apply_mailbox
 
+    if mailbox is None and callbacks is None:
+        raise AppealLettersError("give a MAILBOX (Maildir or mbox) or --json FILE, or both")
     campaign = load_workspace(appeal_file, recipient_files)
-    done = apply_mailbox(_journal(campaign, letters_dir), mailbox)
+    journal = _journal(campaign, letters_dir)
+    parts = [apply_mailbox(journal, mailbox)] if mailbox is not None else []
+    if callbacks is not None:
+        parts.append(apply_callbacks(journal, callbacks))
+    done = Applied(*(sum(getattr(p, f) for p in parts) for f in Applied.__dataclass_fields__))
     click.echo(
         f"Receipts read: {done.delivered} delivered, {done.retryable} to send again later "
         f"(busy, no answer), {done.final} failed for good (send those by post)."

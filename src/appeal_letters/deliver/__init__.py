@@ -14,7 +14,7 @@ from .mail import (
     supporter_key,
 )
 from .post import PrintPack, write_print_pack
-from .receipts import Applied, apply_mailbox
+from .receipts import Applied, apply_callbacks, apply_mailbox
 from .report import build_report, report_message
 from .retry import RetryPlan, plan_retries
 from .send import Resend, SmtpTransport, send_all
@@ -32,6 +32,7 @@ __all__ = [
     "RetryPlan",
     "SmtpSettings",
     "SmtpTransport",
+    "apply_callbacks",
     "apply_mailbox",
     "build_report",
     "export",

@@ -14,11 +14,13 @@ the original, or in ``In-Reply-To``/``References``), and classed:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
 import email.utils
 import hashlib
+import json
 import mailbox
 import re
 from collections.abc import Iterator
@@ -273,16 +275,117 @@ def apply_mailbox(journal: Journal, path: Path) -> Applied:
         if receipt is None:
             counts.other += 1
             continue
-        result = journal.apply_receipt(
-            receipt.source,
-            receipt.message_id,
-            receipt.outcome,
-            receipt.detail,
-            receipt.pages,
-            receipt.dated,
-        )
-        if result == "applied":
-            setattr(counts, receipt.outcome, getattr(counts, receipt.outcome) + 1)
-        else:
-            setattr(counts, result, getattr(counts, result) + 1)
+        _record(journal, receipt, counts)
     return counts
+
+
+#: The statuses gateways post in JSON callbacks, by outcome (other words go through the same
+#: phrases as an e-mail receipt's).
+_JSON_STATUS: dict[str, Outcome] = {
+    **dict.fromkeys(["delivered", "success", "succeeded", "sent", "ok", "completed"], "delivered"),
+    **dict.fromkeys(
+        ["busy", "no-answer", "no_answer", "noanswer", "timeout", "line-error", "retry"],
+        "retryable",
+    ),
+    **dict.fromkeys(
+        ["invalid-number", "invalid_number", "unallocated", "not-a-fax", "rejected"], "final"
+    ),
+}
+#: A callbacks file larger than this is refused (a gateway's day is a few megabytes).
+JSON_LIMIT = 50 * 1024 * 1024
+
+
+def read_callbacks(path: Path) -> list[Receipt | None]:
+    """Receipts from a file of a gateway's JSON callbacks: an array of objects, or one object
+    per line, each with ``message_id`` and ``status`` (and optionally ``id``, ``detail``,
+    ``pages``, ``date``). None for an entry that is not a receipt."""
+    try:
+        if path.stat().st_size > JSON_LIMIT:
+            raise MailboxError(f"{path}: over {JSON_LIMIT // 1024 // 1024} MB; split it")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MailboxError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MailboxError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
+    try:
+        if text.lstrip().startswith("["):
+            items = json.loads(text)
+        else:
+            items = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise MailboxError(
+            f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); give an array of callback "
+            "objects or one object per line"
+        ) from None
+    return [_callback(item) for item in items]
+
+
+def _callback(item: object) -> Receipt | None:
+    if not isinstance(item, dict):
+        return None
+    about = item.get("message_id")
+    status = str(item.get("status", "")).strip().lower()
+    if not isinstance(about, str) or not _MESSAGE_ID.fullmatch(about.strip()) or not status:
+        return None
+    detail = " ".join(str(item.get("detail", "")).split())[:300]
+    outcome = _JSON_STATUS.get(status)
+    if outcome is None:
+        words = f"{status} {detail}"
+        outcome = (
+            "final"
+            if _FINAL.search(words)
+            else "retryable"
+            if _RETRYABLE.search(words)
+            else "delivered"
+            if _DELIVERED.search(words)
+            else None
+        )
+    if outcome is None:
+        return None
+    pages = item.get("pages")
+    own = item.get("id")
+    source = (
+        f"json:{own}"
+        if isinstance(own, (str, int)) and str(own)
+        else "sha256:" + hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
+    )
+    dated = ""
+    if isinstance(item.get("date"), str):
+        with contextlib.suppress(ValueError):
+            when = dt.datetime.fromisoformat(item["date"].replace("Z", "+00:00"))
+            when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+            dated = when.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return Receipt(
+        source,
+        about.strip(),
+        outcome,
+        detail or status,
+        pages if isinstance(pages, int) and 0 < pages < 1000 else None,
+        dated,
+    )
+
+
+def apply_callbacks(journal: Journal, path: Path) -> Applied:
+    """Read a file of JSON callbacks into ``journal``, each once."""
+    counts = Applied()
+    for receipt in read_callbacks(path):
+        if receipt is None:
+            counts.other += 1
+            continue
+        _record(journal, receipt, counts)
+    return counts
+
+
+def _record(journal: Journal, receipt: Receipt, counts: Applied) -> None:
+    result = journal.apply_receipt(
+        receipt.source,
+        receipt.message_id,
+        receipt.outcome,
+        receipt.detail,
+        receipt.pages,
+        receipt.dated,
+    )
+    if result == "applied":
+        setattr(counts, receipt.outcome, getattr(counts, receipt.outcome) + 1)
+    else:
+        setattr(counts, result, getattr(counts, result) + 1)
