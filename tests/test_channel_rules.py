@@ -154,3 +154,35 @@ def test_prefer_orders_channels_but_hides_none_from_the_rules() -> None:
     assert [c.kind for c in choice.excluded] == ["email"]
     with pytest.raises(pydantic.ValidationError, match="prefer names post, which this recipient"):
         official(prefer=["post"])
+
+
+def test_a_web_form_letter_is_text_to_paste_and_says_how_far_over_the_form_it_runs(
+    workspace: Path,
+) -> None:
+    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    head, tail = text.split("  - id: president\n")
+    tail = tail.replace(
+        "    channels:\n", "    channels:\n      web_form: http://letters.kremlin.ru/send\n", 1
+    )
+    (workspace / "recipients.yaml").write_text(head + "  - id: president\n" + tail, "utf-8")
+    # The fax to Moscow is in doubt: the President's web reception goes first.
+    rendered = CliRunner().invoke(
+        main, ["render", "--sender", "sender.example.yaml", "--recipient", "president"]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    sent = CliRunner().invoke(main, ["send", "--sender", "sender.example.yaml"])
+    assert sent.exit_code == 0, sent.output
+    folder = workspace / "letters" / "rus-004-1214-obs-093-1"
+    pasted = (folder / "web-form" / "01-president.txt").read_text(encoding="utf-8")
+    assert pasted.startswith("Attack on Igor Kalyapin")
+    assert "Dear Mr President," in pasted and "I live in London, United Kingdom." in pasted
+    assert pasted.count("Guarantee in all circumstances") == 1 and "Jane Doe" in pasted
+    assert "(OMCT-FIDH)" in pasted and "\u00a0" not in pasted  # plain text for a form
+    said = " ".join(sent.stdout.split())
+    over = len(pasted) - 2000
+    assert over > 0  # the appeal's six requests alone run past the Kremlin's 2,000 characters
+    assert (
+        f"paste the text of web-form/01-president.txt ({len(pasted)} characters) into the web "
+        f"form at http://letters.kremlin.ru/send; the form takes 2000 characters: shorten the "
+        f"text by {over} before pasting, or send the letter by post"
+    ) in said

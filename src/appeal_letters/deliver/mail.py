@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from ..compose import Composer, email_text, translations_for
 from ..errors import AppealLettersError
-from ..files import safe_child
+from ..files import atomic_write, safe_child
 from ..model import (
     CHANNEL_NAMES,
     Campaign,
@@ -31,6 +31,7 @@ from ..model import (
 )
 from ..render import ManifestEntry, read_manifest
 from .config import DeliveryConfig
+from .web_form import web_form_text
 
 Route = Literal["email", "fax"]
 
@@ -124,6 +125,8 @@ def plan(
         _check_channel(entry, recipient, folder, (now or dt.datetime.now(dt.UTC)).date())
         route, to, why = _route(entry, config)
         if route is None or to is None:
+            if entry.channel == "web_form":
+                why = _web_form_text(campaign, sender, recipient, entry, folder, composer, now)
             by_hand.append(ByHand(entry, recipient, why))
             continue
         cc = (
@@ -289,3 +292,31 @@ def letter_message(
     message.set_content(email_text(composer, campaign, recipient, sender, language))
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return message
+
+
+def _web_form_text(
+    campaign: Campaign,
+    sender: Sender,
+    recipient: Recipient,
+    entry: ManifestEntry,
+    folder: Path,
+    composer: Composer,
+    now: dt.datetime | None,
+) -> str:
+    """Write the letter as text to paste into the web form; the instructions, with how much
+    over the form's length it runs, if it does."""
+    day = (now or dt.datetime.now(dt.UTC)).date()
+    text = web_form_text(composer, campaign, recipient, sender, language=entry.language, day=day)
+    name = Path(entry.file).with_suffix(".txt").name
+    atomic_write(safe_child(folder / "web-form", name), text.encode("utf-8"))
+    how = (
+        f"paste the text of web-form/{name} ({len(text)} characters) into the web form at "
+        f"{entry.channel_address}"
+    )
+    limit = choose_channel(recipient, day).limit
+    if limit is not None and len(text) > limit:
+        how += (
+            f"; the form takes {limit} characters: shorten the text by {len(text) - limit} "
+            "before pasting, or send the letter by post"
+        )
+    return how
