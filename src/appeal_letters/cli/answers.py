@@ -22,14 +22,7 @@ from .common import (
     sender_options,
     workspace_options,
 )
-from .delivery import delivery_options
-
-_LETTERS_OPTION = click.option(
-    "--letters",
-    "letters_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of rendered letters (with the send journal). [default: letters/<appeal-code>/]",
-)
+from .delivery import delivery_options, letters_option
 
 
 def _journal(campaign: Campaign, letters_dir: Path | None) -> Journal:
@@ -58,7 +51,7 @@ def _past_day(value: dt.datetime | None) -> dt.date:
     help="Also read a file of the gateway's JSON callbacks (an array, or one object a line, "
     "each with message_id and status).",
 )
-@_LETTERS_OPTION
+@letters_option
 @reports_errors
 def receipts(
     appeal_file: Path,
@@ -100,7 +93,7 @@ def reply() -> None:
 
 @reply.command("add")
 @workspace_options
-@_LETTERS_OPTION
+@letters_option
 @click.option("--recipient", "recipient_id", required=True, help="Who replied (a recipient id).")
 @click.option(
     "--date",
@@ -224,7 +217,7 @@ def mark() -> None:
 @mark.command("posted")
 @workspace_options
 @sender_options
-@_LETTERS_OPTION
+@letters_option
 @click.option("--recipient", "recipient_ids", multiple=True, metavar="ID",
               help="The authority whose letter you posted (repeat). [default: every letter "
               "listed to post]")  # fmt: skip

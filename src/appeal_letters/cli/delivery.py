@@ -39,6 +39,16 @@ USER_ENV = "APPEAL_LETTERS_SMTP_USER"
 PASSWORD_ENV = "APPEAL_LETTERS_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 
 
+#: Where the rendered letters are: send, export, report, receipts, reply and mark share it.
+letters_option = click.option(
+    "--letters",
+    "letters_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of rendered letters (with manifest.json and the send journal). "
+    "[default: letters/<appeal-code>/]",
+)
+
+
 def delivery_options(func: F) -> F:
     """Where the rendered letters and the delivery settings are."""
     func = click.option(
@@ -49,12 +59,7 @@ def delivery_options(func: F) -> F:
         show_default=True,
         help="Delivery settings (SMTP server, fax gateway, limits).",
     )(func)
-    return click.option(
-        "--letters",
-        "letters_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Folder of rendered letters (with manifest.json). [default: letters/<appeal-code>/]",
-    )(func)
+    return letters_option(func)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ free, like the signature (batch/bodies.py), so it costs a batch nothing.
 from __future__ import annotations
 
 import re
+from functools import cache
 from gettext import NullTranslations
 
 from babel import Locale
@@ -30,6 +31,7 @@ TOWN_ONLY = _("I live in %(town)s.")
 _EXPLAINED = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)$")
 
 
+@cache  # asked once per supporter and letter in a batch
 def country_name(code: str, language: str) -> str | None:
     """The country's name in the letter's language (CLDR, through Babel), without CLDR's
     explanation in parentheses."""

@@ -82,8 +82,7 @@ def lines_needed(text: str, size_pt: float, width_pt: float) -> int:
     for word in text.split(" "):
         width = text_width_em(word) * size_pt
         # Digits and punctuation take the direction around them; only letters turn it.
-        strong = any(unicodedata.bidirectional(c) in ("L", "R", "AL") for c in word)
-        word_direction = text_direction(word) if strong else direction
+        word_direction = text_direction(word) if _strong(word) else direction
         turned = direction is not None and word_direction != direction and used > 0
         direction = word_direction
         if used and (used + space + width > width_pt or turned):
@@ -96,13 +95,18 @@ def lines_needed(text: str, size_pt: float, width_pt: float) -> int:
     return lines
 
 
+def _strong(word: str) -> bool:
+    """Whether ``word`` has letters, which set a writing direction (digits and punctuation
+    take the one around them)."""
+    return any(unicodedata.bidirectional(c) in ("L", "R", "AL") for c in word)
+
+
 def direction_runs(text: str) -> int:
     """How many runs of one writing direction ``text`` has (digits and punctuation take the
     direction around them)."""
     runs, direction = 0, None
     for word in text.split():
-        strong = any(unicodedata.bidirectional(c) in ("L", "R", "AL") for c in word)
-        if strong and text_direction(word) != direction:
+        if _strong(word) and text_direction(word) != direction:
             runs += 1
             direction = text_direction(word)
     return max(runs, 1)
