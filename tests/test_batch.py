@@ -429,3 +429,63 @@ def test_two_hundred_supporters_get_three_wordings_and_the_summary_says_how_alik
     assert min(map(int, spread.groups())) >= 40  # spread over the three, not all in one
     share = re.search(r"share at most (\d+)% of their sentences", line)
     assert share and 50 <= int(share.group(1)) < 100
+
+
+def test_letters_going_by_post_get_a_duplex_print_pack_a_post_list_and_are_marked_posted(
+    workspace: Path,
+) -> None:
+    """An authority with a postal address (before a fax to Moscow in doubt): its bundle is a
+    print pack with a blank back after the cover and each letter; the post list says what to
+    put in the envelopes; the journal lists the letters to post until `mark posted`."""
+    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
+    (workspace / "recipients.yaml").write_text(
+        text.replace(
+            '      fax: "+ 7 495 637 49 25"\n',
+            '      fax: "+ 7 495 637 49 25"\n    address: ["ul. Zhitnaya 16", "Moscow 119049"]\n',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    source = supporters_csv(workspace / "supporters.csv", PEOPLE[:3])
+    code, out, err = batch(
+        "--supporters", str(source), "--out", "out",
+        "--recipient", "interior-minister", "--recipient", "president",
+    )  # fmt: skip
+    assert code == 0, err
+    folder = workspace / "out"
+    assert "post: 3 letter(s) listed to post" in out and "mark posted --letters" in out
+    pack = pypdf.PdfReader(folder / "bundles" / "03-interior-minister.pdf")
+    texts = [page.extract_text() for page in pack.pages]
+    assert len(texts) == 2 + 3 * 2  # cover and three letters, each with a blank back
+    assert "Urgent appeal" in texts[0] and all(not texts[i].strip() for i in (1, 3, 5, 7))
+    assert all("Kolokoltsev" in texts[i] for i in (2, 4, 6))
+    sizes = {tuple(round(float(v)) for v in page.mediabox) for page in pack.pages[1:]}
+    assert len(sizes) <= 3  # each blank back the size of the letter before it
+    for index in (3, 5, 7):
+        assert pack.pages[index].mediabox == pack.pages[index - 1].mediabox
+    # The President goes by fax: no blank backs, not on the post list.
+    assert len(pypdf.PdfReader(folder / "bundles" / "01-president.pdf").pages) == 1 + 3
+    listing = (folder / "bundles" / "post-list.txt").read_text(encoding="utf-8")
+    assert "03-interior-minister: " in listing and "3 letters to post" in listing
+    assert "ul. Zhitnaya 16; Moscow 119049" in listing and "president" not in listing
+    assert "postage: international, unless you post it in RU" in listing
+    marked = CliRunner().invoke(
+        main,
+        ["mark", "posted", "--letters", "out", "--recipient", "interior-minister",
+         "--date", "2026-11-28"],
+    )  # fmt: skip
+    assert marked.exit_code == 0, marked.output
+    assert marked.stdout == "Posted on 2026-11-28: interior-minister (3 letters).\n"
+    refused = CliRunner().invoke(
+        main, ["mark", "posted", "--letters", "out", "--recipient", "president"]
+    )
+    assert refused.exit_code == 1 and "no letter is listed to post" in refused.stderr
+    report = CliRunner().invoke(main, ["report", "--letters", "out"])
+    assert report.exit_code == 0, report.output
+    interior = next(line for line in report.stdout.splitlines() if "Kolokoltsev" in line)
+    assert "3 posted (2026-11-28)" in interior
+    # A second run (nothing new) lists the same letters once, their posting date kept.
+    assert batch("--supporters", str(source), "--out", "out",
+                 "--recipient", "interior-minister", "--recipient", "president")[0] == 0  # fmt: skip
+    again = CliRunner().invoke(main, ["report", "--letters", "out"]).stdout
+    assert "3 posted (2026-11-28)" in again

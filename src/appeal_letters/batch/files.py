@@ -3,6 +3,11 @@
 ``manifest.csv`` lists every letter (supporter, recipient, channel, language, file, pages,
 sha256); each authority's bundle starts with a cover sheet quoting the appeal code and the
 number of letters; ``--per-supporter-pdf`` adds one PDF of each supporter's letters.
+
+The bundle of an authority whose letters go by post is its print pack: a blank back after the
+cover sheet and after each letter of an odd number of pages, so that a printer printing both
+sides starts every letter on a sheet of its own (one sheet, one envelope); ``post-list.txt``
+beside the bundles says what to put in the envelopes, at which postage.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import atomic_write, safe_child, slugify, spreadsheet_csv
-from ..model import Campaign, Recipient
+from ..model import Campaign, Recipient, postage
 from ..parallel import fork_map
 from ..pdf import BundleReport, write_bundle
 from ..plurals import counted
@@ -51,6 +56,7 @@ class _Part:
     total: int  # letters to this authority in all parts
     number: int  # this part's number, from 1
     parts: int
+    duplex: bool  # letters that go by post: each starts on a sheet of its own
 
 
 def _cover(renderer: PdfRenderer, campaign: Campaign, part: _Part, date: dt.date) -> bytes:
@@ -116,7 +122,9 @@ def write_bundles(
     """
     wanted: list[_Part] = []
     for recipient in recipients:
-        letters = [folder / d.file for d in ordered if d.recipient_id == recipient.id]
+        theirs = [d for d in ordered if d.recipient_id == recipient.id]
+        letters = [folder / d.file for d in theirs]
+        by_post = any(d.channel == "post" for d in theirs)
         stem = f"{positions[recipient.id]:02d}-{slugify(recipient.id)}"
         count = -(-len(letters) // bundle_size)
         for index in range(count):
@@ -132,6 +140,7 @@ def write_bundles(
                     len(letters),
                     index + 1,
                     count,
+                    by_post,
                 )
             )
     # Bundles of an earlier run that this one does not make (another split, an authority left
@@ -146,7 +155,48 @@ def write_bundles(
 
 def _write_bundle(covers: _Covers, part: _Part) -> tuple[Path, BundleReport]:
     cover = _cover(covers.renderer, covers.campaign, part, covers.date)
-    return part.path, write_bundle(part.path, [cover, *part.letters])
+    return part.path, write_bundle(part.path, [cover, *part.letters], duplex=part.duplex)
+
+
+POST_LIST = "post-list.txt"
+
+
+def write_post_list(
+    folder: Path,
+    campaign: Campaign,
+    recipients: Sequence[Recipient],
+    positions: dict[str, int],
+    ordered: Sequence[Done],
+) -> Path | None:
+    """``bundles/post-list.txt``: for each authority whose letters go by post, how many
+    letters and envelopes, the address the window shows and the postage; None (and no file)
+    when no letter goes by post."""
+    path = folder / "bundles" / POST_LIST
+    lines: list[str] = []
+    for recipient in recipients:
+        posted = [d for d in ordered if d.recipient_id == recipient.id and d.channel == "post"]
+        if not posted:
+            continue
+        stem = f"{positions[recipient.id]:02d}-{slugify(recipient.id)}"
+        lines += [
+            f"{stem}: {recipient.full_name}, {recipient.title}",
+            f"   {counted(len(posted), '%(count)d letter', '%(count)d letters')} to post, "
+            f"one envelope each (bundle {stem}*.pdf: skip its cover sheet and blank backs)",
+            f"   address (shown by the window): {'; '.join(recipient.address)}",
+            f"   postage: {postage(None, recipient.country)}",
+        ]
+    if not lines:
+        path.unlink(missing_ok=True)
+        return None
+    head = [
+        f"Urgent appeal {campaign.appeal.code}: letters to post, by authority",
+        "Print the bundles below on both sides (duplex); fold each letter in three for a window "
+        "envelope.",
+        "",
+    ]
+    tail = ["", "Once posted: appeal-letters mark posted --letters FOLDER --recipient ID"]
+    atomic_write(path, ("\n".join(head + lines + tail) + "\n").encode("utf-8"))
+    return path
 
 
 def write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> list[BundleReport]:

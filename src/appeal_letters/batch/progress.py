@@ -122,3 +122,8 @@ def progress_log(folder: Path) -> Iterator[ProgressLog]:
     with path.open("a", encoding="utf-8") as handle:
         yield ProgressLog(handle)
         os.fsync(handle.fileno())
+
+
+def is_batch_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a batch's letters (many supporters'), not one supporter's."""
+    return (folder / PROGRESS).is_file()

@@ -20,7 +20,13 @@ from ..errors import AppealLettersError
 from ..model import Campaign, Recipient, SupportersFile, write_rejected
 from ..render import PdfRenderer
 from .bodies import BLANK_SENDER
-from .files import remove_withdrawn, write_bundles, write_manifest_csv, write_supporter_pdfs
+from .files import (
+    remove_withdrawn,
+    write_bundles,
+    write_manifest_csv,
+    write_post_list,
+    write_supporter_pdfs,
+)
 from .lay_out import Failed, Made, Workshop, lay_out_bodies, lay_out_letters
 from .plan import BatchOptions, Plan, plan_batch
 from .progress import Done, batch_lock, progress_log
@@ -60,6 +66,10 @@ class BatchResult:
     #: supporters whose letters carry a paragraph of their own
     with_paragraph: int = 0
     bundles: list[Path] = field(default_factory=list)
+    #: bundles/post-list.txt, when letters go by post (their bundles are duplex print packs)
+    post_list: Path | None = None
+    #: the letters whose channel is the post, for the send journal's "to post" list
+    to_post: list[Done] = field(default_factory=list)
     #: supporters no longer in the file whose letters were removed
     withdrawn: int = 0
     seconds: float = 0.0
@@ -208,6 +218,10 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
         result.bundles = [path for path, _ in made]
         for _, report in made:
             result.bundle_fallbacks.update(report.fallbacks)
+        result.post_list = write_post_list(
+            shop.folder, shop.campaign, plan.recipients, plan.positions, ordered
+        )
+    result.to_post = [d for d in ordered if d.channel == "post"]
     if shop.options.per_supporter_pdf:
         for report in write_supporter_pdfs(shop.folder, ordered):
             result.bundle_fallbacks.update(report.fallbacks)

@@ -13,6 +13,7 @@ import click
 from ..deliver import JOURNAL_NAME, Journal
 from ..errors import AppealLettersError
 from ..model import Campaign
+from ..plurals import counted
 from ..render import default_out_dir
 from .common import (
     get_sender,
@@ -242,26 +243,40 @@ def mark_posted(
     recipient_ids: tuple[str, ...],
     posted_on: dt.datetime | None,
 ) -> None:
-    """Record that the letters `send` listed to post were posted."""
+    """Record that the letters listed to post were posted: those `send` listed for you, or in
+    a batch folder (`--letters` of a `batch`) every supporter's."""
+    from ..batch import is_batch_folder
     from ..deliver import supporter_key
     from ..render import select_recipients
 
     campaign = load_workspace(appeal_file, recipient_files)
     select_recipients(campaign, recipient_ids)  # an unknown id is an error
-    sender = get_sender(sender_file, name, address, email, country, town)
     day = _past_day(posted_on)
     journal = _journal(campaign, letters_dir)
-    who = supporter_key(sender)
+    batch = is_batch_folder(journal.path.parent)
+    who = (
+        None
+        if batch
+        else supporter_key(get_sender(sender_file, name, address, email, country, town))
+    )
     listed = [
-        rid for rid, supporter, _ in journal.postings(campaign.appeal.code) if supporter == who
+        (rid, supporter)
+        for rid, supporter, _ in journal.postings(campaign.appeal.code)
+        if who is None or supporter == who
     ]
-    chosen = list(recipient_ids) or listed
-    missing = [rid for rid in chosen if rid not in listed]
+    chosen = list(recipient_ids) or sorted({rid for rid, _ in listed})
+    missing = [rid for rid in chosen if rid not in {rid for rid, _ in listed}]
     if missing:
+        whose = "no letter" if batch else "no letter of yours"
         raise AppealLettersError(
-            f"{', '.join(missing)}: no letter of yours is listed to post for them (`send "
-            "--no-dry-run` lists the letters whose channel is the post)"
+            f"{', '.join(missing)}: {whose} is listed to post for them (`send --no-dry-run` "
+            "and `batch` list the letters whose channel is the post)"
         )
-    for rid in chosen:
-        journal.mark_posted(campaign.appeal.code, rid, who, day.isoformat())
-    click.echo(f"Posted on {day.isoformat()}: {', '.join(chosen) or 'nothing listed to post'}.")
+    marked = journal.mark_posted(
+        campaign.appeal.code,
+        [(rid, supporter) for rid, supporter in listed if rid in chosen],
+        day.isoformat(),
+    )
+    what = ", ".join(chosen) or "nothing listed to post"
+    count = f" ({counted(marked, '%(count)d letter', '%(count)d letters')})" if batch else ""
+    click.echo(f"Posted on {day.isoformat()}: {what}{count}.")

@@ -152,5 +152,17 @@ def batch(
         click.echo(printable(f"warning: {finding}"), err=True)
     result = run_batch(campaign, read, out_dir, options, templates_dir, _Progress())
     click.echo(result.summary, nl=False)
+    if result.to_post:
+        from ..deliver import JOURNAL_NAME, Journal
+
+        Journal(out_dir / JOURNAL_NAME).to_post(
+            campaign.appeal.code,
+            [(d.recipient_id, d.supporter_key, d.file) for d in result.to_post],
+        )
+        where = f"; what goes in which envelope: {result.post_list}" if result.post_list else ""
+        click.echo(
+            f"post: {len(result.to_post)} letter(s) listed to post in {out_dir / JOURNAL_NAME}"
+            f"{where}; once posted: appeal-letters mark posted --letters {out_dir}"
+        )
     if result.failed:
         sys.exit(1)

@@ -287,10 +287,10 @@ def send(
             f"addresses and postage in {pack.folder / 'post-list.txt'}"
         )
         if really:
-            for hand in pack.letters:
-                journal.to_post(
-                    campaign.appeal.code, hand.recipient.id, supporter_key(sender), hand.entry.file
-                )
+            who = supporter_key(sender)
+            journal.to_post(
+                campaign.appeal.code, [(h.recipient.id, who, h.entry.file) for h in pack.letters]
+            )
     counts = Counter(r.outcome for r in results)
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
     if not really:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from typing import Literal
@@ -145,24 +146,28 @@ class Answers:
             ).fetchall()
         return [Reply(r["recipient_id"], r["received"], r["note"], r["file"]) for r in found]
 
-    def to_post(self, appeal_code: str, recipient_id: str, supporter: str, file: str) -> None:
-        """List a letter as to post (again listing it keeps its posting date)."""
+    def to_post(self, appeal_code: str, letters: Iterable[tuple[str, str, str]]) -> int:
+        """List letters (recipient id, supporter, file) as to post, in one transaction (a
+        batch lists thousands); listing one again keeps its posting date. Returns how many."""
+        rows = [(appeal_code, rid, who, file, _now()) for rid, who, file in letters]
         with self._write() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO posted (appeal_code, recipient_id, supporter, file, listed_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET file=excluded.file",
-                (appeal_code, recipient_id, supporter, file, _now()),
+                rows,
             )
+        return len(rows)
 
-    def mark_posted(self, appeal_code: str, recipient_id: str, supporter: str, day: str) -> bool:
-        """Date the posting of a listed letter; False if it was never listed."""
+    def mark_posted(self, appeal_code: str, letters: Iterable[tuple[str, str]], day: str) -> int:
+        """Date the posting of listed letters (recipient id, supporter), in one transaction;
+        returns how many were listed."""
         with self._write() as db:
-            done = db.execute(
+            done = db.executemany(
                 "UPDATE posted SET posted_on=? WHERE appeal_code=? AND recipient_id=?"
                 " AND supporter=?",
-                (day, appeal_code, recipient_id, supporter),
+                [(day, appeal_code, rid, who) for rid, who in letters],
             )
-            return done.rowcount > 0
+            return done.rowcount
 
     def postings(self, appeal_code: str) -> list[tuple[str, str, str | None]]:
         """(recipient id, supporter, posted on or None) of every letter listed to post."""

@@ -10,14 +10,12 @@ authority's own country, else international), and the journal records them as to
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import pikepdf
-
 from ..files import atomic_write, safe_child
-from ..model import Campaign, Sender
+from ..model import Campaign, Sender, postage
+from ..pdf import write_bundle
 from .mail import ByHand
 
 PACK = "print-pack.pdf"
@@ -30,13 +28,6 @@ class PrintPack:
     letters: tuple[ByHand, ...]
 
 
-def postage(sender: Sender, country: str) -> str:
-    """Domestic or international, from where the supporter posts it."""
-    if sender.country is None:
-        return f"international, unless you post it in {country}"
-    return "domestic" if sender.country == country else "international"
-
-
 def write_print_pack(
     folder: Path, campaign: Campaign, sender: Sender, letters: list[ByHand]
 ) -> PrintPack | None:
@@ -45,17 +36,8 @@ def write_print_pack(
     if not posted:
         return None
     target = folder / "post"
-    pack = pikepdf.Pdf.new()
-    for hand in posted:
-        with pikepdf.open(safe_child(folder, hand.entry.file)) as letter:
-            pages = len(letter.pages)
-            pack.pages.extend(letter.pages)
-            if pages % 2:  # duplex-safe: the next letter starts on a sheet of its own
-                box = letter.pages[-1].mediabox
-                pack.add_blank_page(page_size=(float(box[2]), float(box[3])))
-    data = io.BytesIO()
-    pack.save(data, deterministic_id=True)
-    atomic_write(target / PACK, data.getvalue())
+    # duplex-safe: each letter starts on a sheet of its own
+    write_bundle(target / PACK, [safe_child(folder, h.entry.file) for h in posted], duplex=True)
     lines = [
         f"Urgent appeal {campaign.appeal.code}: letters to post ({len(posted)}), in the order "
         f"of {PACK}",
@@ -67,7 +49,7 @@ def write_print_pack(
         lines += [
             f"{number}. {hand.entry.file}: {recipient.full_name}, {recipient.title}",
             f"   address: {hand.entry.channel_address}",
-            f"   postage: {postage(sender, recipient.country)}",
+            f"   postage: {postage(sender.country, recipient.country)}",
         ]
     lines += ["", "Once posted: appeal-letters mark posted --recipient ID [--date YYYY-MM-DD]"]
     atomic_write(target / LIST, ("\n".join(lines) + "\n").encode("utf-8"))

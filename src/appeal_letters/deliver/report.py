@@ -55,10 +55,12 @@ def build_report(
     counts = Counter((r.key.recipient_id, r.key.channel, r.status) for r in mine)
     supporters = {r.key.supporter for r in mine}
     sent = [r for r in mine if r.status == "sent"]
-    senders = {r.key.supporter for r in sent}
+    posted = [(rid, who) for rid, who, day in postings if day]
+    senders = {r.key.supporter for r in sent} | {who for _, who in posted}
+    by_post = f" and {len(posted)} posted" if posted else ""
     lines = [
         f"Urgent appeal {appeal.code}: {appeal.title}",
-        f"Report of the letters sent ({len(sent)} sent by "
+        f"Report of the letters sent ({len(sent)} sent{by_post} by "
         f"{counted(len(senders), '%(count)d supporter', '%(count)d supporters')}).",
     ]
     if sent:
@@ -92,9 +94,10 @@ def build_report(
             )
         posts = [day for rid, _, day in postings if rid == recipient_id]
         if posts:
-            dates = sorted(day for day in posts if day)
+            dates = [day for day in posts if day]
+            days = ", ".join(sorted(set(dates)))
             parts.append(
-                f"{len(dates)} posted" + (f" ({', '.join(dates)})" if dates else "")
+                f"{len(dates)} posted" + (f" ({days})" if dates else "")
                 if len(dates) == len(posts)
                 else f"{len(posts) - len(dates)} to post, {len(dates)} posted"
             )

@@ -8,7 +8,7 @@ from .campaign import Appeal, Campaign, Channel, Recipient, Sender, StrictModel,
 from .channel_rules import CHANNEL_NAMES, Choice, Rule, bundled_rules, choose_channel
 from .embassies import Embassies, Embassy, load_embassies
 from .load import load_campaign, load_model, load_sender, sender_from_options
-from .postal import town_lines
+from .postal import postage, town_lines
 from .supporters import Supporter, SupportersFile, read_supporters, write_rejected
 from .values import SUPPORTED_LANGUAGES, TERMINAL_UNSAFE, Email, Line, check_email, format_phone
 
@@ -39,6 +39,7 @@ __all__ = [
     "load_embassies",
     "load_model",
     "load_sender",
+    "postage",
     "read_supporters",
     "sender_from_options",
     "town_lines",

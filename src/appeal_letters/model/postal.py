@@ -64,3 +64,11 @@ def town_lines(
         if used:
             lines.append(kept.strip(" ,"))
     return lines
+
+
+def postage(posted_in: str | None, country: str) -> str:
+    """The postage class of a letter to ``country`` posted in ``posted_in`` (a country code;
+    None when unknown): the words a post list prints beside each envelope."""
+    if posted_in is None:
+        return f"international, unless you post it in {country}"
+    return "domestic" if posted_in == country else "international"

@@ -38,7 +38,7 @@ from .fonts import (
     read_face,
     write_font,
 )
-from .objects import HEADER, CannotAssemble, Objects, stream_object, xref_stream
+from .objects import CannotAssemble, StreamWriter, stream_object
 from .reading import (
     DamagedDocument,
     check_identifier,
@@ -50,35 +50,6 @@ from .reading import (
 )
 
 _REF = re.compile(rb"(\d+) 0 R")
-
-
-class _Writer(Objects):
-    """Objects written to a file as soon as they are complete; offsets kept for the xref."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        super().__init__()
-        self.handle = handle
-        self.offsets: dict[int, int] = {}
-        self.position = 0
-        self.digest = hashlib.md5(usedforsecurity=False)
-        self._write(HEADER)
-
-    def _write(self, data: bytes) -> None:
-        self.handle.write(data)
-        self.digest.update(data)
-        self.position += len(data)
-
-    def put(self, number: int, body: bytes, *, stream: bool = False) -> int:
-        self.offsets[number] = self.position
-        self._write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-        return number
-
-    def finish(self, root: int) -> None:
-        number = self.reserve()
-        self.offsets[number] = self.position
-        entries = {n: (1, offset, 0) for n, offset in self.offsets.items()}
-        identifier = self.digest.hexdigest().encode()
-        self._write(xref_stream(number, entries, b"/Root %d 0 R" % root, identifier))
 
 
 @dataclass
@@ -113,7 +84,7 @@ class _Body:
 
 class _Bundle:
     def __init__(self, handle: IO[bytes]) -> None:
-        self.out = _Writer(handle)
+        self.out = StreamWriter(handle)
         self.pages_number = self.out.reserve()
         self.pages: list[int] = []
         self.bodies: dict[bytes, _Body] = {}
@@ -121,6 +92,7 @@ class _Bundle:
         self.seen: set[bytes] = set()  # subset names read (a name is a hash of its glyphs)
         self.resources: dict[bytes, int] = {}
         self.report = BundleReport()
+        self.mediabox = b"[0 0 595.28 841.89]"  # the last page's, for a blank back
 
     def add(self, data: bytes) -> None:
         """Add one document's pages. Raises DamagedDocument for one that is not a sound PDF:
@@ -329,8 +301,20 @@ class _Bundle:
                     self.out.dump_dict(entries, b"/Parent %d 0 R\n" % self.pages_number)
                 )
                 self.pages.append(number)
+                self.mediabox = bytes(page.mediabox.unparse())
+
+    def blank_back(self) -> None:
+        """A blank page the size of the last one: the back of a sheet printed on both sides."""
+        self.pages.append(
+            self.out.add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << >> >>"
+                % (self.pages_number, self.mediabox)
+            )
+        )
+        self.report.blank_backs += 1
 
     def _page(self, mediabox: bytes, body: int, forms: list[int], contents: int) -> None:
+        self.mediabox = mediabox
         self.pages.append(
             self.out.add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << /XObject << "
@@ -358,6 +342,7 @@ class BundleReport:
 
     from_bodies: int = 0  # letters read from their bytes, their body and fonts shared
     copied: int = 0  # documents of another kind (cover sheets, letters laid out in full)
+    blank_backs: int = 0  # blank pages added so that each document starts on a new sheet
     #: why letters made from a shared body had to be copied page by page instead -> how many
     fallbacks: Counter[str] = field(default_factory=Counter)
 
@@ -368,10 +353,11 @@ def _reason(exc: Exception) -> str:
     return f"unreadable shared-body letter ({type(exc).__name__})"
 
 
-def _write(handle: IO[bytes], parts: Iterable[bytes | Path]) -> BundleReport:
+def _write(handle: IO[bytes], parts: Iterable[bytes | Path], duplex: bool) -> BundleReport:
     bundle = _Bundle(handle)
     for index, part in enumerate(parts, start=1):
         name = f"document {index} of the bundle" if isinstance(part, bytes) else str(part)
+        before = len(bundle.pages)
         try:
             bundle.add(part if isinstance(part, bytes) else part.read_bytes())
         except DamagedDocument as exc:
@@ -381,19 +367,27 @@ def _write(handle: IO[bytes], parts: Iterable[bytes | Path]) -> BundleReport:
                 f"{name}: cannot be copied into the bundle ({type(exc).__name__}: "
                 f"{qpdf_says(str(exc))}); make it again"
             ) from None
+        if duplex and (len(bundle.pages) - before) % 2:
+            bundle.blank_back()
     bundle.finish()
     return bundle.report
 
 
-def bundle(parts: Sequence[bytes | Path]) -> bytes:
+def bundle(parts: Sequence[bytes | Path], *, duplex: bool = False) -> bytes:
     """The pages of ``parts`` in one PDF (in memory; see :func:`write_bundle` for big ones)."""
     buffer = io.BytesIO()
-    _write(buffer, parts)
+    _write(buffer, parts, duplex)
     return buffer.getvalue()
 
 
-def write_bundle(path: Path, parts: Iterable[bytes | Path]) -> BundleReport:
+def write_bundle(
+    path: Path, parts: Iterable[bytes | Path], *, duplex: bool = False
+) -> BundleReport:
     """The pages of ``parts`` in one PDF at ``path``, written as it goes and renamed at the end
-    (nothing half-written is left if a document is damaged or the run is stopped)."""
+    (nothing half-written is left if a document is damaged or the run is stopped).
+
+    ``duplex``: a document with an odd number of pages is followed by a blank back, so that
+    on a printer printing both sides every document (a letter going into its own envelope)
+    starts on a sheet of its own."""
     with atomic_file(path) as handle:
-        return _write(handle, parts)
+        return _write(handle, parts, duplex)

@@ -9,10 +9,11 @@ cross-reference stream at the end. What is written is plain PDF 1.7.
 from __future__ import annotations
 
 import decimal
+import hashlib
 import struct
 import zlib
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 import pikepdf
 from pikepdf import Name
@@ -170,3 +171,32 @@ def xref_stream(
         )
         + b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % entries[number][1]
     )
+
+
+class StreamWriter(Objects):
+    """Objects written to a file as soon as they are complete; offsets kept for the xref."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        super().__init__()
+        self.handle = handle
+        self.offsets: dict[int, int] = {}
+        self.position = 0
+        self.digest = hashlib.md5(usedforsecurity=False)
+        self._write(HEADER)
+
+    def _write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.digest.update(data)
+        self.position += len(data)
+
+    def put(self, number: int, body: bytes, *, stream: bool = False) -> int:
+        self.offsets[number] = self.position
+        self._write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+        return number
+
+    def finish(self, root: int) -> None:
+        number = self.reserve()
+        self.offsets[number] = self.position
+        entries = {n: (1, offset, 0) for n, offset in self.offsets.items()}
+        identifier = self.digest.hexdigest().encode()
+        self._write(xref_stream(number, entries, b"/Root %d 0 R" % root, identifier))
