@@ -147,6 +147,19 @@ def test_an_office_reachable_only_by_a_channel_not_used_is_reported(workspace: P
     ) in " ".join(result.stderr.split())
 
 
+def test_a_fax_in_doubt_without_a_postal_address_is_one_warning_until_one_is_added() -> None:
+    from appeal_letters.compose.review import unreachable
+
+    moscow = [official(), official(id="interior-minister")]
+    embassy = official(id="embassy", country="BE", office="ambassador")
+    found = [str(f) for f in unreachable([*moscow, embassy], TODAY)]
+    assert len(found) == 1 and found[0].startswith("justice-minister, interior-minister: ")
+    assert "may not arrive (ru-fax-from-abroad)" in found[0]
+    posted = official(address=["ul. Zhitnaya 14", "Moscow 119991"])
+    assert unreachable([posted], TODAY) == []
+    assert choose_channel(posted, TODAY).channel.kind == "post"  # type: ignore[union-attr]
+
+
 def test_prefer_orders_channels_but_hides_none_from_the_rules() -> None:
     # E-mail left out of `prefer` is still set aside by the rules, and said to be.
     choice = choose_channel(official(prefer=["fax"]), TODAY)

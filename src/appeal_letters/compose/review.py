@@ -27,8 +27,10 @@ class Finding:
 
 def unreachable(recipients: Iterable[Recipient], day: dt.date | None = None) -> list[Finding]:
     """Recipients whose letters are made but cannot be sent: no channel at all, or only ones
-    their country's authorities do not consider (data/channels.yaml)."""
+    their country's authorities do not consider (data/channels.yaml); and, in one line, those
+    whose only channel may not arrive, with no postal address to post the letter instead."""
     found = []
+    doubtful: dict[str, list[str]] = {}  # the rules in doubt -> recipient ids
     for r in recipients:
         if not r.all_channels:
             found.append(
@@ -50,6 +52,18 @@ def unreachable(recipients: Iterable[Recipient], day: dt.date | None = None) -> 
                     "add a postal address you have checked",
                 )
             )
+        elif choice.no_post:
+            rules = ", ".join(rule.id for rule in choice.doubts)
+            doubtful.setdefault(rules, []).append(r.id)
+    for rules, ids in doubtful.items():
+        found.append(
+            Finding(
+                ", ".join(ids),
+                f"the letters go by fax, which may not arrive ({rules}), and the recipients "
+                "file gives no postal address to post them instead; add each office's postal "
+                "address under `address:`, from its official site (none is invented here)",
+            )
+        )
     return found
 
 
