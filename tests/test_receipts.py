@@ -138,9 +138,8 @@ def test_a_maildir_and_an_mbox_of_receipts_update_the_journal_once(
     assert first.stdout.splitlines() == [
         "Receipts read: 2 delivered, 1 to send again later (busy, no answer), 1 failed for "
         "good (send those by post).",
-        "Also: 0 read before (nothing changed), 1 about no letter in this journal (or an "
-        "earlier attempt), 1 not receipts (auto-replies, queued, several letters at once), "
-        "0 unreadable.",
+        "Also: 0 read before (nothing changed), 1 about no letter in this journal, 1 not "
+        "receipts (auto-replies, queued, several letters at once), 0 unreadable.",
     ]
     # The same mailbox again (a cron job reads it every hour): nothing changes.
     again = CliRunner().invoke(main, ["receipts", "Maildir"])
@@ -381,6 +380,45 @@ def test_a_busy_fax_is_sent_again_with_back_off_and_then_proposed_for_post(
         in (err)
     )
     assert len(recorder.messages) == 11
+
+
+def test_a_late_confirmation_of_an_earlier_try_counts_and_stops_the_retries(
+    workspace: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    """Busy, sent again; then the gateway confirms the first try went through after all: the
+    letter is delivered (the report says so) and is not sent a third time."""
+    recorder, port = smtp_server
+    CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml", "--date", "2026-11-26"])
+    write_config(workspace, port, retry={"max_tries": 3, "wait_minutes": [15, 60]})
+    assert send("--no-dry-run")[0] == 0
+    first = _sent_ids(workspace)["president"]
+    _busy(workspace, first, "busy")
+    _age(workspace, "president", 16)
+    assert "retry: sending again to president" in send("--retry", "--no-dry-run")[1]
+    second = _sent_ids(workspace)["president"]
+    _busy(workspace, second, "busy-again")
+    box = mailbox.mbox(workspace / "late.mbox", create=True)
+    box.add(gateway_note(first, "Fax sent successfully", "Fax sent successfully. Pages: 1"))
+    box.close()
+    late = CliRunner().invoke(main, ["receipts", "late.mbox"])
+    assert late.exit_code == 0, late.output
+    assert "1 about an earlier try of a letter sent again since" in late.stdout
+    assert "0 about no letter" not in late.stdout  # nothing else to say: no "Also" line
+    _age(workspace, "president", 120)
+    code, out, err = send("--retry", "--no-dry-run")
+    assert code == 0 and "sending again to president" not in out + err
+    assert len(recorder.messages) == 10  # nine letters, the President's once more: no third
+    report = CliRunner().invoke(main, ["report"]).stdout
+    president = next(line for line in report.splitlines() if "Putin" in line)
+    assert "receipts: 1 delivered" in president
+    # The journal rebuilt from sent.log (the SQLite file lost) still knows both tries.
+    (workspace / FOLDER / "journal.sqlite").unlink()
+    box = mailbox.mbox(workspace / "late.mbox")
+    box.add(gateway_note(first, "Fax sent successfully", "Confirmed again. Pages: 1"))
+    box.close()
+    again = CliRunner().invoke(main, ["receipts", "late.mbox"])
+    assert "about an earlier try" in again.stdout, again.output
 
 
 def test_letters_by_post_make_a_print_pack_and_are_marked_posted(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..deliver import JOURNAL_NAME, Journal
+from ..deliver import JOURNAL_NAME, SENT_LOG, Journal
 from ..errors import AppealLettersError
 from ..model import Campaign
 from ..plurals import counted
@@ -23,15 +23,16 @@ from .common import (
     sender_options,
     workspace_options,
 )
-from .delivery import delivery_options, letters_option
+from .delivery import delivery_options, letters_option, open_journal
 
 
 def _journal(campaign: Campaign, letters_dir: Path | None) -> Journal:
-    """The send journal of the letters folder; an error when nothing was sent yet."""
+    """The send journal of the letters folder (rebuilt from ``sent.log`` if it was lost); an
+    error when nothing was sent yet."""
     path = (letters_dir or default_out_dir(campaign)) / JOURNAL_NAME
-    if not path.is_file():
+    if not path.is_file() and not path.with_name(SENT_LOG).is_file():
         raise AppealLettersError(f"{path}: no send journal yet; run `appeal-letters send`")
-    return Journal(path)
+    return open_journal(path)
 
 
 def _past_day(value: dt.datetime | None) -> dt.date:
@@ -79,10 +80,15 @@ def receipts(
         f"Receipts read: {done.delivered} delivered, {done.retryable} to send again later "
         f"(busy, no answer), {done.final} failed for good (send those by post)."
     )
+    if done.earlier:
+        click.echo(
+            f"{done.earlier} about an earlier try of a letter sent again since (a letter the "
+            "gateway says was delivered after all is not sent again)."
+        )
     if done.duplicate or done.unmatched or done.other or done.unreadable:
         click.echo(
             f"Also: {done.duplicate} read before (nothing changed), {done.unmatched} about no "
-            f"letter in this journal (or an earlier attempt), {done.other} not receipts "
+            f"letter in this journal, {done.other} not receipts "
             f"(auto-replies, queued, several letters at once), {done.unreadable} unreadable."
         )
 

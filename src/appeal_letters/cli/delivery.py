@@ -139,6 +139,18 @@ def _show(message: EmailMessage, number: int, total: int) -> None:
     click.echo("")
 
 
+def open_journal(path: Path) -> Journal:
+    """The send journal at ``path``; says so when it was rebuilt from ``sent.log``."""
+    journal = Journal(path)
+    if journal.rebuilt:
+        click.echo(
+            f"note: the send journal was missing; rebuilt from {journal.log}: "
+            f"{journal.rebuilt} letter(s) recorded as sent",
+            err=True,
+        )
+    return journal
+
+
 @click.command()
 @workspace_options
 @sender_options
@@ -234,13 +246,7 @@ def send(
                 f"{config_file}: no `smtp:` settings; add them or give --smtp-host"
             )
         transport = SmtpTransport(smtp, _login(sys.stdin.isatty()))
-    journal = Journal(folder / JOURNAL_NAME)
-    if journal.rebuilt:
-        click.echo(
-            f"note: the send journal was missing; rebuilt from {journal.log}: "
-            f"{journal.rebuilt} letter(s) recorded as sent",
-            err=True,
-        )
+    journal = open_journal(folder / JOURNAL_NAME)
     again = set(resend_ids)
     if retry:
         retries = plan_retries(

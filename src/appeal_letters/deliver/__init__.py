@@ -2,7 +2,7 @@
 
 from .config import DeliveryConfig, SmtpSettings, load_delivery, smtp_settings
 from .export import export
-from .journal import JOURNAL_NAME, Journal, Reply
+from .journal import JOURNAL_NAME, SENT_LOG, Journal, Reply
 from .mail import (
     ByHand,
     Outgoing,
@@ -21,6 +21,7 @@ from .send import Resend, SmtpTransport, send_all
 
 __all__ = [
     "JOURNAL_NAME",
+    "SENT_LOG",
     "Applied",
     "ByHand",
     "DeliveryConfig",

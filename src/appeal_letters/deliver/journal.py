@@ -29,13 +29,14 @@ from .journal_answers import (
     POSTED_SCHEMA,
     RECEIPTS_SCHEMA,
     REPLIES_SCHEMA,
+    TRIES_SCHEMA,
     Answers,
     Key,
     Reply,
     _now,
 )
 
-__all__ = ["JOURNAL_NAME", "Journal", "Key", "Reply", "Row"]
+__all__ = ["JOURNAL_NAME", "SENT_LOG", "Journal", "Key", "Reply", "Row"]
 
 Status = Literal["sending", "sent", "failed"]
 JOURNAL_NAME = "journal.sqlite"
@@ -120,6 +121,7 @@ class Journal(Answers):
                 db.execute(RECEIPTS_SCHEMA)
                 db.execute(REPLIES_SCHEMA)
                 db.execute(POSTED_SCHEMA)
+                db.execute(TRIES_SCHEMA)
                 db.execute("BEGIN IMMEDIATE")
                 restored = self._rebuild(db)
                 db.execute("COMMIT")
@@ -148,6 +150,7 @@ class Journal(Answers):
                     db.execute(RECEIPTS_SCHEMA)  # journals made before receipts were read
                     db.execute(REPLIES_SCHEMA)
                     db.execute(POSTED_SCHEMA)
+                    db.execute(TRIES_SCHEMA)
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -182,8 +185,18 @@ class Journal(Answers):
                 " sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, 1, ?, ?)",
                 (*values, values[-1]),
             )
+            self._add_try(db, Key(*values[:4]), values[-2], values[-1])
             count += 1
         return count
+
+    @staticmethod
+    def _add_try(db: sqlite3.Connection, key: Key, message_id: str, sent_at: str) -> None:
+        if message_id:
+            db.execute(
+                "INSERT OR IGNORE INTO tries (message_id, appeal_code, recipient_id, supporter,"
+                " channel, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (message_id, *key.__dict__.values(), sent_at),
+            )
 
     def _append_sent(
         self, db: sqlite3.Connection, key: Key, answer: str, message_id: str, sent_at: str
@@ -295,6 +308,7 @@ class Journal(Answers):
             )
             if status == "sent":
                 self._append_sent(db, key, answer, message_id, now)
+                self._add_try(db, key, message_id, now)
 
     def rows(self, appeal_code: str | None = None) -> list[Row]:
         with closing(self._connect()) as db:

@@ -38,7 +38,19 @@ CREATE TABLE IF NOT EXISTS receipts (
     received_at  TEXT NOT NULL
 )
 """
-Applied = Literal["applied", "duplicate", "unmatched"]
+Applied = Literal["applied", "earlier", "duplicate", "unmatched"]
+#: Every Message-ID a letter was sent under: a receipt for an earlier try (the gateway late to
+#: confirm a fax that was then sent again) is still that letter's.
+TRIES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tries (
+    message_id    TEXT PRIMARY KEY,
+    appeal_code   TEXT NOT NULL,
+    recipient_id  TEXT NOT NULL,
+    supporter     TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    sent_at       TEXT NOT NULL
+)
+"""
 #: An authority's answer, logged by hand (``appeal-letters reply add``).
 REPLIES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
@@ -92,26 +104,27 @@ class Answers:
         pages: int | None,
         dated: str = "",
     ) -> Applied:
-        """Record one receipt, once: ``duplicate`` if this receipt was read before,
-        ``unmatched`` if no letter of the journal has that Message-ID (kept, and counted)."""
+        """Record one receipt, once: ``duplicate`` if this receipt was read before, ``earlier``
+        if it is about an earlier try of a letter sent again since, ``unmatched`` if no letter
+        of the journal was sent under that Message-ID (kept, and counted)."""
         with self._write() as db:
             if db.execute("SELECT 1 FROM receipts WHERE source=?", (source,)).fetchone():
                 return "duplicate"
-            matched = (
-                db.execute("SELECT 1 FROM sends WHERE message_id=?", (message_id,)).fetchone()
-                is not None
-            )
+            current = db.execute("SELECT 1 FROM sends WHERE message_id=?", (message_id,))
+            earlier = db.execute("SELECT 1 FROM tries WHERE message_id=?", (message_id,))
+            matched = 1 if current.fetchone() else 2 if earlier.fetchone() else 0
             db.execute(
                 "INSERT INTO receipts (source, message_id, outcome, detail, pages, matched,"
                 " dated, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (source, message_id, outcome, detail[:1000], pages, int(matched), dated, _now()),
+                (source, message_id, outcome, detail[:1000], pages, matched, dated, _now()),
             )
-        return "applied" if matched else "unmatched"
+        return ("unmatched", "applied", "earlier")[matched]
 
     def outcomes(self, appeal_code: str) -> dict[Key, tuple[str, str, int | None]]:
         """Each sent letter's newest receipt (by the receipt's own date, then the order read)
-        for its current Message-ID: (outcome, the gateway's words, pages). Letters without a
-        receipt are not in it."""
+        for its current Message-ID: (outcome, the gateway's words, pages); but a letter an
+        earlier try of which the gateway says was delivered after all is delivered (it is not
+        to be sent again). Letters without a receipt are not in it."""
         with closing(self._connect()) as db:
             found = db.execute(
                 "SELECT s.appeal_code, s.recipient_id, s.supporter, s.channel, r.outcome,"
@@ -120,7 +133,16 @@ class Answers:
                 " ORDER BY COALESCE(NULLIF(r.dated, ''), r.received_at), r.rowid",
                 (appeal_code,),
             ).fetchall()
-        return {
+            late = db.execute(
+                "SELECT t.appeal_code, t.recipient_id, t.supporter, t.channel, r.outcome,"
+                " r.detail, r.pages FROM tries t JOIN receipts r ON r.message_id = t.message_id"
+                " JOIN sends s ON s.appeal_code = t.appeal_code AND s.recipient_id ="
+                " t.recipient_id AND s.supporter = t.supporter AND s.channel = t.channel"
+                " WHERE t.appeal_code=? AND t.message_id != s.message_id"
+                " AND r.outcome = 'delivered' ORDER BY r.rowid",
+                (appeal_code,),
+            ).fetchall()
+        said = {
             Key(r["appeal_code"], r["recipient_id"], r["supporter"], r["channel"]): (
                 r["outcome"],
                 r["detail"],
@@ -128,6 +150,11 @@ class Answers:
             )
             for r in found
         }
+        for r in late:
+            key = Key(r["appeal_code"], r["recipient_id"], r["supporter"], r["channel"])
+            if said.get(key, ("",))[0] != "delivered":
+                said[key] = ("delivered", f"an earlier try: {r['detail']}", r["pages"])
+        return said
 
     def add_reply(self, appeal_code: str, reply: Reply) -> None:
         with self._write() as db:

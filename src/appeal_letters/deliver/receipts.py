@@ -255,6 +255,7 @@ class Applied:
     retryable: int = 0
     final: int = 0
     unmatched: int = 0  # receipts about a Message-ID the journal does not know
+    earlier: int = 0  # about an earlier try of a letter sent again since (delivered counts)
     duplicate: int = 0  # read before: nothing changed
     other: int = 0  # messages that are not receipts
     unreadable: int = 0  # messages that could not be read or parsed
