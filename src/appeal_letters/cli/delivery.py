@@ -33,7 +33,15 @@ from ..deliver import (
 from ..errors import AppealLettersError
 from ..model import Campaign, Sender
 from ..render import default_out_dir, select_recipients
-from .common import F, get_sender, load_workspace, reports_errors, sender_options, workspace_options
+from .common import (
+    F,
+    get_sender,
+    load_workspace,
+    printable,
+    reports_errors,
+    sender_options,
+    workspace_options,
+)
 
 USER_ENV = "APPEAL_LETTERS_SMTP_USER"
 PASSWORD_ENV = "APPEAL_LETTERS_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
@@ -182,6 +190,12 @@ def open_journal(path: Path) -> Journal:
     "`receipts`), with back-off, at most retry.max_tries tries in all (delivery.yaml).",
 )
 @click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --retry: send them now, without waiting for the back-off (a gateway back from "
+    "an outage, say); the tries still count.",
+)
+@click.option(
     "--resend-interrupted",
     is_flag=True,
     help="Send again letters a stopped run left in progress (check they did not arrive).",
@@ -212,6 +226,7 @@ def send(
     copy_to_me: bool,
     resend_ids: tuple[str, ...],
     retry: bool,
+    no_wait: bool,
     resend_interrupted: bool,
     smtp_host: str | None,
     smtp_port: int | None,
@@ -248,6 +263,8 @@ def send(
         transport = SmtpTransport(smtp, _login(sys.stdin.isatty()))
     journal = open_journal(folder / JOURNAL_NAME)
     again = set(resend_ids)
+    if no_wait and not retry:
+        raise AppealLettersError("--no-wait goes with --retry")
     if retry:
         retries = plan_retries(
             journal,
@@ -255,6 +272,7 @@ def send(
             supporter_key(sender),
             config.retry,
             dt.datetime.now(dt.UTC),
+            wait=not no_wait,
         )
         again |= retries.due
         _say_retries(retries)
@@ -374,5 +392,12 @@ def _say_retries(retries: RetryPlan) -> None:
             "that letter by post",
             err=True,
         )
-    if not (retries.due or retries.waiting or retries.exhausted):
+    for recipient_id, words in sorted(retries.final.items()):
+        click.echo(
+            f"retry: {recipient_id} failed for good ({printable(words)}): not sent again; post "
+            "that letter instead (add the office's postal address to the recipients file with "
+            "`prefer: [post]`, then render and send again: it goes into the print pack)",
+            err=True,
+        )
+    if not (retries.due or retries.waiting or retries.exhausted or retries.final):
         click.echo("retry: no fax is waiting to be sent again (read the receipts first)")

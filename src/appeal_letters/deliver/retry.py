@@ -19,6 +19,8 @@ class RetryPlan:
     due: set[str] = field(default_factory=set)
     waiting: dict[str, dt.datetime] = field(default_factory=dict)
     exhausted: dict[str, int] = field(default_factory=dict)  # recipient id -> tries made
+    #: failed for good (an invalid number): not sent again; recipient id -> the gateway's words
+    final: dict[str, str] = field(default_factory=dict)
 
 
 def plan_retries(
@@ -27,21 +29,27 @@ def plan_retries(
     supporter: str,
     settings: RetrySettings,
     now: dt.datetime,
+    *,
+    wait: bool = True,
 ) -> RetryPlan:
-    """The retries of one supporter's letters at ``now`` (aware, UTC)."""
+    """The retries of one supporter's letters at ``now`` (aware, UTC); ``wait=False`` makes
+    every retryable letter due now, whatever its back-off (the tries still count)."""
     plan = RetryPlan()
     outcomes = journal.outcomes(appeal_code)
     for row in journal.rows(appeal_code):
         said = outcomes.get(row.key)
-        if row.key.supporter != supporter or said is None or said[0] != "retryable":
+        if row.key.supporter != supporter or said is None:
+            continue
+        if said[0] == "final" and row.key.channel != "post":
+            plan.final[row.key.recipient_id] = said[1]
+        if said[0] != "retryable":
             continue
         if row.attempts >= settings.max_tries:
             plan.exhausted[row.key.recipient_id] = row.attempts
             continue
-        wait = settings.wait_minutes[min(row.attempts, len(settings.wait_minutes)) - 1]
-        last = dt.datetime.fromisoformat(row.updated_at)
-        when = last + dt.timedelta(minutes=wait)
-        if now >= when:
+        minutes = settings.wait_minutes[min(row.attempts, len(settings.wait_minutes)) - 1]
+        when = dt.datetime.fromisoformat(row.updated_at) + dt.timedelta(minutes=minutes)
+        if now >= when or not wait:
             plan.due.add(row.key.recipient_id)
         else:
             plan.waiting[row.key.recipient_id] = when
