@@ -30,6 +30,7 @@ from ..deliver import (
     smtp_settings,
     supporter_key,
 )
+from ..deliver.send import PASSWORD_ENV, USER_ENV
 from ..errors import AppealLettersError
 from ..model import Campaign, Sender
 from ..render import default_out_dir, select_recipients
@@ -42,10 +43,6 @@ from .common import (
     sender_options,
     workspace_options,
 )
-
-USER_ENV = "APPEAL_LETTERS_SMTP_USER"
-PASSWORD_ENV = "APPEAL_LETTERS_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
-
 
 #: Where the rendered letters are: send, export, report, receipts, reply and mark share it.
 letters_option = click.option(

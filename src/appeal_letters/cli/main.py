@@ -40,7 +40,7 @@ from .common import (
 )
 from .delivery import export_command, send
 from .importing import import_command
-from .serve import serve
+from .serve import send_pending, serve
 
 
 def _channels_text(recipient: Recipient) -> str:
@@ -273,3 +273,4 @@ main.add_command(reply)
 main.add_command(mark)
 main.add_command(import_command)
 main.add_command(serve)
+main.add_command(send_pending)

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 
 from ..errors import AppealLettersError
-from ..model import Email, Line, StrictModel, check_email, load_model
+from ..model import Email, Line, StrictModel, Url, check_email, load_model
 
 DELIVERY_FILE = Path("delivery.yaml")
 
@@ -44,6 +44,25 @@ class RetrySettings(StrictModel):
         return value
 
 
+class WebSending(StrictModel):
+    """The supporters' page may send a supporter's letters through the NGO's gateway (the
+    ``smtp:`` server and ``fax_gateway``), but only after the supporter confirms by a link
+    e-mailed to them (double opt-in). Letters wait in ``store`` until sent, or ``hold_hours``
+    at most; sends are journaled in ``journal`` like ``send``'s."""
+
+    #: The page's public address, for the link in the confirmation e-mail.
+    base_url: Url
+    store: Line = "pending/pending.sqlite"
+    journal: Line = "web-letters/journal.sqlite"
+    hold_hours: int = Field(default=24, ge=1, le=72)
+    #: At most this many letters a day to one authority through the gateway (the rest are
+    #: left to the supporters to send themselves).
+    per_authority_per_day: int = Field(default=500, ge=1, le=1_000_000)
+    #: Confirmation e-mails to one address in a day, at most (a stranger typing someone
+    #: else's address cannot flood them).
+    confirmations_per_address_per_day: int = Field(default=3, ge=1, le=100)
+
+
 class DeliveryConfig(StrictModel):
     """How letters leave this workspace; every field is optional."""
 
@@ -55,6 +74,7 @@ class DeliveryConfig(StrictModel):
     window: Line | None = None
     issuer_contact: Email | None = None
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    web_sending: WebSending | None = None
 
     model_config = StrictModel.model_config | {"populate_by_name": True}
 

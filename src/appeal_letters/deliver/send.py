@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import os
 import smtplib
 import ssl
 import time
@@ -65,6 +66,19 @@ class Pacer:
             now = self.clock()
         self._last = now
         recent.append(now)
+
+
+#: The SMTP login comes from these, never from a workspace file.
+USER_ENV = "APPEAL_LETTERS_SMTP_USER"
+PASSWORD_ENV = "APPEAL_LETTERS_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
+
+
+def login_from_env() -> tuple[str, str] | None:
+    """The SMTP login from the environment (None: no login); both variables or neither."""
+    user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
+    if user and password is None:
+        raise AppealLettersError(f"{USER_ENV} is set but {PASSWORD_ENV} is not")
+    return (user, password) if user and password is not None else None
 
 
 class SmtpTransport:
@@ -154,7 +168,7 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _answer(exc: Exception) -> str:
+def server_answer(exc: Exception) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
         return f"{code} {_text(text)}"
@@ -228,7 +242,7 @@ def send_all(
                 results.append(Result(item, "test-sent", transport.send(item.message)))
             except (smtplib.SMTPException, OSError) as exc:
                 transport.reset()
-                results.append(Result(item, "failed", _answer(exc)))
+                results.append(Result(item, "failed", server_answer(exc)))
             sent_count += 1
             continue
         # Pace first, then claim: a run stopped while it waits leaves nothing half-done.
@@ -248,8 +262,8 @@ def send_all(
             break
         except (smtplib.SMTPException, OSError) as exc:
             transport.reset()
-            journal.finish(key, "failed", _answer(exc))
-            results.append(Result(item, "failed", _answer(exc)))
+            journal.finish(key, "failed", server_answer(exc))
+            results.append(Result(item, "failed", server_answer(exc)))
         else:
             journal.finish(key, "sent", answer, item.message_id)
             results.append(Result(item, "sent", answer))

@@ -10,7 +10,15 @@ from .embassies import Embassies, Embassy, load_embassies
 from .load import load_campaign, load_model, load_sender, sender_from_options
 from .postal import postage, town_lines
 from .supporters import Supporter, SupportersFile, read_supporters, write_rejected
-from .values import SUPPORTED_LANGUAGES, TERMINAL_UNSAFE, Email, Line, check_email, format_phone
+from .values import (
+    SUPPORTED_LANGUAGES,
+    TERMINAL_UNSAFE,
+    Email,
+    Line,
+    Url,
+    check_email,
+    format_phone,
+)
 
 __all__ = [
     "CHANNEL_NAMES",
@@ -30,6 +38,7 @@ __all__ = [
     "StrictModel",
     "Supporter",
     "SupportersFile",
+    "Url",
     "bundled_rules",
     "check_email",
     "choose_channel",

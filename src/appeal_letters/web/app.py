@@ -40,6 +40,7 @@ from ..model import (
 from .form import HONEYPOT, LIMITS, Problems, Request, read_form
 from .i18n import NAMES, RTL, gettext_for, page_language
 from .outputs import eml_of, file_name, mailto_of, preview, zip_name, zip_of
+from .sending import Site, open_store, register
 
 #: Environment variables for gunicorn, which calls ``create_app()`` with no arguments.
 WORKSPACE_ENV = "APPEAL_LETTERS_WORKSPACE"
@@ -69,8 +70,9 @@ def create_app(
     campaign = load_campaign(folder / "appeal.yaml", [folder / "recipients.yaml"])
     embassies_file = folder / "embassies.yaml"
     embassies = load_embassies(embassies_file).embassies if embassies_file.exists() else {}
-    delivery_file = folder / "delivery.yaml"
-    issuer_contact = load_delivery(delivery_file).issuer_contact if delivery_file.exists() else None
+    delivery = load_delivery(folder / "delivery.yaml")
+    issuer_contact = delivery.issuer_contact
+    store = open_store(folder, delivery)  # None unless web_sending is set
     templates = folder / "templates"
     # The naive way (every letter laid out in full), for bench/web.py to compare against.
     shared = os.environ.get(FULL_LAYOUT_ENV) != "1"
@@ -134,6 +136,7 @@ def create_app(
             honeypot=HONEYPOT,
             has_embassies=bool(embassies),
             issuer_contact=issuer_contact,
+            web_sending=delivery.web_sending,
             limits=LIMITS,
             **context,
         )
@@ -154,6 +157,16 @@ def create_app(
             found.sender, found.recipients, layout=found.layout, language=found.language,
             date=today(),
         )  # fmt: skip
+
+    if store is not None:
+        site = Site(
+            workspace=folder, campaign=campaign, composer=shop.composer, config=delivery,
+            store=store, secret=key, page=page, ask=ask, letters_for=letters_for,
+            recipients=lambda: {r.id: r for r in campaign.recipients}
+            | {e.recipient.id: e.recipient for e in embassies.values()},
+            today=today, now=lambda: dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+        register(app, site, limiter.limit(lambda: rate))
 
     @app.get("/")
     def index() -> tuple[str, int]:
