@@ -9,8 +9,9 @@ PYTHON=${PYTHON:-python3}
 # pango: WeasyPrint's text layout; harfbuzz-subset: fast font subsetting (3x faster letters);
 # fonts-droid-fallback: Chinese, Japanese and Korean names (through fontconfig; the other
 # scripts' faces ship with the package);
-# poppler-utils: pdftotext/pdffonts/pdftoppm, used by the tests to read letters back.
-DEBS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fontconfig fonts-droid-fallback"
+# poppler-utils: pdftotext/pdffonts/pdftoppm, used by the tests to read letters back;
+# openssl: a certificate for the tests of `receipts --imap` over TLS.
+DEBS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fontconfig fonts-droid-fallback openssl"
 
 missing=""
 for deb in $DEBS; do

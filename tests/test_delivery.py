@@ -392,7 +392,8 @@ def test_bad_delivery_settings_are_reported_with_positions(tmp_path: Path) -> No
         f"{path}:4:1: fax_gateway: must contain {{number}} once and no other {{...}}, "
         "e.g. '{number}@fax.example.org'",
         f"{path}:5:1: pre_minute: unknown field (a typo?); allowed: smtp, from_address, "
-        "fax_gateway, per_minute, per_authority_per_minute, window, issuer_contact, retry, web_sending",
+        "fax_gateway, per_minute, per_authority_per_minute, window, issuer_contact, retry, "
+        "web_sending",
     ]
 
 

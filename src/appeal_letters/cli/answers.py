@@ -4,6 +4,7 @@ and ``reply add`` (an authority's answer), both kept in the send journal for ``r
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 from pathlib import Path
@@ -53,6 +54,34 @@ def _past_day(value: dt.datetime | None) -> dt.date:
     help="Also read a file of the gateway's JSON callbacks (an array, or one object a line, "
     "each with message_id and status).",
 )
+@click.option(
+    "--imap",
+    "imap_address",
+    metavar="HOST[:PORT]",
+    help="Also read a folder on this IMAP server, over TLS (port 993) unless told otherwise, "
+    "logged in as the user in the environment variable APPEAL_IMAP_USER with the password in "
+    "APPEAL_IMAP_PASSWORD (never on the command line). Read only: nothing is deleted, moved "
+    "or marked as read.",
+)
+@click.option(
+    "--imap-folder",
+    metavar="NAME",
+    default="INBOX",
+    show_default=True,
+    help="The IMAP folder to read, as your mail program names it (e.g. INBOX/Fax).",
+)
+@click.option(
+    "--imap-starttls",
+    is_flag=True,
+    help="Connect in plain text and switch to TLS with STARTTLS (port 143 unless given); "
+    "refused if the server does not offer it.",
+)
+@click.option(
+    "--imap-insecure-plain",
+    is_flag=True,
+    help="No encryption at all (port 143 unless given): only for testing with a server on this "
+    "machine (localhost, 127.0.0.1, ::1); refused for any other host.",
+)
 @letters_option
 @reports_errors
 def receipts(
@@ -61,20 +90,48 @@ def receipts(
     templates_dir: Path,
     mailbox: Path | None,
     callbacks: Path | None,
+    imap_address: str | None,
+    imap_folder: str,
+    imap_starttls: bool,
+    imap_insecure_plain: bool,
     letters_dir: Path | None,
 ) -> None:
-    """Match the gateway's receipts in MAILBOX (a Maildir folder or an mbox file) to the sent
-    letters: delivered, to retry (busy, no answer), or failed for good (invalid number: post
-    it). Reading a mailbox twice changes nothing."""
-    from ..deliver import Applied, apply_callbacks, apply_mailbox
+    """Match the gateway's receipts in MAILBOX (a Maildir folder or an mbox file), --json
+    callbacks or an --imap folder to the sent letters: delivered, to retry (busy, no answer),
+    or failed for good (invalid number: post it). Reading them twice changes nothing."""
+    from ..deliver import (
+        Applied,
+        apply_callbacks,
+        apply_mailbox,
+        apply_messages,
+        imap_settings,
+        read_imap,
+    )
 
-    if mailbox is None and callbacks is None:
-        raise AppealLettersError("give a MAILBOX (Maildir or mbox) or --json FILE, or both")
+    if imap_address is None and (imap_starttls or imap_insecure_plain or imap_folder != "INBOX"):
+        raise AppealLettersError(
+            "--imap-folder, --imap-starttls and --imap-insecure-plain go with --imap"
+        )
+    if mailbox is None and callbacks is None and imap_address is None:
+        raise AppealLettersError(
+            "give a MAILBOX (Maildir or mbox), --json FILE or --imap HOST, or several"
+        )
+    imap = None
+    if imap_address is not None:
+        imap = imap_settings(
+            imap_address,
+            imap_folder,
+            starttls=imap_starttls,
+            insecure_plain=imap_insecure_plain,
+            environ=os.environ,
+        )
     campaign = load_workspace(appeal_file, recipient_files)
     journal = _journal(campaign, letters_dir)
     parts = [apply_mailbox(journal, mailbox)] if mailbox is not None else []
     if callbacks is not None:
         parts.append(apply_callbacks(journal, callbacks))
+    if imap is not None:
+        parts.append(apply_messages(journal, read_imap(imap)))
     done = Applied(*(sum(getattr(p, f) for p in parts) for f in Applied.__dataclass_fields__))
     click.echo(
         f"Receipts read: {done.delivered} delivered, {done.retryable} to send again later "

@@ -2,6 +2,7 @@
 
 from .config import DeliveryConfig, SmtpSettings, load_delivery, smtp_settings
 from .export import export
+from .imap import ImapSettings, imap_settings, read_imap
 from .journal import JOURNAL_NAME, SENT_LOG, Journal, Reply
 from .mail import (
     ByHand,
@@ -14,7 +15,7 @@ from .mail import (
     supporter_key,
 )
 from .post import PrintPack, write_print_pack
-from .receipts import Applied, apply_callbacks, apply_mailbox
+from .receipts import Applied, MailboxError, apply_callbacks, apply_mailbox, apply_messages
 from .report import build_report, report_message
 from .retry import RetryPlan, plan_retries
 from .send import Resend, SmtpTransport, send_all
@@ -25,7 +26,9 @@ __all__ = [
     "Applied",
     "ByHand",
     "DeliveryConfig",
+    "ImapSettings",
     "Journal",
+    "MailboxError",
     "Outgoing",
     "PrintPack",
     "Reply",
@@ -35,14 +38,17 @@ __all__ = [
     "SmtpTransport",
     "apply_callbacks",
     "apply_mailbox",
+    "apply_messages",
     "build_report",
     "export",
+    "imap_settings",
     "letter_message",
     "letter_subject",
     "load_delivery",
     "mailto_link",
     "plan",
     "plan_retries",
+    "read_imap",
     "rendered_letters",
     "report_message",
     "send_all",

@@ -23,7 +23,7 @@ import hashlib
 import json
 import mailbox
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from pathlib import Path
@@ -102,9 +102,14 @@ def read_mailbox(path: Path) -> Iterator[tuple[str, Message | None]]:
             except (OSError, KeyError, mailbox.Error):
                 yield "", None  # gone while read (a mail program expunged it), or unreadable
                 continue
-            yield _identity(raw), email.message_from_bytes(raw, policy=email.policy.default)
+            yield identified(raw)
     finally:
         box.close()
+
+
+def identified(raw: bytes) -> tuple[str, Message]:
+    """A message read from its bytes (a mailbox's or an IMAP server's), with its identity."""
+    return _identity(raw), email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def _identity(raw: bytes) -> str:
@@ -262,10 +267,16 @@ class Applied:
 
 
 def apply_mailbox(journal: Journal, path: Path) -> Applied:
-    """Read every receipt in the mailbox at ``path`` into ``journal``, once each. A message
-    that cannot be read or parsed is counted and skipped: the others go on."""
+    """Read every receipt in the mailbox at ``path`` into ``journal``, once each."""
+    return apply_messages(journal, read_mailbox(path))
+
+
+def apply_messages(journal: Journal, messages: Iterable[tuple[str, Message | None]]) -> Applied:
+    """Read every receipt among ``messages`` (identity and message, as ``read_mailbox`` or
+    ``read_imap`` yield them) into ``journal``, once each. A message that cannot be read or
+    parsed is counted and skipped: the others go on."""
     counts = Applied()
-    for source, message in read_mailbox(path):
+    for source, message in messages:
         try:
             receipt = parse_receipt(source, message) if message is not None else None
         except Exception:
