@@ -159,8 +159,14 @@ def test_render_warns_when_the_letter_is_dated_after_the_deadline(workspace: Pat
     assert "Señor Procurador" in text
 
 
-def test_review_lists_nothing_for_the_seed_workspace_but_the_ombudsman(campaign: Campaign) -> None:
-    assert [f.subject for f in review(campaign)] == ["ombudsman"]
+def test_review_lists_nothing_for_the_seed_workspace_but_the_missing_channels(
+    campaign: Campaign,
+) -> None:
+    """The Ombudsman has no channel; the Moscow offices have only faxes in doubt (no postal
+    address to post instead): both are what the appeal gives, nothing else to review."""
+    moscow = "president, prosecutor-general, interior-minister, justice-minister, "
+    moscow += "foreign-minister, civil-society-council"
+    assert [f.subject for f in review(campaign)] == ["ombudsman", moscow]
 
 
 def test_an_official_named_without_honorific_or_institution_is_addressed_as_written(
