@@ -106,6 +106,27 @@ def test_the_arabic_page_is_right_to_left(client: FlaskClient) -> None:
     assert '<html lang="ar" dir="rtl">' in page
 
 
+def test_a_us_supporters_state_goes_in_the_town_line_in_the_us_order(
+    client: FlaskClient,
+) -> None:
+    data = form(client, town="Washington", postcode="20001", region="DC", country="US",
+                recipients=["president"])  # fmt: skip
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'<label for="field-region">State, province or region', page)
+    assert 'autocomplete="address-level1"' in page
+    zipped = client.post("/download/letters.zip", data=data)
+    assert zipped.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(zipped.data)) as archive:
+        text = " ".join(pypdf.PdfReader(io.BytesIO(archive.read(archive.namelist()[0])))
+                        .pages[0].extract_text().split())  # fmt: skip
+    assert "Washington, DC 20001" in text and "United States" in text
+    bad = client.post("/letters", data=form(client, region="D\u202eC".encode().decode(
+        "unicode_escape"), country="US"))  # fmt: skip
+    assert bad.status_code == 422 and 'id="error-region"' in bad.get_data(as_text=True)
+    long = client.post("/letters", data=form(client, region="x" * 61))
+    assert long.status_code == 422 and "At most 60 characters." in long.get_data(as_text=True)
+
+
 def test_ten_letters_then_the_zip_holds_them_one_page_each(client: FlaskClient) -> None:
     data = form(client)
     response = client.post("/letters", data=data)

@@ -21,6 +21,7 @@ LIMITS = {
     "address2": 200,
     "town": 120,  # with the postcode, one address line (at most 200 characters)
     "postcode": 20,
+    "region": 60,  # a state, province or region, where the country's addresses have one
     "country": 2,
     "email": 254,
     "paragraph": 1500,
@@ -83,7 +84,7 @@ def read_form(
     language = values["language"] or None
     if language is not None and language not in SUPPORTED_LANGUAGES:
         errors["language"] = _("Choose a language from the list.")
-    for name in ("town", "postcode"):
+    for name in ("town", "postcode", "region"):
         # Checked on their own first: joined into one address line, their errors would be
         # shown beside the street.
         if values[name] and name not in errors:
@@ -99,7 +100,9 @@ def read_form(
     address = [
         values["address1"],
         values["address2"],
-        *town_lines(country, postcode=values["postcode"], town=values["town"]),
+        *town_lines(
+            country, postcode=values["postcode"], town=values["town"], region=values["region"]
+        ),
         _country_name(country, values["town"]) if country else "",
     ]
     try:
