@@ -130,6 +130,30 @@ def test_check_render_and_send_follow_the_rules(workspace: Path) -> None:
     )
 
 
+def test_force_email_is_the_one_way_past_a_rule_and_says_so(workspace: Path) -> None:
+    _with_email(workspace, "justice-minister")
+    assert CliRunner().invoke(main, ["render", "--sender", "sender.example.yaml"]).exit_code == 0
+    plain = CliRunner().invoke(main, ["send", "--sender", "sender.example.yaml"])
+    assert plain.exit_code == 0 and "office@example.org" not in plain.stdout
+    forced = CliRunner().invoke(
+        main, ["send", "--sender", "sender.example.yaml", "--force-email", "justice-minister"]
+    )
+    assert forced.exit_code == 0, forced.output
+    assert "To: office@example.org" in forced.stdout  # the dry run shows it going by e-mail
+    assert "warning: justice-minister: going by e-mail although the rule ru-no-email-appeals" in (
+        forced.stderr
+    )
+    for bad, said in (("president", "no e-mail address"), ("nobody", "no such recipient")):
+        refused = CliRunner().invoke(
+            main, ["send", "--sender", "sender.example.yaml", "--force-email", bad]
+        )
+        assert (
+            refused.exit_code == 1
+            and said in refused.stderr
+            and "Traceback" not in (refused.output)
+        )
+
+
 def test_an_office_reachable_only_by_a_channel_not_used_is_reported(workspace: Path) -> None:
     text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
     head, tail = text.split("  - id: ombudsman\n")
@@ -199,3 +223,16 @@ def test_a_web_form_letter_is_text_to_paste_and_says_how_far_over_the_form_it_ru
         f"form at http://letters.kremlin.ru/send; the form takes 2000 characters: shorten the "
         f"text by {over} before pasting, or send the letter by post"
     ) in said
+    # Pasted by hand, then recorded: the report counts it as sent by web form, once.
+    args = ["mark", "submitted", "--sender", "sender.example.yaml", "--recipient", "president"]
+    marked = CliRunner().invoke(main, args)
+    assert marked.exit_code == 0, marked.output
+    assert marked.stdout == "president: recorded as submitted through the web form.\n"
+    assert CliRunner().invoke(main, args).stdout == "president: already recorded as submitted.\n"
+    report = CliRunner().invoke(main, ["report"]).stdout
+    assert "1 sent by web_form" in next(line for line in report.splitlines() if "Putin" in line)
+    wrong = CliRunner().invoke(
+        main,
+        ["mark", "submitted", "--sender", "sender.example.yaml", "--recipient", "ombudsman"],
+    )
+    assert wrong.exit_code == 1 and "no letter of yours goes by web form" in wrong.stderr

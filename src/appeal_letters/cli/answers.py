@@ -343,3 +343,51 @@ def mark_posted(
     what = ", ".join(chosen) or "nothing listed to post"
     count = f" ({counted(marked, '%(count)d letter', '%(count)d letters')})" if batch else ""
     click.echo(f"Posted on {day.isoformat()}: {what}{count}.")
+
+
+@mark.command("submitted")
+@workspace_options
+@sender_options
+@letters_option
+@click.option("--recipient", "recipient_ids", multiple=True, metavar="ID", required=True,
+              help="The authority whose web form you filled in (repeat).")  # fmt: skip
+@reports_errors
+def mark_submitted(
+    appeal_file: Path,
+    recipient_files: tuple[Path, ...],
+    templates_dir: Path,
+    sender_file: Path | None,
+    name: str | None,
+    address: tuple[str, ...],
+    email: str | None,
+    town: str | None,
+    country: str | None,
+    letters_dir: Path | None,
+    recipient_ids: tuple[str, ...],
+) -> None:
+    """Record that you pasted a letter into its authority's web form (`send` lists those and
+    writes their text under web-form/): journaled as sent by web form, for the report."""
+    from ..deliver import Key, rendered_letters, supporter_key
+    from ..render import select_recipients
+
+    campaign = load_workspace(appeal_file, recipient_files)
+    select_recipients(campaign, recipient_ids)  # an unknown id is an error
+    sender = get_sender(sender_file, name, address, email, country, town)
+    folder = letters_dir or default_out_dir(campaign)
+    entries = {e.recipient_id: e for e in rendered_letters(folder, campaign, sender)}
+    journal = open_journal(folder / JOURNAL_NAME)
+    who = supporter_key(sender)
+    for rid in dict.fromkeys(recipient_ids):
+        entry = entries.get(rid)
+        if entry is None or entry.channel != "web_form":
+            raise AppealLettersError(
+                f"{rid}: no letter of yours goes by web form (see `send`: it lists them)"
+            )
+        key = Key(campaign.appeal.code, rid, who, "web_form")
+        claim = journal.claim(key, entry.channel_address or "", entry.file, entry.sha256,
+                              resend=False)  # fmt: skip
+        if claim == "already-sent":
+            click.echo(f"{rid}: already recorded as submitted.")
+            continue
+        journal.finish(key, "sent", "submitted through the web form by hand")
+        click.echo(f"{rid}: recorded as submitted through the web form.")

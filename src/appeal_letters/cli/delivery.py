@@ -32,7 +32,7 @@ from ..deliver import (
 )
 from ..deliver.send import PASSWORD_ENV, USER_ENV
 from ..errors import AppealLettersError
-from ..model import Campaign, Sender
+from ..model import Campaign, Sender, choose_channel
 from ..render import default_out_dir, select_recipients
 from .common import (
     F,
@@ -87,6 +87,7 @@ def _plan_delivery(
     *,
     test_to: str | None = None,
     copy_to_sender: bool = False,
+    force_email: tuple[str, ...] = (),
 ) -> _Delivery:
     appeal_file, recipient_files, templates_dir = workspace
     campaign = load_workspace(appeal_file, recipient_files)
@@ -103,7 +104,19 @@ def _plan_delivery(
         Composer(templates_dir),
         test_to=test_to,
         copy_to_sender=copy_to_sender,
+        force_email=frozenset(force_email),
     )
+    for rid in sorted(set(force_email)):
+        recipient = next(r for r in campaign.recipients if r.id == rid)
+        rules = [r for _, r in choose_channel(recipient, dt.date.today()).set_aside]
+        if rules:
+            click.echo(
+                printable(
+                    f"warning: {rid}: going by e-mail although the rule {rules[0].id} sets "
+                    f"e-mail aside ({rules[0].says}); --force-email says you checked it"
+                ),
+                err=True,
+            )
     return _Delivery(campaign, sender, folder, config, outgoing, by_hand)
 
 
@@ -187,6 +200,14 @@ def open_journal(path: Path) -> Journal:
     "`receipts`), with back-off, at most retry.max_tries tries in all (delivery.yaml).",
 )
 @click.option(
+    "--force-email",
+    "force_email",
+    multiple=True,
+    metavar="ID",
+    help="Send the letter to this recipient by e-mail even where the channel rules set e-mail "
+    "aside (you checked that this office takes it); the letter keeps its address block.",
+)
+@click.option(
     "--no-wait",
     is_flag=True,
     help="With --retry: send them now, without waiting for the back-off (a gateway back from "
@@ -223,6 +244,7 @@ def send(
     copy_to_me: bool,
     resend_ids: tuple[str, ...],
     retry: bool,
+    force_email: tuple[str, ...],
     no_wait: bool,
     resend_interrupted: bool,
     smtp_host: str | None,
@@ -246,6 +268,7 @@ def send(
         config_file,
         test_to=test_to,
         copy_to_sender=copy_to_me,
+        force_email=force_email,
     )
     campaign, sender, folder, config = plan_.campaign, plan_.sender, plan_.folder, plan_.config
     outgoing, by_hand = plan_.outgoing, plan_.by_hand

@@ -3,7 +3,7 @@
 from .config import DeliveryConfig, SmtpSettings, load_delivery, smtp_settings
 from .export import export
 from .imap import ImapSettings, imap_settings, read_imap
-from .journal import JOURNAL_NAME, SENT_LOG, Journal, Reply
+from .journal import JOURNAL_NAME, SENT_LOG, Journal, Key, Reply
 from .mail import (
     ByHand,
     Outgoing,
@@ -28,6 +28,7 @@ __all__ = [
     "DeliveryConfig",
     "ImapSettings",
     "Journal",
+    "Key",
     "MailboxError",
     "Outgoing",
     "PrintPack",

@@ -109,10 +109,21 @@ def plan(
     *,
     test_to: str | None = None,
     copy_to_sender: bool = False,
+    force_email: frozenset[str] = frozenset(),
     now: dt.datetime | None = None,
 ) -> tuple[list[Outgoing], list[ByHand]]:
-    """Sort the rendered letters into messages to send and letters to deliver by hand."""
+    """Sort the rendered letters into messages to send and letters to deliver by hand.
+
+    ``force_email``: recipient ids whose letters go by e-mail even where the channel rules set
+    e-mail aside (the user checked that this office takes it): the one way past a rule."""
     recipients = {r.id: r for r in campaign.recipients}
+    for rid in sorted(force_email):
+        if rid not in recipients:
+            raise AppealLettersError(f"--force-email {rid}: no such recipient")
+        if not recipients[rid].channels.email:
+            raise AppealLettersError(
+                f"--force-email {rid}: the recipients files give no e-mail address for them"
+            )
     outgoing: list[Outgoing] = []
     by_hand: list[ByHand] = []
     for entry in entries:
@@ -124,6 +135,8 @@ def plan(
             )
         _check_channel(entry, recipient, folder, (now or dt.datetime.now(dt.UTC)).date())
         route, to, why = _route(entry, config)
+        if recipient.id in force_email:
+            route, to = "email", recipient.channels.email[0]
         if route is None or to is None:
             if entry.channel == "web_form":
                 why = _web_form_text(campaign, sender, recipient, entry, folder, composer, now)
