@@ -165,7 +165,7 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
             return message(429, _("We already sent several confirmation links to this "
                                   "address today. Please use one of them, or try again "
                                   "tomorrow."))  # fmt: skip
-        names = [site.recipients()[h.recipient_id].full_name for h in held]
+        names = [name_of(site, h.recipient_id, lang()) for h in held]
         try:
             with_link = confirmation(site, found, token, names, lang())
             assert site.config.smtp is not None
@@ -192,7 +192,7 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
         batch = site.store.batch(token, site.now()) if token else None
         if batch is None:
             return message(404, _("This link has expired or its letters were sent already."))
-        names = [site.recipients()[rid].full_name for rid in batch.recipient_ids
+        names = [name_of(site, rid, lang()) for rid in batch.recipient_ids
                  if rid in site.recipients()]  # fmt: skip
         return site.page("sending.html", 200, message=_("Send your letters?"), token=token,
                          to_confirm=names, confirmed=batch.confirmed_at is not None)  # fmt: skip
@@ -209,7 +209,7 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
         assert settings is not None
         full = _full_today(site, batch.recipient_ids if batch else ())
         return message(200, _("Thank you: your letters are on their way"), queued=True,
-                       full=[site.recipients()[rid].full_name for rid in full])  # fmt: skip
+                       full=[name_of(site, rid, lang()) for rid in full])  # fmt: skip
 
     @app.post("/cancel")
     @limit
@@ -217,6 +217,11 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
         _ = gettext_for(lang())
         site.store.drop(request.form.get("t", "")[:100])
         return message(200, _("Your letters were deleted. Nothing was sent."))
+
+
+def name_of(site: Site, recipient_id: str, language: str) -> str:
+    """An authority as the page in ``language`` names it (its localized name, if any)."""
+    return site.recipients()[recipient_id].in_language(language).full_name
 
 
 def _full_today(site: Site, recipient_ids: tuple[str, ...]) -> list[str]:
