@@ -5,6 +5,7 @@ nothing the supporter typed."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -41,14 +42,14 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    folder = tmp_path_factory.mktemp("served")
-    for name in SEED_FILES:
-        shutil.copy(ROOT / name, folder / name)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+@contextlib.contextmanager
+def serving(folder: Path, port: int | None = None) -> Iterator[tuple[str, Path]]:
+    """``appeal-letters serve`` on ``folder`` as a real process, until the block ends: its URL
+    and the file its output (the access log) goes to."""
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -68,6 +69,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("served")
+    for name in SEED_FILES:
+        shutil.copy(ROOT / name, folder / name)
+    with serving(folder) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

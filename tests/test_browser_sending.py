@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ import pytest
 import yaml
 
 from .conftest import ROOT, SEED_FILES
-from .test_browser import LANGUAGES, browser, pytestmark  # noqa: F401
+from .test_browser import LANGUAGES, browser, pytestmark, serving  # noqa: F401
 from .test_delivery import FAX_GATEWAY, Recorder, free_port
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -48,26 +45,11 @@ def sending_server(
         "web_sending": {"base_url": f"http://127.0.0.1:{port}/"},
     }
     (folder / "delivery.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "appeal_letters", "serve", "--port", str(port),
-             "--workspace", str(folder)],
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(url + "healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
+    try:
+        with serving(folder, port) as (url, log):
             yield url, log, recorder
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            controller.stop()
+    finally:
+        controller.stop()
 
 
 def _axe(page: Any) -> None:
