@@ -489,3 +489,34 @@ def test_letters_going_by_post_get_a_duplex_print_pack_a_post_list_and_are_marke
     assert batch("--supporters", str(source), "--out", "out", *chosen)[0] == 0
     again = CliRunner().invoke(main, ["report", "--letters", "out"]).stdout
     assert "3 posted (2026-11-28)" in again
+
+
+def test_supporters_lines_share_a_document_in_every_language_and_any_exception_is_counted(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The introduction's last words are kept together by a no-break space ("United\\u00a0
+    Kingdom", "Lyon\\u00a0(France)"): the batch's own copy of the sentence must have it too, or
+    every such supporter's lines are laid out again in a document of their own (several times
+    slower). That happened silently; now it does not happen, and were it to, it is counted."""
+    # Eight in one layout: one worker takes them two by two, their lines sharing documents.
+    source = supporters_csv(
+        workspace / "supporters.csv",
+        [(f"Ann Smith {n}", f"{n} High Street", "London", "GB", "") for n in range(8)],
+    )
+    for language in ("en", "fr", "ru"):
+        code, out, err = batch("--supporters", str(source), "--out", f"out-{language}",
+                               "--recipient", "president", "--language", language,
+                               "--workers", "1")  # fmt: skip
+        assert code == 0, err
+        assert "No fallbacks: every letter took the fast path." in out, (language, out)
+    from appeal_letters.batch import bodies
+
+    monkeypatch.setattr(bodies, "_foreign_text", lambda *_: "a test's reason")
+    code, out, _ = batch("--supporters", str(source), "--out", "out-alone",
+                         "--recipient", "president", "--workers", "1")  # fmt: skip
+    assert code == 0
+    assert "8 letters whose supporter's lines were laid out in a document of their own" in out
+    assert "a test's reason" in out and "8 fallbacks, listed above" in out
+    code, _, err = batch("--supporters", str(source), "--out", "out-strict",
+                         "--recipient", "president", "--workers", "1", "--strict-fast")  # fmt: skip
+    assert code == 1 and "its lines were laid out on their own: a test's reason" in err

@@ -212,18 +212,21 @@ def layout_personal(
             return [Unshared("the supporter's lines take more than their two pages")]
         # Someone's lines took more than their two pages: lay each supporter out alone.
         return [
-            layout_personal(
-                composer,
-                renderer,
-                campaign,
-                recipient,
-                [sender],
-                date=date,
-                layout=layout,
-                language=language,
-                font_scale=font_scale,
-                intro=intro,
-            )[0]
+            _alone(
+                "someone's lines in the same document took more than their two pages",
+                layout_personal(
+                    composer,
+                    renderer,
+                    campaign,
+                    recipient,
+                    [sender],
+                    date=date,
+                    layout=layout,
+                    language=language,
+                    font_scale=font_scale,
+                    intro=intro,
+                )[0],
+            )
             for sender in senders
         ]
     overflowing = renderer.overflowing_pages(document, SIGNATURE_ZONE)
@@ -276,18 +279,21 @@ def layout_personal(
             if foreign is not None:
                 # Its text would depend on who else is in this document: on its own instead.
                 parts.append(
-                    layout_personal(
-                        composer,
-                        renderer,
-                        campaign,
-                        recipient,
-                        [senders[index]],
-                        date=date,
-                        layout=layout,
-                        language=language,
-                        font_scale=font_scale,
-                        intro=intro,
-                    )[0]
+                    _alone(
+                        foreign,
+                        layout_personal(
+                            composer,
+                            renderer,
+                            campaign,
+                            recipient,
+                            [senders[index]],
+                            date=date,
+                            layout=layout,
+                            language=language,
+                            font_scale=font_scale,
+                            intro=intro,
+                        )[0],
+                    )
                 )
                 continue
         parts.append(
@@ -306,6 +312,13 @@ def layout_personal(
             )
         )
     return parts
+
+
+def _alone(why: str, part: Part | Unshared) -> Part | Unshared:
+    """A supporter's lines laid out in a document of their own, marked with the reason."""
+    if isinstance(part, Part) and part.alone is None:
+        part.alone = why
+    return part
 
 
 def _text_of(sender: Sender) -> str:

@@ -56,6 +56,7 @@ class Made:
     fallback: str | None = None  # why a letter meant for a shared body was laid out in full
     untagged: bool = False  # drawn on its body without the supporter's tags: no PDF/UA claim
     warnings: tuple[str, ...] = ()  # WeasyPrint's, while laying it (or its body) out
+    alone: str | None = None  # why the supporter's lines took a document of their own
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
     key = shop.body_key(job)
     fallback: str | None = None
     untagged = False
+    alone: str | None = None
     try:
         pdf = None
         if key is not None:
@@ -247,6 +249,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
                 if isinstance(part, Unshared):
                     fallback = part.reason
                 else:
+                    alone = part.alone
                     try:
                         assembled = compose_shared(body, part, sender)
                         pdf, untagged = assembled.data, not assembled.tagged
@@ -279,5 +282,10 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
         used,
     )
     return Made(
-        done, by_design=key is None, fallback=fallback, untagged=untagged, warnings=warnings
+        done,
+        by_design=key is None,
+        fallback=fallback,
+        untagged=untagged,
+        warnings=warnings,
+        alone=None if fallback else alone,
     )

@@ -52,6 +52,8 @@ class BatchResult:
     full_layout_fallbacks: Counter[str] = field(default_factory=Counter)
     #: letters laid out in full by design: a personal paragraph, or --full-layout
     full_layout_by_design: int = 0
+    #: why a supporter's lines took a document of their own (several times slower) -> letters
+    personal_alone: Counter[str] = field(default_factory=Counter)
     #: letters drawn on a shared body without the supporter's tags, so without the PDF/UA claim
     untagged: int = 0
     #: why a shared-body letter was copied into a bundle page by page -> how many
@@ -81,6 +83,7 @@ class BatchResult:
         return (
             sum(self.full_layout_fallbacks.values())
             + self.untagged
+            + sum(self.personal_alone.values())
             + sum(self.bundle_fallbacks.values())
         )
 
@@ -183,8 +186,14 @@ def _count_path(outcome: Made, shop: Workshop, result: BatchResult) -> None:
         result.full_layout_fallbacks[outcome.fallback] += 1
     elif outcome.untagged:
         result.untagged += 1
-    if shop.options.strict_fast and (outcome.fallback or outcome.untagged):
-        why = outcome.fallback or "made without the supporter's tags (no PDF/UA claim)"
+    if outcome.alone:
+        result.personal_alone[outcome.alone] += 1
+    if shop.options.strict_fast and (outcome.fallback or outcome.untagged or outcome.alone):
+        why = (
+            outcome.fallback
+            or (outcome.alone and f"its lines were laid out on their own: {outcome.alone}")
+            or "made without the supporter's tags (no PDF/UA claim)"
+        )
         raise FastPathError(
             f"{shop.folder / outcome.done.file}: left the fast path: {why}; stopped by "
             "--strict-fast (the letters made so far are kept)"

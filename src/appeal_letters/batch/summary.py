@@ -84,6 +84,11 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
             f"  fallback: {_letters(n)} laid out in full instead of on the shared body "
             f"(about 20x slower): {reason}"
         )
+    for reason, n in sorted(result.personal_alone.items()):
+        lines.append(
+            f"  fallback: {_letters(n)} whose supporter's lines were laid out in a document of "
+            f"their own, not with other supporters' (several times slower): {reason}"
+        )
     if result.untagged:
         lines.append(
             f"  fallback: {_letters(result.untagged)} drawn on the shared body without the "

@@ -50,7 +50,7 @@ from .layout import Layout, paper_of
 from .return_line import return_line_size
 from .sandbox import ContainedLoader, LimitedSandbox
 from .scripts import bidi_groups, script_fonts, text_direction
-from .typography import finalize, style_of, typeset
+from .typography import finalize, keep_last_words_together, style_of, typeset
 from .wording import wording_of
 
 LETTER_TEMPLATE = "letter.html.j2"
@@ -229,9 +229,12 @@ class Composer:
 
     @staticmethod
     def introduction(sender: Sender, language: str, layout: Layout) -> str:
-        """The supporter's sentence as a letter prints it ("" without a town)."""
+        """The supporter's sentence as a letter prints it ("" without a town): typeset, its last
+        words kept together as the template's output filter keeps them (a batch checks each
+        supporter's glyphs against this text: a no-break space missing here made every
+        "United Kingdom" supporter's lines be laid out again on their own)."""
         text = introduction(sender, language, translations_for(language))
-        return typeset(text, style_of(language, layout)) if text else ""
+        return keep_last_words_together(typeset(text, style_of(language, layout))) if text else ""
 
     def compose(
         self,

@@ -190,6 +190,9 @@ class Part:
     tags: PartTags | None = None  # the supporter's struct elements
     source: Any = None  # the pikepdf.Pdf the resources belong to, kept open
     cache: dict[Any, bytes] = field(default_factory=dict)
+    #: Why these lines were laid out in a document of their own rather than with other
+    #: supporters' (a document per supporter is several times slower): said, and counted.
+    alone: str | None = None
 
 
 class Assembled(NamedTuple):
