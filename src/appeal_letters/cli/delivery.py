@@ -79,7 +79,7 @@ class _Delivery:
     by_hand: list[ByHand]
 
 
-def _plan_delivery(
+def plan_delivery(
     workspace: tuple[Path, tuple[Path, ...], Path],
     who: tuple[Path | None, str | None, tuple[str, ...], str | None, str | None, str | None],
     letters_dir: Path | None,
@@ -261,7 +261,7 @@ def send(
             test_to = check_email(test_to)
         except ValueError as exc:
             raise AppealLettersError(f"--test-to: {exc}") from None
-    plan_ = _plan_delivery(
+    plan_ = plan_delivery(
         (appeal_file, recipient_files, templates_dir),
         (sender_file, name, address, email, country, town),
         letters_dir,
@@ -353,49 +353,6 @@ def send(
         )
     if counts["failed"]:
         sys.exit(1)
-
-
-@click.command(name="export")
-@workspace_options
-@sender_options
-@delivery_options
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write. [default: <letters folder>/export/]",
-)
-@reports_errors
-def export_command(
-    appeal_file: Path,
-    recipient_files: tuple[Path, ...],
-    templates_dir: Path,
-    sender_file: Path | None,
-    name: str | None,
-    address: tuple[str, ...],
-    email: str | None,
-    town: str | None,
-    country: str | None,
-    letters_dir: Path | None,
-    config_file: Path,
-    out_dir: Path | None,
-) -> None:
-    """Write .eml files and a page of mailto: links to send from your own mail program."""
-    from ..deliver import export
-
-    plan_ = _plan_delivery(
-        (appeal_file, recipient_files, templates_dir),
-        (sender_file, name, address, email, country, town),
-        letters_dir,
-        config_file,
-    )
-    folder, outgoing, by_hand = plan_.folder, plan_.outgoing, plan_.by_hand
-    target = out_dir or folder / "export"
-    result = export(outgoing, by_hand, folder, target, plan_.campaign.appeal.code)
-    click.echo(
-        f"{len(result.eml_files)} .eml file(s) and {result.page} written; "
-        f"{len(by_hand)} letter(s) to send by hand (listed on the page)."
-    )
 
 
 def _say_retries(retries: RetryPlan) -> None:

@@ -38,7 +38,8 @@ from .common import (
     sender_options,
     workspace_options,
 )
-from .delivery import export_command, send
+from .delivery import send
+from .export import export_command
 from .importing import import_command
 from .serve import send_pending, serve
 
