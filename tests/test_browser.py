@@ -56,6 +56,8 @@ def serving(folder: Path, port: int | None = None) -> Iterator[tuple[str, Path]]
             [sys.executable, "-m", "appeal_letters", "serve", "--port", str(port),
              "--workspace", str(folder)],
             stdout=out, stderr=subprocess.STDOUT,
+            # web_sending needs a fixed key (it names supporters in the journal)
+            env={**os.environ, "APPEAL_LETTERS_SECRET_KEY": "test-secret"},
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}/"
         try:

@@ -152,13 +152,17 @@ def batch(
         click.echo(printable(f"warning: {finding}"), err=True)
     result = run_batch(campaign, read, out_dir, options, templates_dir, _Progress())
     click.echo(result.summary, nl=False)
-    if result.to_post:
-        from ..deliver import JOURNAL_NAME, Journal
+    from ..deliver import JOURNAL_NAME, Journal
 
-        Journal(out_dir / JOURNAL_NAME).to_post(
+    if result.to_post or (out_dir / JOURNAL_NAME).is_file():
+        journal = Journal(out_dir / JOURNAL_NAME)
+        # Supporters no longer in the file had their letters removed: not to post either.
+        journal.unlist_unposted(campaign.appeal.code, [s.key for s in read.supporters])
+        journal.to_post(
             campaign.appeal.code,
             [(d.recipient_id, d.supporter_key, d.file) for d in result.to_post],
         )
+    if result.to_post:
         where = f"; what goes in which envelope: {result.post_list}" if result.post_list else ""
         click.echo(
             f"post: {len(result.to_post)} letter(s) listed to post in {out_dir / JOURNAL_NAME}"

@@ -120,6 +120,30 @@ def plan_delivery(
     return _Delivery(campaign, sender, folder, config, outgoing, by_hand)
 
 
+def _sent_otherwise(
+    journal: Journal, appeal_code: str, who: str, force_email: tuple[str, ...], again: set[str]
+) -> None:
+    """--force-email for a letter that already went by another channel (and did not fail for
+    good by the gateway's receipt) is a second letter to the office: only with --resend."""
+    if not force_email:
+        return
+    outcomes = journal.outcomes(appeal_code)
+    for row in journal.rows(appeal_code):
+        rid = row.key.recipient_id
+        if (
+            rid in force_email
+            and rid not in again
+            and row.key.supporter == who
+            and row.key.channel != "email"
+            and row.status == "sent"
+            and outcomes.get(row.key, ("",))[0] != "final"
+        ):
+            raise AppealLettersError(
+                f"--force-email {rid}: your letter went to them by {row.key.channel} already "
+                f"({(row.sent_at or '')[:10]}); add --resend {rid} to send it by e-mail as well"
+            )
+
+
 def _login(interactive: bool) -> tuple[str, str] | None:
     """The SMTP login, from the environment or a prompt: never from a workspace file."""
     user = os.environ.get(USER_ENV)
@@ -283,6 +307,7 @@ def send(
         transport = SmtpTransport(smtp, _login(sys.stdin.isatty()))
     journal = open_journal(folder / JOURNAL_NAME)
     again = set(resend_ids)
+    _sent_otherwise(journal, campaign.appeal.code, supporter_key(sender), force_email, again)
     if no_wait and not retry:
         raise AppealLettersError("--no-wait goes with --retry")
     if retry:

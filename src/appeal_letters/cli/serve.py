@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -20,9 +21,18 @@ class PathOnlyLog(WSGIRequestHandler):
     travels in one): method, path, status."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = self.path.split("?", 1)[0]
-        self.log("info", '"%s %s" %s %s', self.command, path, code, size)
+        # A request line too bad to parse has no path (nor command): log neither.
+        path = str(getattr(self, "path", "-")).split("?", 1)[0]
+        command = str(getattr(self, "command", None) or "-")
+        self.log("info", '"%s %s" %s %s', command, path, code, size)
 
+    def log_error(self, format: str, *args: Any) -> None:
+        # http.server quotes a bad request line whole ("Bad request syntax ('GET /confirm?t=..
+        # ')"): its query string is cut here too.
+        self.log("error", "%s", _QUERY.sub("", format % args))
+
+
+_QUERY = re.compile(r"\?[^\s'\"]*")
 
 workspace_option = click.option(
     "--workspace",
@@ -57,11 +67,21 @@ def serve(host: str, port: int, workspace: Path, rate_limit: str) -> None:
     from ..deliver import load_delivery
     from ..web import SECRET_ENV, create_app
 
+    sending = load_delivery(workspace / "delivery.yaml").web_sending is not None
+    if sending and not os.environ.get(SECRET_ENV):
+        # The key also names each supporter in the send journal (a keyed digest of their
+        # e-mail): a key of this process's own would forget, at the next start, whose letters
+        # went, and send them again.
+        raise AppealLettersError(
+            f"web_sending in delivery.yaml needs a fixed {SECRET_ENV} (the same at every "
+            f"start), e.g. export {SECRET_ENV}=$(python -c 'import secrets; "
+            "print(secrets.token_hex(32))') kept in a file only the server can read"
+        )
     # One process: a key of its own signs its forms (gunicorn's workers need a shared one).
     key = os.environ.get(SECRET_ENV) or secrets.token_hex(32)
     app = create_app(workspace, rate_limit=rate_limit, secret_key=key)
     click.echo(printable(f"Serving the page for {workspace.resolve()} on http://{host}:{port}/"))
-    if load_delivery(workspace / "delivery.yaml").web_sending is not None:
+    if sending:
         # Letters confirmed on the page go out from this process too (under gunicorn, run
         # `appeal-letters send-pending --watch` beside it instead).
         threading.Thread(target=_send_loop, args=(workspace, 10.0), daemon=True).start()
@@ -110,6 +130,17 @@ def _say(done: Any) -> None:
             f"{done.failed} failed (tried again next time), {waiting} over a daily cap, "
             f"{done.expired} confirmation(s) expired and deleted"
         )
+    if done.refused:
+        click.echo(
+            f"send-pending: {done.refused} refused for good by the gateway (5xx: a wrong "
+            "number or address?), deleted; the journal keeps the answer"
+        )
+    if done.in_progress:
+        click.echo(
+            f"send-pending: {done.in_progress} left 'sending' by a pass that stopped (or sent "
+            "by another process now): not sent again; see `report --letters` for the journal",
+            err=True,
+        )
 
 
 @click.command("send-pending")
@@ -126,7 +157,10 @@ def _say(done: Any) -> None:
 def send_pending(workspace: Path, watch: bool, interval: float) -> None:
     """Send the letters supporters confirmed on the page (web_sending in delivery.yaml):
     paced, journaled, each once; delete them as they go, and what is past its hold."""
-    _say(_one_pass(workspace))  # a workspace that cannot send says so at once, and stops
+    done = _one_pass(workspace)  # a workspace that cannot send says so at once, and stops
+    _say(done)
+    if done.outside_window and not watch:
+        click.echo("send-pending: outside delivery.yaml's `window`: nothing sent now")
     if watch:
         time.sleep(interval)
         _send_loop(workspace, interval)

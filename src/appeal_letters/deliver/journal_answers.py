@@ -185,6 +185,24 @@ class Answers:
             )
         return len(rows)
 
+    def unlist_unposted(self, appeal_code: str, supporters: Iterable[str]) -> int:
+        """Take off the list to post the letters not posted yet of supporters not in
+        ``supporters`` (withdrawn from a batch: their letters were removed); those posted stay.
+        Returns how many letters were taken off."""
+        keep = set(supporters)
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT recipient_id, supporter FROM posted WHERE appeal_code=?"
+                " AND posted_on IS NULL",
+                (appeal_code,),
+            ).fetchall()
+            gone = [(appeal_code, rid, who) for rid, who in rows if who not in keep]
+            db.executemany(
+                "DELETE FROM posted WHERE appeal_code=? AND recipient_id=? AND supporter=?",
+                gone,
+            )
+        return len(gone)
+
     def mark_posted(self, appeal_code: str, letters: Iterable[tuple[str, str]], day: str) -> int:
         """Date the posting of listed letters (recipient id, supporter), in one transaction;
         returns how many were listed."""

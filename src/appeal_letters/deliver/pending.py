@@ -31,7 +31,7 @@ from pathlib import Path
 from ..errors import AppealLettersError
 from ..files import make_folder
 from ..model import comparable
-from .config import DeliveryConfig, WebSending
+from .config import DeliveryConfig, WebSending, within_window
 from .journal import Journal, Key
 from .send import DeliveryError, Pacer, SmtpTransport, server_answer
 
@@ -93,7 +93,14 @@ class Round:
     already_sent: int = 0  # the same supporter's letter to the same office went before
     over_cap: Counter[str] = field(default_factory=Counter)  # recipient id -> letters waiting
     failed: int = 0
+    #: the office (or the fax gateway, for its number) refused the letter for good (5xx to
+    #: RCPT): journaled as failed and deleted, not tried again every pass
+    refused: int = 0
+    #: left "sending" by a pass that stopped between the gateway and the journal (or being
+    #: sent by another process now): never sent again by this, see `report`
+    in_progress: int = 0
     expired: int = 0  # batches deleted after hold_hours, confirmed or not
+    outside_window: bool = False  # delivery.yaml's `window` is closed: nothing sent
 
 
 def who_of(secret: str, email: str) -> str:
@@ -253,13 +260,20 @@ def send_confirmed(
     settings = config.web_sending
     assert settings is not None
     done = Round(expired=store.expire(now()))
+    if not within_window(config.window, now().astimezone()):  # the window is in local time
+        done.outside_window = True
+        return done
     pacer = pacer or Pacer(config.per_minute, config.per_authority_per_minute)
     counts = sent_today(journal, appeal_code, now().date())
     for row in store.confirmed():
         key = Key(appeal_code, row["recipient_id"], row["who"], row["channel"])
-        if journal.status(key) == "sent":
+        status = journal.status(key)
+        if status == "sent":
             store.sent(row["token_hash"], row["position"])
             done.already_sent += 1
+            continue
+        if status == "sending":
+            done.in_progress += 1
             continue
         if counts[key.recipient_id] >= settings.per_authority_per_day:
             done.over_cap[key.recipient_id] += 1
@@ -267,6 +281,7 @@ def send_confirmed(
         pacer.wait(key.recipient_id)
         claim = journal.claim(key, row["address"], row["file"], row["sha256"], resend=False)
         if claim != "claimed":
+            done.in_progress += claim == "in-progress"
             continue  # another process took it, or a crash left it in progress: not twice
         message = message_from_bytes(row["message"], _class=EmailMessage, policy=SMTP)
         try:
@@ -278,10 +293,23 @@ def send_confirmed(
         except (smtplib.SMTPException, OSError) as exc:
             transport.reset()
             journal.finish(key, "failed", server_answer(exc))
-            done.failed += 1
+            if _refused_for_good(exc):
+                store.sent(row["token_hash"], row["position"])  # not every pass for a day
+                done.refused += 1
+            else:
+                done.failed += 1
             continue
         journal.finish(key, "sent", answer, str(message["Message-ID"]))
         store.sent(row["token_hash"], row["position"])
         counts[key.recipient_id] += 1
         done.sent += 1
     return done
+
+
+def _refused_for_good(exc: Exception) -> bool:
+    """The server refused the letter's first recipient with a permanent (5xx) answer: an
+    unknown fax number or mailbox, which no later pass will change."""
+    if not isinstance(exc, smtplib.SMTPRecipientsRefused) or not exc.recipients:
+        return False
+    code = next(iter(exc.recipients.values()))[0]
+    return 500 <= code < 600

@@ -82,6 +82,13 @@ def create_app(
 
     app = Flask(__name__)
     key = secret_key or os.environ.get(SECRET_ENV)
+    if key is None and store is not None:
+        # The key names supporters in the send journal too: one per process would send a
+        # supporter's letters again after a restart, or from another worker.
+        raise AppealLettersError(
+            f"web_sending in delivery.yaml needs a fixed {SECRET_ENV} (the same at every "
+            "start and in every worker)"
+        )
     if key is None:
         key = secrets.token_hex(32)
         app.logger.warning(

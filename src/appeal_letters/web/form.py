@@ -63,6 +63,9 @@ def read_form(
     _ = gettext  # the page's translations: every message is in the page's language
     assert callable(_)
     values = {name: str(form.get(name, "")) for name in LIMITS}
+    for name in ("postcode", "region"):  # optional: only spaces is not given, not an error
+        if not values[name].strip():
+            values[name] = ""
     errors: dict[str, str] = {}
     for name, limit in LIMITS.items():
         if len(values[name]) > limit:

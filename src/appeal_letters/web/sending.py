@@ -12,6 +12,7 @@ never twice. The token travels in the query string, which the access log leaves 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -64,6 +65,15 @@ def open_store(workspace: Path, config: DeliveryConfig) -> PendingStore | None:
             "NGO's address the confirmation e-mails and letters are sent from)"
         )
     return PendingStore(workspace / settings.store, settings)
+
+
+def gateway_address(config: DeliveryConfig, address: str) -> bool:
+    """Whether the fax gateway would take ``address`` for a fax number (any local part where
+    its pattern has ``{number}``): never an address to send a confirmation e-mail to."""
+    if config.fax_gateway is None:
+        return False
+    pattern = ".*".join(re.escape(part) for part in config.fax_gateway.split("{number}"))
+    return re.fullmatch(pattern, address, re.IGNORECASE) is not None
 
 
 def held_letters(site: Site, found: Request, made: list[OneLetter]) -> list[HeldLetter]:
@@ -147,7 +157,8 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
         if isinstance(found, Problems):
             return site.page("index.html", 422, values=found.values, errors=found.errors,
                              chosen=found.chosen)  # fmt: skip
-        if not found.sender.email:
+        if not found.sender.email or gateway_address(site.config, found.sender.email):
+            # An address the fax gateway takes would fax the confirmation to any number.
             return message(422, _("To have your letters sent for you, give your e-mail address "
                                   "in the form: we send you a link to confirm."))  # fmt: skip
         try:
@@ -220,8 +231,10 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
 
 
 def name_of(site: Site, recipient_id: str, language: str) -> str:
-    """An authority as the page in ``language`` names it (its localized name, if any)."""
-    return site.recipients()[recipient_id].in_language(language).full_name
+    """An authority as the page in ``language`` names it (its localized name, if any); its id
+    when the recipients files no longer have it (letters held before a restart)."""
+    recipient = site.recipients().get(recipient_id)
+    return recipient.in_language(language).full_name if recipient else recipient_id
 
 
 def _full_today(site: Site, recipient_ids: tuple[str, ...]) -> list[str]:
@@ -233,5 +246,6 @@ def _full_today(site: Site, recipient_ids: tuple[str, ...]) -> list[str]:
     path = site.workspace / settings.journal
     if not path.is_file():
         return []
-    counts = sent_today(Journal(path), site.campaign.appeal.code, site.today())
+    # The journal dates sends in UTC, as send_confirmed counts them: not the local day.
+    counts = sent_today(Journal(path), site.campaign.appeal.code, site.now().date())
     return [rid for rid in recipient_ids if counts[rid] >= settings.per_authority_per_day]
