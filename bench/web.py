@@ -67,7 +67,7 @@ def supporter(url: str, number: int) -> tuple[urllib.request.OpenerDirector, byt
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     fields = [
         ("csrf_token", token), ("name", f"Supporter {number}"),
-        ("address1", f"{number} Example Street"), ("postcode_town", "10115 Berlin"),
+        ("address1", f"{number} Example Street"), ("town", "Berlin"), ("postcode", "10115"),
         ("country", "DE"), ("email", f"s{number}@example.org"),
     ] + [("recipients", r) for r in RECIPIENTS]  # fmt: skip
     return opener, urllib.parse.urlencode(fields).encode()
