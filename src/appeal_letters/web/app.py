@@ -38,7 +38,7 @@ from ..model import (
     load_embassies,
 )
 from .form import HONEYPOT, LIMITS, Problems, Request, read_form
-from .i18n import NAMES, RTL, gettext_for, page_language
+from .i18n import NAMES, RTL, asked_language, gettext_for
 from .outputs import eml_of, file_name, mailto_of, preview, zip_name, zip_of
 from .sending import Site, open_store, register
 
@@ -295,11 +295,6 @@ def create_app(
         return response
 
     return app
-
-
-def asked_language() -> str:
-    """The page's language for this request: ``?lang=``, else the browser's, else English."""
-    return page_language(request.args.get("lang"), request.accept_languages)
 
 
 def _attachment(data: bytes, name: str, mimetype: str) -> Response:

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from babel.support import NullTranslations, Translations
+from flask import request
 
 from ..assets import package_dir
 from ..model import SUPPORTED_LANGUAGES
@@ -43,3 +44,8 @@ def page_language(asked: str | None, accept: Any) -> str:
         return str(asked)
     best = accept.best_match(SUPPORTED_LANGUAGES) if accept is not None else None
     return str(best or "en")
+
+
+def asked_language() -> str:
+    """The page's language for this request: ``?lang=``, else the browser's, else English."""
+    return page_language(request.args.get("lang"), request.accept_languages)

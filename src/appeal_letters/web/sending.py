@@ -33,7 +33,7 @@ from ..deliver.send import login_from_env
 from ..errors import AppealLettersError
 from ..model import Campaign, Recipient, choose_channel
 from .form import Problems, Request
-from .i18n import gettext_for
+from .i18n import asked_language, gettext_for
 
 
 @dataclass
@@ -144,15 +144,10 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
     def message(status: int, text: str, **context: Any) -> tuple[str, int]:
         return site.page("sending.html", status, message=text, **context)
 
-    def lang() -> str:
-        from .app import asked_language
-
-        return asked_language()
-
     @app.post("/send")
     @limit
     def send() -> tuple[str, int]:
-        _ = gettext_for(lang())
+        _ = gettext_for(asked_language())
         found = site.ask()
         if isinstance(found, Problems):
             return site.page("index.html", 422, values=found.values, errors=found.errors,
@@ -176,9 +171,9 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
             return message(429, _("We already sent several confirmation links to this "
                                   "address today. Please use one of them, or try again "
                                   "tomorrow."))  # fmt: skip
-        names = [name_of(site, h.recipient_id, lang()) for h in held]
+        names = [name_of(site, h.recipient_id, asked_language()) for h in held]
         try:
-            with_link = confirmation(site, found, token, names, lang())
+            with_link = confirmation(site, found, token, names, asked_language())
             assert site.config.smtp is not None
             gateway = SmtpTransport(site.config.smtp, login_from_env())
             try:
@@ -198,12 +193,12 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
 
     @app.get("/confirm")
     def confirm_page() -> tuple[str, int]:
-        _ = gettext_for(lang())
+        _ = gettext_for(asked_language())
         token = request.args.get("t", "")[:100]
         batch = site.store.batch(token, site.now()) if token else None
         if batch is None:
             return message(404, _("This link has expired or its letters were sent already."))
-        names = [name_of(site, rid, lang()) for rid in batch.recipient_ids
+        names = [name_of(site, rid, asked_language()) for rid in batch.recipient_ids
                  if rid in site.recipients()]  # fmt: skip
         return site.page("sending.html", 200, message=_("Send your letters?"), token=token,
                          to_confirm=names, confirmed=batch.confirmed_at is not None)  # fmt: skip
@@ -211,7 +206,7 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
     @app.post("/confirm")
     @limit
     def confirm() -> tuple[str, int]:
-        _ = gettext_for(lang())
+        _ = gettext_for(asked_language())
         token = request.form.get("t", "")[:100]
         if not token or not site.store.confirm(token, site.now()):
             return message(404, _("This link has expired or its letters were sent already."))
@@ -220,12 +215,12 @@ def register(app: Flask, site: Site, limit: Callable[[Callable[..., Any]], Any])
         assert settings is not None
         full = _full_today(site, batch.recipient_ids if batch else ())
         return message(200, _("Thank you: your letters are on their way"), queued=True,
-                       full=[name_of(site, rid, lang()) for rid in full])  # fmt: skip
+                       full=[name_of(site, rid, asked_language()) for rid in full])  # fmt: skip
 
     @app.post("/cancel")
     @limit
     def cancel() -> tuple[str, int]:
-        _ = gettext_for(lang())
+        _ = gettext_for(asked_language())
         site.store.drop(request.form.get("t", "")[:100])
         return message(200, _("Your letters were deleted. Nothing was sent."))
 
