@@ -494,8 +494,8 @@ def test_letters_going_by_post_get_a_duplex_print_pack_a_post_list_and_are_marke
 def test_supporters_lines_share_a_document_in_every_language_and_any_exception_is_counted(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The introduction's last words are kept together by a no-break space ("United\\u00a0
-    Kingdom", "Lyon\\u00a0(France)"): the batch's own copy of the sentence must have it too, or
+    """The introduction's last words may be kept together by a no-break space ("I live in
+    London, United\\u00a0Kingdom."): the batch's own copy of the sentence must have it too, or
     every such supporter's lines are laid out again in a document of their own (several times
     slower). That happened silently; now it does not happen, and were it to, it is counted."""
     # Eight in one layout: one worker takes them two by two, their lines sharing documents.
