@@ -33,7 +33,7 @@ def sending_server(
     for name in SEED_FILES:
         shutil.copy(ROOT / name, folder / name)
     recorder, smtp_port = Recorder(), free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port)
+    controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port, ready_timeout=30)
     controller.start()
     port = free_port()
     config = {

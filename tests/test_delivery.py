@@ -81,7 +81,9 @@ def free_port() -> int:
 def smtp_server() -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    # Its readiness check waits 5 s by default: too short when the whole suite runs on two
+    # cores beside a browser (a CI run once timed out sixteen times on it).
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, ready_timeout=30)
     controller.start()
     try:
         yield recorder, port
@@ -253,7 +255,7 @@ def test_server_down_then_up(rendered: Path, workspace: Path) -> None:
     assert "cannot use the mail server" in out
     assert out.count("left ") == 8
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, ready_timeout=30)
     controller.start()
     try:
         code, out, _ = send("--no-dry-run")
