@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from .conftest import ROOT, SEED_FILES
 from .test_browser import LANGUAGES, browser, pytestmark, serving  # noqa: F401
-from .test_delivery import FAX_GATEWAY, Recorder, free_port
+from .test_delivery import Recorder, free_port
+from .test_web_sending import configure
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -36,15 +36,7 @@ def sending_server(
     controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port, ready_timeout=30)
     controller.start()
     port = free_port()
-    config = {
-        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "timeout": 5},
-        "from": "appeals@ngo.example.org",
-        "fax_gateway": FAX_GATEWAY,
-        "per_minute": 10000,
-        "per_authority_per_minute": 1000,
-        "web_sending": {"base_url": f"http://127.0.0.1:{port}/"},
-    }
-    (folder / "delivery.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    configure(folder, smtp_port, base_url=f"http://127.0.0.1:{port}/")
     try:
         with serving(folder, port) as (url, log):
             yield url, log, recorder

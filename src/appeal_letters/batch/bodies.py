@@ -166,6 +166,14 @@ def layout_personal(
     window is left out of the document (it would fail everyone's lines): laid out in full, it
     is an error for that supporter alone.
     """
+
+    def again(some: Sequence[Sender]) -> list[Part | Unshared]:
+        """The same lines laid out for ``some`` of the supporters only."""
+        return layout_personal(
+            composer, renderer, campaign, recipient, some, date=date, layout=layout,
+            language=language, font_scale=font_scale, intro=intro,
+        )  # fmt: skip
+
     too_long: dict[int, str] = {}
     for index, sender in enumerate(senders):
         try:
@@ -174,22 +182,7 @@ def layout_personal(
             too_long[index] = str(exc)
     if too_long:
         rest = [sender for index, sender in enumerate(senders) if index not in too_long]
-        laid_out = iter(
-            layout_personal(
-                composer,
-                renderer,
-                campaign,
-                recipient,
-                rest,
-                date=date,
-                layout=layout,
-                language=language,
-                font_scale=font_scale,
-                intro=intro,
-            )
-            if rest
-            else []
-        )
+        laid_out = iter(again(rest) if rest else [])
         return [
             Unshared(too_long[index]) if index in too_long else next(laid_out)
             for index in range(len(senders))
@@ -214,18 +207,7 @@ def layout_personal(
         return [
             _alone(
                 "someone's lines in the same document took more than their two pages",
-                layout_personal(
-                    composer,
-                    renderer,
-                    campaign,
-                    recipient,
-                    [sender],
-                    date=date,
-                    layout=layout,
-                    language=language,
-                    font_scale=font_scale,
-                    intro=intro,
-                )[0],
+                again([sender])[0],
             )
             for sender in senders
         ]
@@ -278,23 +260,7 @@ def layout_personal(
             foreign = _foreign_text(glyphs, faces, own_text)
             if foreign is not None:
                 # Its text would depend on who else is in this document: on its own instead.
-                parts.append(
-                    _alone(
-                        foreign,
-                        layout_personal(
-                            composer,
-                            renderer,
-                            campaign,
-                            recipient,
-                            [senders[index]],
-                            date=date,
-                            layout=layout,
-                            language=language,
-                            font_scale=font_scale,
-                            intro=intro,
-                        )[0],
-                    )
-                )
+                parts.append(_alone(foreign, again([senders[index]])[0]))
                 continue
         parts.append(
             Part(
