@@ -509,8 +509,10 @@ def test_supporters_lines_share_a_document_in_every_language_and_any_exception_i
                                "--workers", "1")  # fmt: skip
         assert code == 0, err
         assert "No fallbacks: every letter took the fast path." in out, (language, out)
-    from appeal_letters.batch import bodies
+    from appeal_letters.batch import bodies, drawn
 
+    # Lines laid out (not drawn), several supporters to a document: the path this guards.
+    monkeypatch.setattr(drawn, "supporters_lines", lambda _, count: ["a test's"] * count)
     monkeypatch.setattr(bodies, "_foreign_text", lambda *_: "a test's reason")
     code, out, _ = batch("--supporters", str(source), "--out", "out-alone",
                          "--recipient", "president", "--workers", "1")  # fmt: skip

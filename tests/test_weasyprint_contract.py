@@ -229,3 +229,29 @@ def test_a_stylesheet_given_apart_lays_out_as_the_same_style_element() -> None:
         .write_pdf(pdf_identifier=b"x" * 32)
     )
     assert one == two
+
+
+def test_text_is_drawn_by_draw_first_line_from_a_layout_and_a_stream() -> None:
+    """render/lines.py draws a supporter's lines with WeasyPrint's own text drawing: these are
+    the calls and attributes it relies on (their results are checked byte for byte against a
+    layout in tests/test_drawn.py, and again on every sample a batch learns)."""
+    import inspect
+
+    from weasyprint.draw.text import draw_first_line
+    from weasyprint.pdf.fonts import Font
+    from weasyprint.pdf.stream import Stream
+    from weasyprint.text.fonts import get_pango_font_key
+    from weasyprint.text.line_break import Layout, line_size, split_first_line
+
+    assert list(inspect.signature(draw_first_line).parameters) == [
+        "stream", "textbox", "text_overflow", "block_ellipsis", "matrix",
+    ]  # fmt: skip
+    assert list(inspect.signature(split_first_line).parameters)[:5] == [
+        "text", "style", "context", "max_width", "justification_spacing",
+    ]  # fmt: skip
+    assert "justify" in inspect.signature(Layout.set_text).parameters
+    assert list(inspect.signature(Font).parameters) == ["pango_font", "description", "font_size"]
+    assert callable(line_size) and callable(get_pango_font_key)
+    # The stream's font bookkeeping that _Recorder stands in for.
+    source = inspect.getsource(Stream.add_font)
+    assert "get_pango_font_key" in source and "Font(pango_font, description, font_size)" in source

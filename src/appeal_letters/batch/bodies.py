@@ -154,6 +154,7 @@ def layout_personal(
     language: str,
     font_scale: float,
     intro: IntroZone,
+    documents: list[Any] | None = None,
 ) -> list[Part | Unshared]:
     """Many supporters' letterheads, return addresses, introductions and signature lines in one
     document.
@@ -164,7 +165,8 @@ def layout_personal(
     ``Unshared`` for a supporter whose lines overflow a fixed zone (or use a font other than
     the bundled ones): that letter is laid out in full. A return address too long for the
     window is left out of the document (it would fail everyone's lines): laid out in full, it
-    is an error for that supporter alone.
+    is an error for that supporter alone. ``documents``: the laid-out document is added to it
+    (a sample for drawing others' lines, batch/drawn.py).
     """
 
     def again(some: Sequence[Sender]) -> list[Part | Unshared]:
@@ -200,6 +202,8 @@ def layout_personal(
         intro_top=intro.top,
     )
     document = renderer.layout(letter)
+    if documents is not None:
+        documents.append(document)
     if len(document.pages) != 2 * len(senders):
         if len(senders) == 1:
             return [Unshared("the supporter's lines take more than their two pages")]

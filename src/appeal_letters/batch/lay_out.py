@@ -29,9 +29,9 @@ from .bodies import (
     fits_shared_body,
     introduces,
     layout_body,
-    layout_personal,
 )
 from .bodies import compose as compose_shared
+from .drawn import LineArtist, personal_parts
 from .plan import BatchOptions, Job, layout_and_language
 from .progress import Done
 
@@ -57,6 +57,8 @@ class Made:
     untagged: bool = False  # drawn on its body without the supporter's tags: no PDF/UA claim
     warnings: tuple[str, ...] = ()  # WeasyPrint's, while laying it (or its body) out
     alone: str | None = None  # why the supporter's lines took a document of their own
+    laid_out: str | None = None  # why the supporter's lines were laid out, not drawn
+    drawn: bool = False  # the supporter's lines drawn from shaped text
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class Workshop:
     bodies: dict[BodyKey, Body] = field(default_factory=dict)
     #: bodies that could not be laid out for sharing -> why (their letters go in full)
     body_problems: dict[BodyKey, str] = field(default_factory=dict)
+    #: samples of supporters' lines and the drawer (each worker process learns its own)
+    artist: LineArtist = field(default_factory=LineArtist)
 
     def body_key(self, job: Job) -> BodyKey | None:
         """The shared body this job's letter is meant for; None: it is laid out in full by
@@ -189,7 +193,8 @@ def _personal_parts(shop: Workshop, jobs: list[Job]) -> dict[PartKey, Part | Uns
     for (layout, language, scale, intro), members in groups.items():
         first = next(iter(members.values()))
         try:
-            laid_out: Sequence[Part | Unshared] = layout_personal(
+            laid_out: Sequence[Part | Unshared] = personal_parts(
+                shop.artist,
                 shop.composer,
                 shop.renderer,
                 shop.campaign,
@@ -238,6 +243,8 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
     fallback: str | None = None
     untagged = False
     alone: str | None = None
+    laid_out: str | None = None
+    drawn = False
     try:
         pdf = None
         if key is not None:
@@ -249,7 +256,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
                 if isinstance(part, Unshared):
                     fallback = part.reason
                 else:
-                    alone = part.alone
+                    alone, laid_out, drawn = part.alone, part.laid_out, part.drawn
                     try:
                         assembled = compose_shared(body, part, sender)
                         pdf, untagged = assembled.data, not assembled.tagged
@@ -288,4 +295,6 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
         untagged=untagged,
         warnings=warnings,
         alone=None if fallback else alone,
+        laid_out=None if fallback else laid_out,
+        drawn=drawn and not fallback,
     )

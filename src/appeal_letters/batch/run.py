@@ -54,6 +54,11 @@ class BatchResult:
     full_layout_by_design: int = 0
     #: why a supporter's lines took a document of their own (several times slower) -> letters
     personal_alone: Counter[str] = field(default_factory=Counter)
+    #: letters whose supporter's lines were drawn from shaped text (batch/drawn.py)
+    personal_drawn: int = 0
+    #: why a letter's supporter's lines were laid out rather than drawn -> letters (slower,
+    #: not a degradation: the bytes are the same)
+    personal_laid_out: Counter[str] = field(default_factory=Counter)
     #: letters drawn on a shared body without the supporter's tags, so without the PDF/UA claim
     untagged: int = 0
     #: why a shared-body letter was copied into a bundle page by page -> how many
@@ -188,6 +193,10 @@ def _count_path(outcome: Made, shop: Workshop, result: BatchResult) -> None:
         result.untagged += 1
     if outcome.alone:
         result.personal_alone[outcome.alone] += 1
+    if outcome.laid_out:
+        result.personal_laid_out[outcome.laid_out] += 1
+    elif outcome.drawn:
+        result.personal_drawn += 1
     if shop.options.strict_fast and (outcome.fallback or outcome.untagged or outcome.alone):
         why = (
             outcome.fallback

@@ -2,7 +2,8 @@
 supporters' page does on every request.
 
 The bodies (one per authority, language, layout and day) are laid out once and kept; a
-request lays out only the supporter's own lines, once, and assembles each letter as bytes. A
+request draws only the supporter's own lines, once (batch/drawn.py: laid out for the first
+supporter of each kind), and assembles each letter as bytes. A
 letter that cannot be drawn that way is laid out in full, and says why (``fallback``).
 """
 
@@ -26,8 +27,8 @@ from .bodies import (
     fits_shared_body,
     introduces,
     layout_body,
-    layout_personal,
 )
+from .drawn import LineArtist, personal_parts
 
 #: Bodies kept: ten authorities in five languages and three layouts is 150 (about 30 KB each).
 MAX_BODIES = 600
@@ -57,6 +58,7 @@ class LetterShop:
         self.composer = Composer(templates_dir)
         self.renderer = PdfRenderer()
         self._bodies: dict[tuple[str, Layout, str | None, dt.date, int, bool], Body] = {}
+        self.artist = LineArtist()  # the supporter's lines drawn, once a sample is laid out
         self._lock = threading.Lock()
 
     def body(
@@ -115,9 +117,9 @@ class LetterShop:
             key = (body.language, body.font_scale, body.intro)
             if key not in parts:
                 with self._lock:
-                    parts[key] = layout_personal(
-                        self.composer, self.renderer, self.campaign, recipient, [sender],
-                        date=date, layout=layout, language=body.language,
+                    parts[key] = personal_parts(
+                        self.artist, self.composer, self.renderer, self.campaign, recipient,
+                        [sender], date=date, layout=layout, language=body.language,
                         font_scale=body.font_scale, intro=body.intro,
                     )[0]  # fmt: skip
             part = parts[key]

@@ -89,6 +89,14 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
             f"  fallback: {_letters(n)} whose supporter's lines were laid out in a document of "
             f"their own, not with other supporters' (several times slower): {reason}"
         )
+    if result.personal_drawn or result.personal_laid_out:
+        lines.append(
+            f"  supporters' lines: {_letters(result.personal_drawn)} with them drawn from "
+            f"shaped text, {_letters(sum(result.personal_laid_out.values()))} with them laid out "
+            "(the same bytes, about ten times slower)"
+        )
+    for reason, n in sorted(result.personal_laid_out.items()):
+        lines.append(f"    laid out: {_letters(n)}: {reason}")
     if result.untagged:
         lines.append(
             f"  fallback: {_letters(result.untagged)} drawn on the shared body without the "

@@ -193,6 +193,10 @@ class Part:
     #: Why these lines were laid out in a document of their own rather than with other
     #: supporters' (a document per supporter is several times slower): said, and counted.
     alone: str | None = None
+    #: Drawn from shaped text on a laid-out sample's places (batch/drawn.py), not laid out.
+    drawn: bool = False
+    #: Why a supporter's lines were laid out rather than drawn (also: the sample of a shape).
+    laid_out: str | None = None
 
 
 class Assembled(NamedTuple):

@@ -1,0 +1,209 @@
+"""A supporter's one-line texts drawn as WeasyPrint draws them, without laying out a document.
+
+Laying out a supporter's few lines costs a whole WeasyPrint document (tens of milliseconds);
+drawing them costs what shaping them costs. A sample supporter's lines, laid out once, give
+each line's place, computed style and room (:func:`sample_lines`). :class:`LineDrawer` then
+shapes another supporter's text in that style with Pango, which runs HarfBuzz with the same
+quantised sizes, kerning and letter spacing as a layout, and writes the glyphs with
+WeasyPrint's own ``draw_first_line``: the bytes are those a layout would have written, which
+the caller checks on the sample itself before trusting a line's place.
+
+A text is cut into lines by WeasyPrint's own line breaking (:meth:`LineDrawer.split`); the
+caller needs a sample with as many lines in each place. A text that takes a face the
+document's fonts do not hold (a glyph no bundled font has) raises :class:`CannotDraw` with the
+reason, and that supporter is laid out as before. WeasyPrint's internals used here are
+named in ``tests/test_weasyprint_contract.py``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pydyf
+
+
+class CannotDraw(Exception):
+    """This text cannot be drawn on its own: it needs a layout."""
+
+
+@dataclass(frozen=True)
+class SampleLine:
+    """One line of a laid-out sample: where it is drawn and how."""
+
+    page: int
+    role: str  # the class of the element the text is in
+    text: str
+    style: Any  # WeasyPrint's computed style of the text
+    x: float  # where the baseline starts, CSS px from the page's top left
+    y: float
+    room: float  # the width the line has: its block's content width
+
+
+def sample_lines(document: Any) -> list[SampleLine]:
+    """Every text box of a laid-out document, page by page in tree order (the order in which
+    the template's positioned boxes, with no z-index, are painted)."""
+    from weasyprint.formatting_structure import boxes
+
+    found: list[SampleLine] = []
+
+    def walk(box: Any, page: int, block: Any) -> None:
+        box = getattr(box, "_box", box)  # an absolutely positioned box sits in a placeholder
+        if isinstance(box, boxes.BlockContainerBox) and not isinstance(box, boxes.LineBox):
+            block = box
+        if isinstance(box, boxes.TextBox):
+            found.append(
+                SampleLine(
+                    page=page,
+                    role=str(box.element.get("class") or ""),
+                    text=box.text,
+                    style=box.style,
+                    x=box.position_x,
+                    y=box.position_y + box.baseline,
+                    room=block.width,
+                )
+            )
+        for child in getattr(box, "children", None) or []:
+            walk(child, page, block)
+
+    for number, page in enumerate(document.pages):
+        walk(page._page_box, number, None)
+    return found
+
+
+class _FontView:
+    """One face as one document uses it: WeasyPrint's font, with the document's own widths
+    and Unicode map (a document records each glyph's width the first time it draws it)."""
+
+    def __init__(self, font: Any) -> None:
+        if font.bitmap or font.png or font.svg or font.colr:
+            raise CannotDraw("a colour or bitmap font")
+        self.hash: str = font.hash
+        self.bitmap = self.png = self.svg = self.colr = False
+        self.widths: dict[int, int] = {}
+        self.to_unicode: dict[int, str] = {}
+
+    def get_unused_glyph_id(self, codepoint: int) -> int:
+        raise CannotDraw(f"no font has a glyph for U+{codepoint:04X}")
+
+
+class _Recorder(pydyf.Stream):  # type: ignore[misc]
+    """What ``draw_first_line`` writes to a page, as WeasyPrint's stream would write it."""
+
+    def __init__(self, drawing: Drawing, rects: tuple[Any, Any]) -> None:
+        super().__init__()
+        self.drawing = drawing
+        self.ink_rect, self.logical_rect = rects
+        self._current: tuple[str, float] | None = None
+
+    def add_font(self, pango_font: Any) -> tuple[_FontView, float]:
+        return self.drawing.font(pango_font)
+
+    def set_font_size(self, font: str, size: float) -> None:
+        if (font, size) != self._current:
+            self._current = (font, size)
+            super().set_font_size(font, size)
+
+
+class Drawing:
+    """One supporter's lines, drawn as one document of their own would draw them."""
+
+    def __init__(self, drawer: LineDrawer) -> None:
+        self._drawer = drawer
+        self.fonts: dict[int, _FontView] = {}
+
+    def font(self, pango_font: Any) -> tuple[_FontView, float]:
+        from weasyprint.pdf.fonts import Font
+        from weasyprint.text.fonts import get_pango_font_key
+
+        key, description, size = get_pango_font_key(pango_font)
+        if key not in self.fonts:
+            shared = self._drawer.fonts.get(key)
+            if shared is None:
+                shared = self._drawer.fonts[key] = Font(pango_font, description, size)
+            self.fonts[key] = _FontView(shared)
+        return self.fonts[key], size
+
+    def line(self, sample: SampleLine, text: str, layout: Any = None) -> bytes:
+        """One line's ``text`` (as :meth:`LineDrawer.split` cut it, with its layout if it made
+        one in ``sample``'s style) drawn in ``sample``'s place and style: a text object
+        (``BT`` ... ``ET``)."""
+        from weasyprint.draw.text import draw_first_line
+        from weasyprint.matrix import Matrix
+        from weasyprint.text.line_break import Layout
+
+        if layout is None:
+            layout = Layout(sample.style)
+            layout.set_text(text, justify=True)  # as WeasyPrint prepares a text box to draw
+            if layout.get_first_line()[1] is not None:
+                raise CannotDraw(f"a line that breaks ({sample.role})")
+        recorder = _Recorder(self, self._drawer.rects)
+        recorder.begin_text()
+        box = SimpleNamespace(text=text, style=sample.style, pango_layout=layout)
+        at = Matrix(d=-1, e=sample.x, f=sample.y)
+        if draw_first_line(recorder, box, "clip", "none", at):
+            raise CannotDraw("an image glyph")
+        recorder.end_text()
+        return b"\n".join(recorder.stream)
+
+    def used(self) -> dict[str, tuple[dict[int, int], dict[int, str]]]:
+        """Each font drawn with, by its resource name: glyph widths and Unicode text."""
+        return {view.hash: (view.widths, view.to_unicode) for view in self.fonts.values()}
+
+
+#: Line and paragraph separators, and control characters: Pango would break the line there.
+_BREAKING = {"Zl", "Zp", "Cc"}
+
+
+class LineDrawer:
+    """Draws supporters' lines in a process: WeasyPrint's font objects, made once per face."""
+
+    def __init__(self) -> None:
+        from weasyprint.text.ffi import ffi
+
+        self.fonts: dict[int, Any] = {}
+        self.rects = (ffi.new("PangoRectangle *"), ffi.new("PangoRectangle *"))
+        self._context = SimpleNamespace(dictionaries={})  # hyphenation dictionaries, as a layout's
+
+    def document(self) -> Drawing:
+        """A fresh drawing: glyph widths are recorded per document, as WeasyPrint does."""
+        return Drawing(self)
+
+    def split(self, style: Any, room: float, text: str) -> list[tuple[str, Any]]:
+        """``text`` cut into lines ``room`` wide as WeasyPrint's line breaking cuts a text box
+        alone in its block (its own ``split_first_line``, hyphenation included): each line's
+        text, and its layout ready to draw when it is the whole text (else None)."""
+        from weasyprint.text.line_break import Layout, line_size, split_first_line
+
+        if not text.strip() or any(unicodedata.category(c) in _BREAKING for c in text):
+            raise CannotDraw("an empty line or a character that breaks it")
+        # Most texts fit their line: shaped once, unconstrained, as a text box is drawn. Pango
+        # breaks no line narrower than its room, and WeasyPrint keeps such a line whole.
+        whole = Layout(style)
+        whole.set_text(text, justify=True)
+        first, rest = whole.get_first_line()
+        if rest is None and line_size(first, style)[0] < room - _EPSILON:
+            return [(text, whole)]
+        lines: list[tuple[str, Any]] = []
+        left = text.encode()
+        while left:
+            layout, length, resume, *_ = split_first_line(
+                left.decode(), style, self._context, room, 0, is_line_start=True
+            )
+            if length <= 0 or len(lines) == _MOST_LINES:
+                raise CannotDraw("a text that takes too many lines")
+            lines.append((layout.text, None))
+            if resume is None:
+                break
+            if left[length:resume].strip(b" "):
+                raise CannotDraw("a preserved line break")
+            left = left[resume:]
+        return lines
+
+
+#: CSS px: a text this close to the width of its line is cut by WeasyPrint's own function.
+_EPSILON = 0.01
+#: A text of more lines than this is laid out (the template's lines have one or two).
+_MOST_LINES = 3

@@ -1,0 +1,253 @@
+"""Supporters' lines drawn from shaped text give the letter a layout gives, or are laid out.
+
+The oracle is the letter laid out in full (text by pdftotext, pixels by pdftoppm), as for the
+shared body; and, stricter, the drawn pages' decoded drawing must be byte for byte what
+WeasyPrint writes for that supporter's lines laid out alone.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from appeal_letters.batch.bodies import compose, introduces, layout_body, layout_personal
+from appeal_letters.batch.drawn import LineArtist, personal_parts, supporters_lines
+from appeal_letters.compose import Composer, Layout, wording_of
+from appeal_letters.model import Campaign, Sender, sender_from_options
+from appeal_letters.pdf import Part
+from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
+from appeal_letters.render.lines import CannotDraw, LineDrawer
+
+from .conftest import LETTER_DATE
+
+
+def who(name: str, address: list[str], country: str | None, town: str | None) -> Sender:
+    email = "someone@example.org" if country else None
+    return sender_from_options(name, address, email, country=country, town=town)
+
+
+#: The first is each shape's sample (laid out); the others are drawn where they can be.
+SUPPORTERS = [
+    who("José Fernández", ["Rua das Flores 1", "1000-001 Lisboa", "Portugal"], "PT", "Lisboa"),
+    who("Zoë Ünal-Øster", ["Rue du Lac 1", "1200 Genève", "Suisse"], "CH", "Genève"),
+    who("Δημήτρης Παπαδόπουλος", ["Οδός Ερμού 12", "105 63 Αθήνα"], "GR", "Αθήνα"),
+    who("Анна Петрова", ["ул. Тверская, 7", "125009 Москва"], "RU", "Москва"),
+    # Decomposed: e, combining circumflex, combining tilde; i, combining dot below.
+    who("Nguye\u0302\u0303n Thi\u0323 Minh", ["12 Rue Mouffetard", "75005 Paris"], "FR", "Paris"),
+    who("Anne-Marie\u00a0Dubois", ["Hochstraße 5", "10115 Berlin"], "DE", "Berlin"),
+    who("Łukasz Wiśniewski", ["ul. Długa 3", "00-238 Warszawa"], "PL", "Warszawa"),
+]
+#: No town, no e-mail: another shape (no introduction), sample then drawn.
+PLAIN = [who("Ann Smith", ["1 High Street", "London"], None, None)] * 2
+
+
+def streams(part: Part) -> tuple[bytes, bytes]:
+    return zlib.decompress(part.head), zlib.decompress(part.signature)
+
+
+def solo_streams(part: Part) -> tuple[bytes, bytes]:
+    pages = part.source.pages
+    return pages[0].obj.Contents.read_bytes(), pages[1].obj.Contents.read_bytes()
+
+
+def looks(pdf: bytes, tmp_path: Path, name: str) -> tuple[str, bytes]:
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pixels = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "60", str(path)], capture_output=True, check=True
+    ).stdout
+    return text, pixels
+
+
+@pytest.fixture(scope="module")
+def tools() -> tuple[Composer, PdfRenderer]:
+    return Composer(), PdfRenderer()
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "ru", "ar"])
+@pytest.mark.parametrize("layout", ["din", "fr", "us"])
+def test_drawn_lines_make_the_letter_a_full_layout_makes(
+    tmp_path: Path,
+    campaign: Campaign,
+    tools: tuple[Composer, PdfRenderer],
+    language: str,
+    layout: Layout,
+) -> None:
+    composer, renderer = tools
+    recipient = campaign.recipients[1]
+    artist = LineArtist()
+    drawn = 0
+    for group in (SUPPORTERS, PLAIN):
+        bodies = {
+            wording: layout_body(
+                composer, renderer, campaign, recipient, date=LETTER_DATE, layout=layout,
+                language=language, wording=wording, introduced=introduces(group[0]),
+            )
+            for wording in {wording_of(sender) for sender in group}
+        }  # fmt: skip
+        body = bodies[wording_of(group[0])]  # the introduction's place is the same in each
+        parts = personal_parts(
+            artist, composer, renderer, campaign, recipient, group, date=LETTER_DATE,
+            layout=layout, language=body.language, font_scale=body.font_scale, intro=body.intro,
+        )  # fmt: skip
+        for index, (sender, part) in enumerate(zip(group, parts, strict=True)):
+            assert isinstance(part, Part), part
+            if language == "ar":
+                assert not part.drawn and part.laid_out == "a right-to-left letter"
+                continue
+            if index == 0:
+                assert not part.drawn and part.laid_out == "the sample of its kind"
+                continue
+            assert part.drawn, (sender.name, part.laid_out)
+            drawn += 1
+            [alone] = layout_personal(
+                composer, renderer, campaign, recipient, [sender], date=LETTER_DATE,
+                layout=layout, language=body.language, font_scale=body.font_scale,
+                intro=body.intro,
+            )  # fmt: skip
+            assert isinstance(alone, Part)
+            assert streams(part) == solo_streams(alone), sender.name
+            for face, gids in part.glyphs.items():
+                assert gids == alone.glyphs[face]
+                assert part.faces[face].widths == {g: alone.faces[face].widths[g] for g in gids}
+            full = render_letter(
+                composer, renderer, campaign, recipient, sender,
+                RenderOptions(date=LETTER_DATE, layout=layout, language=language),
+            )  # fmt: skip
+            letter = compose(bodies[wording_of(sender)], part, sender).data
+            assert looks(letter, tmp_path, "drawn") == looks(full.pdf, tmp_path, "full"), (
+                sender.name
+            )
+    assert drawn == (0 if language == "ar" else len(SUPPORTERS) - 1 + len(PLAIN) - 1)
+
+
+def test_names_at_and_past_the_limit_of_their_line_are_drawn_exactly(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    """Names growing a letter at a time up to and past the width of the letterhead: cut into
+    lines as WeasyPrint cuts them (hyphenation included), each one drawn is byte for byte the
+    layout's; the first of one line and the first of two are the samples."""
+    composer, renderer = tools
+    recipient = campaign.recipients[0]
+    body = layout_body(
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
+        language="en", wording=0, introduced=True,
+    )  # fmt: skip
+    senders = [
+        who("Maximiliane von Wolkenstein " + "x" * n, ["Hof 1", "Wien"], "AT", "Wien")
+        for n in range(1, 40, 2)
+    ]
+    parts = personal_parts(
+        LineArtist(), composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
+        layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
+    )  # fmt: skip
+    lines_drawn = Counter()
+    for sender, part in zip(senders, parts, strict=True):
+        assert isinstance(part, Part)
+        [alone] = layout_personal(
+            composer, renderer, campaign, recipient, [sender], date=LETTER_DATE,
+            layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
+        )  # fmt: skip
+        assert isinstance(alone, Part)
+        objects = solo_streams(alone)[0].count(b"\nBT\n")
+        if part.drawn:
+            assert streams(part) == solo_streams(alone), len(sender.name)
+            lines_drawn[objects] += 1
+        else:
+            assert part.laid_out == "the sample of its kind", part.laid_out
+    # Name, address, return line, introduction: 4 text objects; a name of two lines: 5.
+    assert lines_drawn[4] and lines_drawn[5], lines_drawn
+    assert sum(not part.drawn for part in parts if isinstance(part, Part)) <= 3
+
+
+def test_return_lines_of_two_lines_are_cut_and_drawn_exactly(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    """A return address longer than one line at 7 pt takes two, cut where WeasyPrint cuts."""
+    composer, renderer = tools
+    recipient = campaign.recipients[0]
+    body = layout_body(
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
+        language="en", wording=0, introduced=True,
+    )  # fmt: skip
+    streets = ["Kastanienallee 12, Hinterhaus", "Am Kupfergraben 6a, Aufgang B", "Via Roma 1"]
+    senders = [
+        who(name, [street, "10435 Berlin", "Deutschland"], "DE", "Berlin")
+        for name in ("Maria Schmidt-Hoffmann", "Jürgen Ødegård", "Zoë Ünal-Øster")
+        for street in streets
+    ]
+    parts = personal_parts(
+        LineArtist(), composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
+        layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
+    )  # fmt: skip
+    two = 0
+    for sender, part in zip(senders, parts, strict=True):
+        assert isinstance(part, Part)
+        if part.drawn:
+            [alone] = layout_personal(
+                composer, renderer, campaign, recipient, [sender], date=LETTER_DATE,
+                layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
+            )  # fmt: skip
+            assert isinstance(alone, Part)
+            assert streams(part) == solo_streams(alone), sender.name
+            two += streams(part)[0].count(b"\nBT\n") == 5
+    assert two >= 3
+
+
+def test_what_cannot_be_drawn_is_named() -> None:
+    """A line in the other direction (a Hebrew name in an English letter) is a span of its
+    own: not a simple line; such supporters are laid out, and why is said."""
+    html = (
+        '<html dir="ltr"><body><div class="sheet"><p class="sender-name">'
+        '<span class="rtl">שרה</span></p></div><main class="body"></main></body></html>'
+    )
+    [why] = supporters_lines(html, 1)
+    assert why == "a line of another kind (rtl)"
+    assert supporters_lines(html.replace('dir="ltr"', 'dir="rtl"'), 1) == ["a right-to-left letter"]
+    with pytest.raises(CannotDraw, match="empty line or a character that breaks it"):
+        LineDrawer().split(None, 100.0, "a\u2028b")
+
+
+def test_a_template_whose_lines_cannot_be_drawn_again_is_laid_out(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample is checked before it is trusted: were drawing to differ from WeasyPrint (a
+    new version, a template with text drawn some other way), every supporter of that shape
+    is laid out, with the reason, and the letters stay right."""
+    composer, renderer = tools
+    recipient = campaign.recipients[0]
+    body = layout_body(
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
+        language="en", wording=0, introduced=True,
+    )  # fmt: skip
+    from appeal_letters.render import lines
+
+    original = lines.Drawing.line
+
+    def off_by_one(
+        self: lines.Drawing, sample: lines.SampleLine, text: str, layout: object = None
+    ) -> bytes:
+        return original(self, sample, text, layout).replace(b" Tm", b" Tm\n0 Tc", 1)
+
+    monkeypatch.setattr(lines.Drawing, "line", off_by_one)
+    parts = personal_parts(
+        LineArtist(), composer, renderer, campaign, recipient, SUPPORTERS[:3],
+        date=LETTER_DATE, layout="din", language="en", font_scale=body.font_scale,
+        intro=body.intro,
+    )  # fmt: skip
+    reasons = [part.laid_out for part in parts if isinstance(part, Part)]
+    assert reasons == ["the sample's lines drawn again differ from what WeasyPrint wrote"] * 3
+    assert not any(part.drawn for part in parts if isinstance(part, Part))
+    for part in parts:
+        assert isinstance(part, Part)
+        pdf = pikepdf.open(io.BytesIO(compose(body, part, SUPPORTERS[0]).data))
+        assert len(pdf.pages) == 1
