@@ -31,7 +31,7 @@ from pikepdf import Name
 from ..compose import Composer, Layout, return_line_size
 from ..errors import RenderError
 from ..model import Campaign, Recipient, Sender
-from ..pdf import Face, Part, glyphs_used
+from ..pdf import Face, Part
 from ..render import CannotDraw, LineDrawer, PdfRenderer, SampleLine, sample_lines
 from .bodies import IntroZone, Unshared, layout_personal
 
@@ -60,6 +60,15 @@ class Sample:
     lines: list[SampleLine]
     contents: tuple[bytes, bytes]  # the two pages' drawing, decoded
     faces: tuple[dict[str, str], dict[str, str]]  # each page's font names -> face
+    between: list[list[bytes]] = field(init=False)  # each page's drawing around its text
+    fonts: list[list[set[bytes]]] = field(init=False)  # the fonts each text object names
+
+    def __post_init__(self) -> None:
+        self.between = [_TEXT_OBJECT.split(content) for content in self.contents]
+        self.fonts = [
+            [_fonts_named(found) for found in _TEXT_OBJECT.findall(content)]
+            for content in self.contents
+        ]
 
 
 @dataclass
@@ -200,23 +209,23 @@ def draw(
     ):
         pages[page].append(b"\n" + drawing.line(place, text, layout))
     contents = []
-    glyphs: dict[str, set[int]] = {}
-    for number, (content, drawn) in enumerate(zip(sample.contents, pages, strict=True)):
-        objects = _TEXT_OBJECT.findall(content)
-        if len(objects) != len(drawn):
+    for between, fonts, drawn in zip(sample.between, sample.fonts, pages, strict=True):
+        if len(fonts) != len(drawn):
             raise CannotDraw("the sample's page holds other text objects than its lines")
-        new = _replaced(content, drawn)
-        for old, mine in zip(objects, drawn, strict=True):
-            if _fonts_named(old) != _fonts_named(mine):
-                raise CannotDraw("a line takes another font than the sample's")
-        for face, gids in glyphs_used(new, sample.faces[number]).items():
-            glyphs.setdefault(face, set()).update(gids)
-        contents.append(new)
+        if any(_fonts_named(mine) != named for mine, named in zip(drawn, fonts, strict=True)):
+            raise CannotDraw("a line takes another font than the sample's")
+        contents.append(
+            b"".join(part for pair in zip(between[:-1], drawn, strict=True) for part in pair)
+            + between[-1]
+        )
     used = drawing.used()
     faces: dict[str, Face] = {}
+    glyphs: dict[str, set[int]] = {}
     for number in (0, 1):
         for name, face in sample.faces[number].items():
             widths, texts = used.get(name.lstrip("/"), ({}, {}))
+            if widths:
+                glyphs[face] = set(widths)
             faces[face] = replace(
                 sample.part.faces[face],
                 widths={gid: float(width) for gid, width in widths.items()},
@@ -235,12 +244,6 @@ def draw(
         drawn=True,
         laid_out=None,
     )
-
-
-def _replaced(content: bytes, text_objects: list[bytes]) -> bytes:
-    """``content`` with its text objects replaced, in order, by ``text_objects``."""
-    pieces = iter(text_objects)
-    return _TEXT_OBJECT.sub(lambda _: next(pieces), content)
 
 
 _TF = re.compile(rb"/(\S+) [\d.]+ Tf")
