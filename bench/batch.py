@@ -6,9 +6,14 @@ memory, bytes per letter and bundle size for:
 - `appeal-letters batch` end to end as a fresh process (letters, bundles, manifest), from
   shared bodies (the default) and with --full-layout;
 - the same with a personal paragraph for every supporter (such letters are laid out in full);
-- one authority's bundle of 2,000 letters (its size).
+- one authority's letters for many supporters (--one-authority, 10,000 by default): the case
+  where each letter pays for its supporter's own lines, and its bundle's size;
+- the supporters' page's path in this process: one supporter's ten letters, bodies warm;
+- Typst (typst-py) making a comparable one-page letter per supporter, as a yardstick, if it is
+  installed (`pip install typst`; it is not a dependency of the project).
 
-    python bench/batch.py [--supporters 1000] [--naive-sample 100]
+    python bench/batch.py [--supporters 1000] [--one-authority 10000] [--naive-sample 100]
+                          [--skip-full] [--typst-sample 500]
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -175,6 +181,77 @@ def run_batch(workspace: Path, source: str, out: str, *extra: str) -> tuple[floa
     return seconds, letters, peak
 
 
+def page_path(workspace: Path, source: str, count: int) -> tuple[float, float]:
+    """One supporter's ten letters as the page makes them (bodies warm, lines drawn once a
+    sample is known): median and 95th percentile in ms over ``count`` supporters."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from appeal_letters.batch.single import LetterShop
+    from appeal_letters.model import load_campaign, read_supporters
+
+    campaign = load_campaign(workspace / "appeal.yaml", [workspace / "recipients.yaml"])
+    supporters = read_supporters(workspace / source).supporters
+    shop = LetterShop(campaign)
+    date = dt.date(2026, 11, 26)
+    for supporter in supporters[:50]:  # bodies and the samples of the common shapes
+        shop.letters(supporter.sender, campaign.recipients, layout="din", language=None, date=date)
+    times = []
+    for supporter in supporters[50 : 50 + count]:
+        start = time.perf_counter()
+        shop.letters(supporter.sender, campaign.recipients, layout="din", language=None, date=date)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[int(len(times) * 0.95)]
+
+
+TYPST_LETTER = r"""#set page(paper: "a4", margin: (top: 27mm, left: 25mm, right: 20mm, bottom: 15mm)
+)
+#set text(font: "Noto Serif", size: 10.5pt, lang: "en")
+#set par(leading: 0.55em)
+#text(size: 14pt, weight: "bold")[#sys.inputs.name] \
+#text(size: 9.5pt)[#sys.inputs.address]
+#v(20mm)
+#text(size: 7pt)[#sys.inputs.name, #sys.inputs.address]
+#v(4mm)
+Mr Vladimir Putin \ President of the Russian Federation \ 23, Ilyinka Street \ Moscow, 103132
+#v(8mm)
+*Russian Federation: harassment of a human rights defender*
+
+Dear Mr President,
+
+#sys.inputs.body
+
+Yours sincerely,
+#v(10mm)
+*#sys.inputs.name*
+"""
+
+
+def typst_rate(workspace: Path, source: str, count: int) -> float | None:
+    """Letters/s for Typst compiling a comparable letter per supporter (one process), or None
+    if typst-py is not installed."""
+    try:
+        import typst
+    except ImportError:
+        return None
+    sys.path.insert(0, str(ROOT / "src"))
+    from appeal_letters.model import load_campaign, read_supporters
+
+    campaign = load_campaign(workspace / "appeal.yaml", [workspace / "recipients.yaml"])
+    text = campaign.appeal.text("en")
+    body = " ".join([text.summary, *text.actions])  # inserted as text: no markup to escape
+    template = workspace / "letter.typ"
+    template.write_text(TYPST_LETTER, encoding="utf-8")
+    fonts = [str(ROOT / "src" / "appeal_letters" / "fonts")]
+    supporters = read_supporters(workspace / source).supporters[:count]
+    compiler = typst.Compiler(str(template), font_paths=fonts)
+    start = time.perf_counter()
+    for supporter in supporters:
+        sender = supporter.sender
+        inputs = {"name": sender.name, "address": ", ".join(sender.address), "body": body}
+        compiler.compile(format="pdf", sys_inputs=inputs)
+    return len(supporters) / (time.perf_counter() - start)
+
+
 def folder_bytes(folder: Path, pattern: str) -> list[int]:
     return [p.stat().st_size for p in folder.rglob(pattern)]
 
@@ -186,8 +263,18 @@ def main() -> None:
         "--naive-sample", type=int, default=100, help="letters timed in the naive loop (it is slow)"
     )
     parser.add_argument(
-        "--bundle-letters", type=int, default=2000, help="size of the one-authority bundle measured"
+        "--one-authority",
+        type=int,
+        default=10000,
+        help="supporters writing to one authority (the president) in the one-authority run",
     )
+    parser.add_argument(
+        "--skip-full",
+        action="store_true",
+        help="leave out the --full-layout and personal-paragraph runs (they take many minutes)",
+    )
+    parser.add_argument("--page-sample", type=int, default=200, help="supporters on the page path")
+    parser.add_argument("--typst-sample", type=int, default=500, help="letters Typst makes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp)
@@ -204,21 +291,24 @@ def main() -> None:
                 f"{rates[source]:.1f} letters/s over {args.naive_sample} letters; RSS grows "
                 f"{leak:.2f} MB per letter"
             )
-        runs = (
-            ("shared bodies, letters + bundles", "plain.csv", "shared", ()),
-            (
-                "full layout of every letter (--full-layout)",
-                "plain.csv",
-                "full",
-                ("--full-layout",),
-            ),
-            (
-                "every letter with a personal paragraph (full layout)",
-                "personal.csv",
-                "personal",
-                (),
-            ),
-        )
+        runs: list[tuple[str, str, str, tuple[str, ...]]] = [
+            ("shared bodies, letters + bundles", "plain.csv", "shared", ())
+        ]
+        if not args.skip_full:
+            runs += [
+                (
+                    "full layout of every letter (--full-layout)",
+                    "plain.csv",
+                    "full",
+                    ("--full-layout",),
+                ),
+                (
+                    "every letter with a personal paragraph (full layout)",
+                    "personal.csv",
+                    "personal",
+                    (),
+                ),
+            ]
         for label, source, out, extra in runs:
             seconds, letters, peak = run_batch(workspace, source, out, *extra)
             rate = letters / seconds
@@ -230,17 +320,40 @@ def main() -> None:
                 f"{peak:.0f} MB; {sum(sizes) / len(sizes) / 1024:.1f} KB per letter; largest "
                 f"bundle {max(bundles) / 1024 / 1024:.1f} MB"
             )
-        # One authority's bundle of many letters: the body is stored once, fonts once per face.
-        make_supporters(workspace / "many.csv", args.bundle_letters, paragraph=False)
-        seconds, letters, _ = run_batch(workspace, "many.csv", "many", "--recipient", "president")
-        # Large bundles are written in parts (print jobs of a manageable size).
+        # One authority: every letter pays for its supporter's own lines. Its bundles store the
+        # body once, fonts once per face.
+        make_supporters(workspace / "many.csv", args.one_authority, paragraph=False)
+        seconds, letters, peak = run_batch(
+            workspace, "many.csv", "many", "--recipient", "president"
+        )
         parts = folder_bytes(workspace / "many" / "bundles", "*.pdf")
         size = sum(parts)
-        print(
-            f"bundle of {letters} letters to one authority: {size / 1024 / 1024:.2f} MB in "
-            f"{len(parts)} part(s) ({size / letters / 1024:.2f} KB a letter; batch run "
-            f"{seconds:.1f} s)"
+        rate = letters / seconds
+        drawn = re.search(
+            r"(\d+) letters? with them drawn", (workspace / "many" / "summary.txt").read_text()
         )
+        print(
+            f"batch, {letters} supporters x 1 authority, letters + bundles: {seconds:.1f} s = "
+            f"{rate:.1f} letters/s, {rate / rates['plain.csv']:.1f}x the naive loop; peak RSS "
+            f"{peak:.0f} MB; lines drawn for {drawn.group(1) if drawn else 0} letters; bundles "
+            f"{size / 1024 / 1024:.2f} MB in {len(parts)} part(s) ({size / letters / 1024:.2f} KB "
+            "a letter)"
+        )
+        median, p95 = page_path(workspace, "plain.csv", args.page_sample)
+        naive_ms = 10 * 1000 / rates["plain.csv"]
+        print(
+            f"page path, one supporter's ten letters, bodies warm: median {median:.1f} ms, p95 "
+            f"{p95:.1f} ms ({naive_ms / median:.0f}x the naive loop's {naive_ms:.0f} ms)"
+        )
+        typst_letters = typst_rate(workspace, "plain.csv", args.typst_sample)
+        if typst_letters is None:
+            print("Typst yardstick: typst-py is not installed (pip install typst); not measured")
+        else:
+            print(
+                f"Typst yardstick, a comparable one-page letter per supporter, one process: "
+                f"{typst_letters:.1f} letters/s; the one-authority batch makes "
+                f"{rate / typst_letters:.2f}x as many a second (on {os.cpu_count()} cores)"
+            )
 
 
 if __name__ == "__main__":
