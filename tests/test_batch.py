@@ -212,7 +212,11 @@ def test_benchmark_smoke_run() -> None:
             "2",
             "--naive-sample",
             "4",
-            "--bundle-letters",
+            "--one-authority",
+            "3",
+            "--page-sample",
+            "3",
+            "--typst-sample",
             "3",
         ],
         capture_output=True,
@@ -222,9 +226,11 @@ def test_benchmark_smoke_run() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "2 supporters x 10 authorities, " + f"{os.cpu_count()} cores"
-    assert sum("letters/s" in line for line in lines) == 5
+    assert sum("letters/s" in line for line in lines) >= 6
     assert "batch, shared bodies, letters + bundles: 20 letters in" in result.stdout
-    assert "bundle of 3 letters to one authority: " in result.stdout
+    assert "batch, 3 supporters x 1 authority, letters + bundles: " in result.stdout
+    assert "page path, one supporter's ten letters, bodies warm: median " in result.stdout
+    assert "Typst yardstick" in result.stdout
 
 
 def test_shared_body_batch_reads_like_full_layout(workspace: Path) -> None:

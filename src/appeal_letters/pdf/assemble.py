@@ -2,11 +2,13 @@
 
 Batch production makes thousands of letters from one body per authority. Opening and saving
 each letter with a PDF library costs more than everything else together, so the body is
-turned once into a byte template (every object that all its letters share, already numbered
-and compressed into one object stream) and each letter only appends what is its own: the
-supporter's two Form XObjects, one font subset per face covering body and supporter
-(:mod:`.fonts`), the document information and XMP metadata naming the supporter, and a
-cross-reference stream. The result is an ordinary PDF 1.7 file that any reader opens.
+turned once into a byte template (every object that all its letters share, its font subsets
+included, already numbered and compressed into one object stream) and each letter only
+appends what is its own: the supporter's two Form XObjects, a font subset per face for the
+supporter's glyphs unless the body's already holds them (:mod:`.fonts`; a supporter's subsets
+are the same in all their letters, so they are cut once), the document information and XMP
+metadata naming the supporter, and a cross-reference stream. The result is an ordinary PDF 1.7
+file that any reader opens.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class BodyTemplate:
     signature: int
     drawing: int
     faces: dict[str, tuple[Face, list[int]]]  # face -> widths etc., its five object numbers
+    body_fonts: dict[int, str]  # the body's font dictionaries (written once) -> face
     info_entries: bytes  # the document information without /Author
     xmp: bytes  # XMP metadata with CREATOR_MARK where the supporter's name goes
     xmp_tagged: bytes  # the same, still claiming PDF/UA (for letters tagged throughout)
@@ -112,6 +115,8 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
             overrides[font.objgen] = numbers[0]
             font_refs.append(bytes(Name(name).unparse()) + b" %d 0 R\n" % numbers[0])
         objects.memo.update(overrides)
+        for face, (data, numbers) in faces.items():  # the body's subsets, shared by its letters
+            write_font(objects, numbers, face, data, data.widths, data.to_unicode)
         tags = body_tags(pdf, objects, page_number)
         root_number = objects.dump(root).split()[0]
         # The page: its own resources plus the supporter's forms, its drawing kept to itself.
@@ -164,6 +169,7 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
         signature,
         drawing,
         faces,
+        {numbers[0]: face for face, (_, numbers) in faces.items()},
         info_entries,
         xmp,
         xmp_tagged if tags else xmp,
@@ -213,25 +219,34 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> Assembled:
     untagged (``tagged`` False) and does not claim PDF/UA; the caller counts it.
     """
     objects = Objects(first=body.next_number)
-    numbers: dict[str, list[int]] = {face: nums for face, (_, nums) in body.faces.items()}
-    for face in part.glyphs:
-        if face not in numbers:
-            numbers[face] = [objects.reserve() for _ in range(5)]
-    objects.memo.update({key: numbers[face][0] for key, face in part.font_objgens.items()})
-    for face, nums in numbers.items():
-        shared = body.faces.get(face)
+    numbers: dict[str, int] = {}
+    for face, gids in part.glyphs.items():
         own = part.faces.get(face)
-        base = shared[0] if shared else own
-        assert base is not None
-        widths = dict(shared[0].widths) if shared else {}
-        to_unicode = dict(shared[0].to_unicode) if shared else {}
-        for gid in part.glyphs.get(face, ()):
-            if own is None or gid not in own.widths:
-                raise CannotAssemble(f"glyph {gid} of {face} has no width")
-            widths.setdefault(gid, own.widths[gid])
-            if gid in own.to_unicode:
-                to_unicode.setdefault(gid, own.to_unicode[gid])
-        write_font(objects, nums, face, base, widths, to_unicode)
+        if own is None or not gids <= own.widths.keys():
+            raise CannotAssemble(f"a glyph of {face} has no width")
+        shared = body.faces.get(face)
+        if shared is not None and gids <= shared[0].widths.keys():
+            numbers[face] = shared[1][0]  # the body's subset has every glyph the supporter's has
+            continue
+        # The body's dictionaries, and its width and text for a glyph it has too, as one subset
+        # for both would give: WeasyPrint writes a face's metrics at the size it first met it
+        # in a document, and a supporter's lines laid out among others' must read the same
+        # whoever they were.
+        base = shared[0] if shared is not None else own
+        widths = {gid: base.widths.get(gid, own.widths[gid]) for gid in gids}
+        to_unicode = {
+            gid: base.to_unicode.get(gid) or own.to_unicode[gid]
+            for gid in gids
+            if gid in base.to_unicode or gid in own.to_unicode
+        }
+        own_numbers = [objects.reserve() for _ in range(5)]
+        write_font(objects, own_numbers, face, base, widths, to_unicode)
+        numbers[face] = own_numbers[0]
+    for objgen, face in part.font_objgens.items():
+        font = numbers.get(face) or (body.faces[face][1][0] if face in body.faces else None)
+        if font is None:
+            raise CannotAssemble(f"a font of {face} draws no glyph and the body has none")
+        objects.memo[objgen] = font
     tagged = body.tags is not None and part.tags is not None
     keys: tuple[int, int] | tuple[None, None] = (None, None)
     if body.tags is not None and part.tags is not None:

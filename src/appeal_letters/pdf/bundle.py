@@ -80,6 +80,7 @@ class _Body:
     signature: int
     drawing: int
     mediabox: bytes
+    fonts: dict[int, str]  # the body's font dictionaries in the letters -> face
 
 
 class _Bundle:
@@ -93,6 +94,7 @@ class _Bundle:
         self.resources: dict[bytes, int] = {}
         self.report = BundleReport()
         self.mediabox = b"[0 0 595.28 841.89]"  # the last page's, for a blank back
+        self.body_fonts: dict[int, str] = {}  # the fonts of the body of the letter being read
 
     def add(self, data: bytes) -> None:
         """Add one document's pages. Raises DamagedDocument for one that is not a sound PDF:
@@ -137,6 +139,7 @@ class _Bundle:
             body = self.bodies[digest] = self._learn_body(data)
         objects = own_objects(data, end + 1)
         forms = []
+        self.body_fonts = body.fonts  # a supporter's form may draw with the body's subsets
         for number in (body.head, body.signature):
             dictionary, stream = split_stream(objects[number])
             forms.append(self._copy_form(dictionary, stream, objects, data))
@@ -189,6 +192,10 @@ class _Bundle:
                 xobjects.SupporterSignature.objgen[0],
                 contents[-1].objgen[0],
                 mediabox,
+                {
+                    font.objgen[0]: self._face(font)
+                    for font in page.resources.get(Name.Font, {}).values()
+                },
             )
 
     def _face(self, font: Any) -> str:
@@ -232,7 +239,10 @@ class _Bundle:
         """``text`` with the letter's own objects written in place, fonts made the bundle's."""
 
         def replace(match: re.Match[bytes]) -> bytes:
-            body = objects.get(int(match.group(1)))
+            number = int(match.group(1))
+            if number in self.body_fonts:
+                return b"%d 0 R" % self.faces[self.body_fonts[number]].numbers[0]
+            body = objects.get(number)
             if body is None:
                 raise CannotAssemble("a form refers to an object outside the letter's own")
             if b"/Subtype /Type0" in body:
