@@ -1,11 +1,13 @@
-"""Embedded fonts for letters assembled from parts: one subset per face for body and supporter.
+"""Embedded fonts for letters assembled from parts: the body's subsets and the supporter's.
 
 WeasyPrint subsets the bundled fonts keeping the glyph ids of the font files, so a body laid
 out once and a supporter's lines laid out apart use the same glyph ids for the same glyphs.
-One subset holding the glyphs of both serves the whole letter: a letter carries each face
-once, as a letter laid out in full does. Subsets are cut with HarfBuzz (uharfbuzz) from the
-bundled files stripped to the tables a PDF viewer reads, and cached: letters that need the
-same glyphs share the bytes.
+A body's subset of each face is written once, in its template; a supporter's lines use it
+when it holds all their glyphs of that face, else a subset of their own (the same in all of
+that supporter's letters). One subset per letter holding both, as before, cost a subset cut
+and compressed for every letter. Subsets are cut with HarfBuzz (uharfbuzz) from the bundled
+files stripped to the tables a PDF viewer reads, and cached: letters that need the same glyphs
+share the bytes.
 """
 
 from __future__ import annotations
