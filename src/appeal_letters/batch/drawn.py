@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import lxml.etree
 import lxml.html
 from pikepdf import Name
 
@@ -97,7 +98,8 @@ def supporters_lines(html: str, count: int) -> list[tuple[Lines, str] | str]:
     for sheet, main in zip(sheets, mains, strict=True):
         lines: list[tuple[int, str, str]] = []
         why = None
-        for page, element in [(0, e) for e in sheet.iter()] + [(1, e) for e in main.iter()]:
+        elements = [(0, e) for e in sheet.iter(lxml.etree.Element)]  # not comments
+        for page, element in elements + [(1, e) for e in main.iter(lxml.etree.Element)]:
             role = element.get("class") or ""
             text = _collapsed(element.text)
             tail = _collapsed(element.tail)
