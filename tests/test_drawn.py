@@ -251,3 +251,106 @@ def test_a_template_whose_lines_cannot_be_drawn_again_is_laid_out(
         assert isinstance(part, Part)
         pdf = pikepdf.open(io.BytesIO(compose(body, part, SUPPORTERS[0]).data))
         assert len(pdf.pages) == 1
+
+
+def test_a_character_of_a_face_another_supporter_loads_is_not_drawn_in_it(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    """The faces for other scripts are in a letter's font list only when its text needs them,
+    and Noto Serif Devanagari also has the minus sign, which Noto Serif lacks. After a sample
+    with a Devanagari name, a Latin name with a minus sign must not be drawn in the sample's
+    style (its minus in Devanagari): laid out alone, its letter does not load that face."""
+    composer, renderer = tools
+    recipient = campaign.recipients[1]
+    body = layout_body(
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
+        language="en", wording=0, introduced=True,
+    )  # fmt: skip
+    senders = [
+        who("राम Sharma", ["Hof 1", "1010 Wien"], "AT", "Wien"),
+        who("Jean\u2212Luc Picard", ["Hof 1", "1010 Wien"], "AT", "Wien"),
+        who("Anna Berg", ["Hof 1", "1010 Wien"], "AT", "Wien"),
+    ]
+    parts = personal_parts(
+        LineArtist(), composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
+        layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
+    )  # fmt: skip
+    for sender, part in zip(senders, parts, strict=True):
+        [alone] = layout_personal(
+            composer, renderer, campaign, recipient, [sender], date=LETTER_DATE,
+            layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
+        )  # fmt: skip
+        if isinstance(part, Part) and part.drawn:
+            assert isinstance(alone, Part), (sender.name, alone)
+            assert streams(part) == solo_streams(alone), sender.name
+            assert set(part.glyphs) == set(alone.glyphs), sender.name
+        else:
+            assert type(part) is type(alone), sender.name
+
+
+def test_a_letter_has_the_same_bytes_whoever_was_the_sample(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    """Whether a supporter's lines are drawn, are the sample, or are laid out with others' (a
+    line in another font than the sample's) depends on who came before; the letter must not."""
+    composer, renderer = tools
+    recipient = campaign.recipients[1]
+    body = layout_body(
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
+        language="en", wording=0, introduced=True,
+    )  # fmt: skip
+    address = ["Rua das Flores 1", "75005 Paris"]
+    sender = who("Jean Pierre", address, "FR", "Paris")
+    before = [
+        [],  # the sample
+        [who("Anna Lee", address, "FR", "Paris")],  # drawn
+        [who("Anna Lee ١٢", address, "FR", "Paris")],  # another font than the sample's
+    ]
+    letters = set()
+    how = []
+    for others in before:
+        group = [*others, sender]
+        parts = personal_parts(
+            LineArtist(), composer, renderer, campaign, recipient, group, date=LETTER_DATE,
+            layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
+        )  # fmt: skip
+        part = parts[-1]
+        assert isinstance(part, Part)
+        how.append(part.laid_out or "drawn")
+        letters.add(compose(body, part, sender).data)
+    assert how == ["the sample of its kind", "drawn", "a line takes another font than the sample's"]
+    assert len(letters) == 1
+
+
+def test_a_drawn_letter_has_the_bytes_of_the_laid_out_one_with_faces_of_its_own(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer]
+) -> None:
+    """A face the body lacks (Georgian) makes subsets of the supporter's own in the letter,
+    numbered in the order of the part's faces: drawn or laid out, the same letter."""
+    composer, renderer = tools
+    recipient = campaign.recipients[1]
+    body = layout_body(
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="us",
+        language="fr", wording=0, introduced=True,
+    )  # fmt: skip
+    address = ["Οδός Ερμού 12", "105 63 Αθήνα"]
+    senders = [
+        who("ნინო ბერიძე Smith", address, "GR", "Αθήνα"),
+        who("ი Georgian ნინო ბერიძე", address, "GR", "Αθήνα"),
+        who("Zoë ნინო", address, "GR", "Αθήνα"),
+    ]
+    parts = personal_parts(
+        LineArtist(), composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
+        layout="us", language="fr", font_scale=body.font_scale, intro=body.intro,
+    )  # fmt: skip
+    drawn = 0
+    for sender, part in zip(senders, parts, strict=True):
+        assert isinstance(part, Part)
+        [alone] = layout_personal(
+            composer, renderer, campaign, recipient, [sender], date=LETTER_DATE, layout="us",
+            language="fr", font_scale=body.font_scale, intro=body.intro,
+        )  # fmt: skip
+        assert isinstance(alone, Part)
+        drawn += part.drawn
+        assert compose(body, part, sender).data == compose(body, alone, sender).data, sender.name
+    assert drawn

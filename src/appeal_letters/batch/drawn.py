@@ -42,15 +42,21 @@ ROLES = frozenset({"sender-name", "sender-address", "return-text", "introduction
 #: Supporters of one shape tried as its sample before the shape is given up as undrawable.
 TRIES = 3
 
+#: zlib level of drawn content streams: WeasyPrint's (pydyf compresses at 9), so that a letter
+#: has the same bytes whether its supporter's lines were drawn, were the sample, or were laid out
+#: with others' (which of these happens depends on who came first).
+COMPRESSION = 9
+
 _TEXT_OBJECT = re.compile(rb"\nBT\n.*?\nET(?=\n)", re.S)
 _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
 
 #: (page, role, text) of each of a supporter's texts (one per element, maybe several lines),
 #: or of each line once cut, in the order they are painted.
 Lines = tuple[tuple[int, str, str], ...]
-#: layout, language, type scale, introduction's place, the return line's style: a supporter's
-#: texts have the same style and room in every letter of a group.
-Group = tuple[Layout, str, float, IntroZone, str]
+#: layout, language, type scale, introduction's place, the return line's style, the faces for
+#: other scripts the supporter's letter loads (its font list): a supporter's texts have the same
+#: style and room in every letter of a group.
+Group = tuple[Layout, str, float, IntroZone, str, tuple[str, ...]]
 
 
 @dataclass
@@ -236,9 +242,9 @@ def draw(
     part = sample.part
     return replace(
         part,
-        head=zlib.compress(contents[0]),
+        head=zlib.compress(contents[0], COMPRESSION),
         head_filter=b"/Filter /FlateDecode ",
-        signature=zlib.compress(contents[1]),
+        signature=zlib.compress(contents[1], COMPRESSION),
         signature_filter=b"/Filter /FlateDecode ",
         glyphs=glyphs,
         faces=faces,
@@ -291,7 +297,8 @@ def personal_parts(
             reasons[index] = found
             continue
         texts, return_style = found
-        group: Group = (layout, language, font_scale, intro, return_style)
+        faces = composer.script_faces(campaign, recipient, senders[index], language)
+        group: Group = (layout, language, font_scale, intro, return_style, faces)
         given_up = artist.samples.get((group, None))
         if isinstance(given_up, str):
             reasons[index] = given_up
@@ -315,7 +322,9 @@ def personal_parts(
                 if isinstance(learned, Sample):
                     # Its streams compressed as drawn ones are: a letter's bytes must not
                     # depend on whether its supporter happened to be the sample.
-                    solo.head, solo.signature = (zlib.compress(c) for c in learned.contents)
+                    solo.head, solo.signature = (
+                        zlib.compress(c, COMPRESSION) for c in learned.contents
+                    )
                     solo.head_filter = solo.signature_filter = b"/Filter /FlateDecode "
             parts[index] = solo
         elif isinstance(sample, str):

@@ -236,6 +236,22 @@ class Composer:
         text = introduction(sender, language, translations_for(language))
         return keep_last_words_together(typeset(text, style_of(language, layout))) if text else ""
 
+    @staticmethod
+    def script_faces(
+        campaign: Campaign, recipient: Recipient, sender: Sender, language: str
+    ) -> tuple[str, ...]:
+        """The families of the faces for other scripts (compose/scripts.py) that a letter with
+        ``sender``'s lines alone loads: they are in its font list, so a character the main faces
+        lack (a minus sign in Noto Serif Devanagari) is drawn in one of them, or in a system
+        font when that face is not loaded. A supporter's lines drawn in the style of another's
+        (batch/drawn.py) must have the same list."""
+        appeal = campaign.appeal
+        if appeal.missing_in(language):
+            language = appeal.language
+        named = recipient.in_language(language)
+        texts = _texts(appeal, language, named, [sender])
+        return tuple(family for family, _ in script_fonts(texts))
+
     def compose(
         self,
         campaign: Campaign,

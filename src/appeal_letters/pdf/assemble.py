@@ -220,7 +220,10 @@ def letter_pdf(body: BodyTemplate, part: Part, author: str) -> Assembled:
     """
     objects = Objects(first=body.next_number)
     numbers: dict[str, int] = {}
-    for face, gids in part.glyphs.items():
+    # In the order of their names: a part's faces come in the order its drawing first names
+    # them when laid out, in its sample's when drawn (batch/drawn.py), and the letter's object
+    # numbers must not depend on which.
+    for face, gids in sorted(part.glyphs.items()):
         own = part.faces.get(face)
         if own is None or not gids <= own.widths.keys():
             raise CannotAssemble(f"a glyph of {face} has no width")

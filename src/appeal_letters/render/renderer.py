@@ -11,7 +11,10 @@ import ctypes.util
 import hashlib
 import logging
 import math
+import os
 import re
+import tempfile
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +108,7 @@ class PdfRenderer:
             p.resolve() for p in (package_dir("fonts"), package_dir("templates"), *allowed_roots)
         )
         self.font_config = FontConfiguration()
+        _own_font_folder_in_forks(self.font_config)
         self.fetcher = self._make_fetcher()
         #: WeasyPrint's warnings during the last call to layout() or write()
         self.last_warnings: list[str] = []
@@ -249,6 +253,30 @@ class PdfRenderer:
         with self._capture(letter):
             pdf: bytes = document.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
         return pdf
+
+
+def _own_font_folder_in_forks(font_config: Any) -> None:
+    """Give each forked worker a font folder of its own, inside the parent's.
+
+    WeasyPrint writes each @font-face it loads to a file in its font configuration's folder and
+    skips a face whose file is already there, taking it as registered. Workers forked from one
+    renderer share that folder, so a face one worker loaded (the Devanagari face for a name in
+    that script) was skipped by another, whose letter then had no font for it. Inside the
+    parent's folder, the workers' folders go when the parent removes its own.
+    """
+    config = weakref.ref(font_config)
+
+    def before() -> None:
+        found = config()
+        if found is not None and found._folder is None:
+            found._folder = Path(tempfile.mkdtemp(prefix="weasyprint-"))
+
+    def in_child() -> None:
+        found = config()
+        if found is not None and found._folder is not None:
+            found._folder = Path(tempfile.mkdtemp(dir=found._folder))
+
+    os.register_at_fork(before=before, after_in_child=in_child)
 
 
 def _principal(box: Any) -> tuple[Any, Any]:
