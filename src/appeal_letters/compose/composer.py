@@ -49,7 +49,7 @@ from .introduction import introduction
 from .layout import Layout, paper_of
 from .return_line import return_line_size
 from .sandbox import ContainedLoader, LimitedSandbox
-from .scripts import bidi_groups, script_fonts, text_direction
+from .scripts import SCRIPT_FONTS, bidi_groups, script_fonts, text_direction
 from .typography import finalize, keep_last_words_together, style_of, typeset
 from .wording import wording_of
 
@@ -192,6 +192,7 @@ class Composer:
         if self.user_templates:
             self.search.insert(0, str(self.user_templates))
         self._templates: dict[tuple[str, str], Template] = {}
+        self._script_faces: dict[tuple[int, str, str], tuple[Any, frozenset[str]]] = {}
         self.template_for("en")  # report a missing or broken template before any work
 
     def template_for(self, language: str, name: str = LETTER_TEMPLATE) -> Template:
@@ -236,21 +237,29 @@ class Composer:
         text = introduction(sender, language, translations_for(language))
         return keep_last_words_together(typeset(text, style_of(language, layout))) if text else ""
 
-    @staticmethod
     def script_faces(
-        campaign: Campaign, recipient: Recipient, sender: Sender, language: str
+        self, campaign: Campaign, recipient: Recipient, sender: Sender, language: str
     ) -> tuple[str, ...]:
         """The families of the faces for other scripts (compose/scripts.py) that a letter with
         ``sender``'s lines alone loads: they are in its font list, so a character the main faces
         lack (a minus sign in Noto Serif Devanagari) is drawn in one of them, or in a system
         font when that face is not loaded. A supporter's lines drawn in the style of another's
-        (batch/drawn.py) must have the same list."""
+        (batch/drawn.py) must have the same list. The appeal's and the recipient's part is
+        found once per recipient and language (scanning the appeal's text cost a millisecond
+        a supporter)."""
         appeal = campaign.appeal
         if appeal.missing_in(language):
             language = appeal.language
-        named = recipient.in_language(language)
-        texts = _texts(appeal, language, named, [sender])
-        return tuple(family for family, _ in script_fonts(texts))
+        key = (id(appeal), recipient.id, language)
+        kept = self._script_faces.get(key)
+        if kept is None or kept[0] is not appeal:
+            named = recipient.in_language(language)
+            families = {family for family, _ in script_fonts(_texts(appeal, language, named, []))}
+            kept = self._script_faces[key] = (appeal, frozenset(families))
+        texts = [sender.name, *sender.address, sender.email, sender.paragraph]
+        texts.append(introduction(sender, language, translations_for(language)))
+        own = {family for family, _ in script_fonts(texts)}
+        return tuple(family for family in SCRIPT_FONTS if family in kept[1] or family in own)
 
     def compose(
         self,

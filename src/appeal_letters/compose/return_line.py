@@ -13,6 +13,7 @@ WeasyPrint and check that none takes more than its two lines.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from functools import cache
 
@@ -114,7 +115,12 @@ def direction_runs(text: str) -> int:
 
 def return_line_size(sender: Sender, layout: Layout) -> float:
     """The largest size at which the sender's return line takes at most two lines."""
-    text = return_line_text(sender)
+    return _size_for(return_line_text(sender), layout)
+
+
+# A batch asks for each supporter's size several times (the template, the check before it).
+@functools.lru_cache(maxsize=4096)
+def _size_for(text: str, layout: Layout) -> float:
     width_pt = WIDTH_MM[layout] * _PT_PER_MM * _SPARE
     for size in SIZES:
         if lines_needed(text, size, width_pt) <= LINES:
