@@ -70,6 +70,23 @@ def pdf_text(path: Path) -> str:
     return result.stdout
 
 
+def read_back(pdf: bytes, tmp_path: Path, name: str) -> tuple[str, bytes, str]:
+    """A PDF as a reader gets it: text (pdftotext -layout), pixels (pdftoppm, 60 dpi, grey)
+    and fonts (pdffonts)."""
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pixels = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "60", str(path)], capture_output=True, check=True
+    ).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return text, pixels, fonts
+
+
 def page_count(path: Path) -> int:
     return len(pypdf.PdfReader(path).pages)
 

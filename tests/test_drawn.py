@@ -8,7 +8,6 @@ WeasyPrint writes for that supporter's lines laid out alone.
 from __future__ import annotations
 
 import io
-import subprocess
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -16,15 +15,22 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from appeal_letters.batch.bodies import compose, introduces, layout_body, layout_personal
+from appeal_letters.batch.bodies import (
+    Body,
+    Unshared,
+    compose,
+    introduces,
+    layout_body,
+    layout_personal,
+)
 from appeal_letters.batch.drawn import LineArtist, personal_parts, supporters_lines
 from appeal_letters.compose import Composer, Layout, wording_of
-from appeal_letters.model import Campaign, Sender, sender_from_options
+from appeal_letters.model import Campaign, Recipient, Sender, sender_from_options
 from appeal_letters.pdf import Part
 from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 from appeal_letters.render.lines import CannotDraw, LineDrawer
 
-from .conftest import LETTER_DATE
+from .conftest import LETTER_DATE, read_back
 
 
 def who(name: str, address: list[str], country: str | None, town: str | None) -> Sender:
@@ -57,20 +63,52 @@ def solo_streams(part: Part) -> tuple[bytes, bytes]:
 
 
 def looks(pdf: bytes, tmp_path: Path, name: str) -> tuple[str, bytes]:
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    pixels = subprocess.run(
-        ["pdftoppm", "-gray", "-r", "60", str(path)], capture_output=True, check=True
-    ).stdout
-    return text, pixels
+    """What a reader gets: the text (pdftotext) and the pixels (pdftoppm)."""
+    return read_back(pdf, tmp_path, name)[:2]
 
 
 @pytest.fixture(scope="module")
 def tools() -> tuple[Composer, PdfRenderer]:
     return Composer(), PdfRenderer()
+
+
+Tools = tuple[Composer, PdfRenderer]
+
+
+def body_for(
+    campaign: Campaign, tools: Tools, recipient: Recipient, layout: Layout, language: str,
+    wording: int = 0, introduced: bool = True,
+) -> Body:  # fmt: skip
+    composer, renderer = tools
+    return layout_body(
+        composer, renderer, campaign, recipient, date=LETTER_DATE, layout=layout,
+        language=language, wording=wording, introduced=introduced,
+    )  # fmt: skip
+
+
+def drawn_parts(
+    artist: LineArtist, tools: Tools, campaign: Campaign, recipient: Recipient,
+    senders: list[Sender], body: Body, layout: Layout,
+) -> list[Part | Unshared]:  # fmt: skip
+    """The supporters' lines as a batch makes them: drawn where they can be."""
+    composer, renderer = tools
+    return personal_parts(
+        artist, composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
+        layout=layout, language=body.language, font_scale=body.font_scale, intro=body.intro,
+    )  # fmt: skip
+
+
+def solo(
+    tools: Tools, campaign: Campaign, recipient: Recipient, sender: Sender, body: Body,
+    layout: Layout,
+) -> Part | Unshared:  # fmt: skip
+    """The supporter's lines laid out alone by WeasyPrint: the oracle."""
+    composer, renderer = tools
+    [alone] = layout_personal(
+        composer, renderer, campaign, recipient, [sender], date=LETTER_DATE, layout=layout,
+        language=body.language, font_scale=body.font_scale, intro=body.intro,
+    )  # fmt: skip
+    return alone
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "es", "ru", "ar"])
@@ -82,23 +120,18 @@ def test_drawn_lines_make_the_letter_a_full_layout_makes(
     language: str,
     layout: Layout,
 ) -> None:
-    composer, renderer = tools
     recipient = campaign.recipients[1]
     artist = LineArtist()
     drawn = 0
     for group in (SUPPORTERS, PLAIN):
         bodies = {
-            wording: layout_body(
-                composer, renderer, campaign, recipient, date=LETTER_DATE, layout=layout,
-                language=language, wording=wording, introduced=introduces(group[0]),
+            wording: body_for(
+                campaign, tools, recipient, layout, language, wording, introduces(group[0])
             )
             for wording in {wording_of(sender) for sender in group}
-        }  # fmt: skip
+        }
         body = bodies[wording_of(group[0])]  # the introduction's place is the same in each
-        parts = personal_parts(
-            artist, composer, renderer, campaign, recipient, group, date=LETTER_DATE,
-            layout=layout, language=body.language, font_scale=body.font_scale, intro=body.intro,
-        )  # fmt: skip
+        parts = drawn_parts(artist, tools, campaign, recipient, group, body, layout)
         for index, (sender, part) in enumerate(zip(group, parts, strict=True)):
             assert isinstance(part, Part), part
             if language == "ar":
@@ -109,18 +142,14 @@ def test_drawn_lines_make_the_letter_a_full_layout_makes(
                 continue
             assert part.drawn, (sender.name, part.laid_out)
             drawn += 1
-            [alone] = layout_personal(
-                composer, renderer, campaign, recipient, [sender], date=LETTER_DATE,
-                layout=layout, language=body.language, font_scale=body.font_scale,
-                intro=body.intro,
-            )  # fmt: skip
+            alone = solo(tools, campaign, recipient, sender, body, layout)
             assert isinstance(alone, Part)
             assert streams(part) == solo_streams(alone), sender.name
             for face, gids in part.glyphs.items():
                 assert gids == alone.glyphs[face]
                 assert part.faces[face].widths == {g: alone.faces[face].widths[g] for g in gids}
             full = render_letter(
-                composer, renderer, campaign, recipient, sender,
+                *tools, campaign, recipient, sender,
                 RenderOptions(date=LETTER_DATE, layout=layout, language=language),
             )  # fmt: skip
             letter = compose(bodies[wording_of(sender)], part, sender).data
@@ -136,27 +165,17 @@ def test_names_at_and_past_the_limit_of_their_line_are_drawn_exactly(
     """Names growing a letter at a time up to and past the width of the letterhead: cut into
     lines as WeasyPrint cuts them (hyphenation included), each one drawn is byte for byte the
     layout's; the first of one line and the first of two are the samples."""
-    composer, renderer = tools
     recipient = campaign.recipients[0]
-    body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
-        language="en", wording=0, introduced=True,
-    )  # fmt: skip
+    body = body_for(campaign, tools, recipient, "din", "en", 0, True)
     senders = [
         who("Maximiliane von Wolkenstein " + "x" * n, ["Hof 1", "Wien"], "AT", "Wien")
         for n in range(1, 40, 2)
     ]
-    parts = personal_parts(
-        LineArtist(), composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
-        layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
-    )  # fmt: skip
+    parts = drawn_parts(LineArtist(), tools, campaign, recipient, senders, body, "din")
     lines_drawn = Counter()
     for sender, part in zip(senders, parts, strict=True):
         assert isinstance(part, Part)
-        [alone] = layout_personal(
-            composer, renderer, campaign, recipient, [sender], date=LETTER_DATE,
-            layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
-        )  # fmt: skip
+        alone = solo(tools, campaign, recipient, sender, body, "din")
         assert isinstance(alone, Part)
         objects = solo_streams(alone)[0].count(b"\nBT\n")
         if part.drawn:
@@ -173,30 +192,20 @@ def test_return_lines_of_two_lines_are_cut_and_drawn_exactly(
     campaign: Campaign, tools: tuple[Composer, PdfRenderer]
 ) -> None:
     """A return address longer than one line at 7 pt takes two, cut where WeasyPrint cuts."""
-    composer, renderer = tools
     recipient = campaign.recipients[0]
-    body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
-        language="en", wording=0, introduced=True,
-    )  # fmt: skip
+    body = body_for(campaign, tools, recipient, "din", "en", 0, True)
     streets = ["Kastanienallee 12, Hinterhaus", "Am Kupfergraben 6a, Aufgang B", "Via Roma 1"]
     senders = [
         who(name, [street, "10435 Berlin", "Deutschland"], "DE", "Berlin")
         for name in ("Maria Schmidt-Hoffmann", "Jürgen Ødegård", "Zoë Ünal-Øster")
         for street in streets
     ]
-    parts = personal_parts(
-        LineArtist(), composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
-        layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
-    )  # fmt: skip
+    parts = drawn_parts(LineArtist(), tools, campaign, recipient, senders, body, "din")
     two = 0
     for sender, part in zip(senders, parts, strict=True):
         assert isinstance(part, Part)
         if part.drawn:
-            [alone] = layout_personal(
-                composer, renderer, campaign, recipient, [sender], date=LETTER_DATE,
-                layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
-            )  # fmt: skip
+            alone = solo(tools, campaign, recipient, sender, body, "din")
             assert isinstance(alone, Part)
             assert streams(part) == solo_streams(alone), sender.name
             two += streams(part)[0].count(b"\nBT\n") == 5
@@ -223,12 +232,8 @@ def test_a_template_whose_lines_cannot_be_drawn_again_is_laid_out(
     """The sample is checked before it is trusted: were drawing to differ from WeasyPrint (a
     new version, a template with text drawn some other way), every supporter of that shape
     is laid out, with the reason, and the letters stay right."""
-    composer, renderer = tools
     recipient = campaign.recipients[0]
-    body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
-        language="en", wording=0, introduced=True,
-    )  # fmt: skip
+    body = body_for(campaign, tools, recipient, "din", "en", 0, True)
     from appeal_letters.render import lines
 
     original = lines.Drawing.line
@@ -239,11 +244,7 @@ def test_a_template_whose_lines_cannot_be_drawn_again_is_laid_out(
         return original(self, sample, text, layout).replace(b" Tm", b" Tm\n0 Tc", 1)
 
     monkeypatch.setattr(lines.Drawing, "line", off_by_one)
-    parts = personal_parts(
-        LineArtist(), composer, renderer, campaign, recipient, SUPPORTERS[:3],
-        date=LETTER_DATE, layout="din", language="en", font_scale=body.font_scale,
-        intro=body.intro,
-    )  # fmt: skip
+    parts = drawn_parts(LineArtist(), tools, campaign, recipient, SUPPORTERS[:3], body, "din")
     reasons = [part.laid_out for part in parts if isinstance(part, Part)]
     assert reasons == ["the sample's lines drawn again differ from what WeasyPrint wrote"] * 3
     assert not any(part.drawn for part in parts if isinstance(part, Part))
@@ -260,26 +261,16 @@ def test_a_character_of_a_face_another_supporter_loads_is_not_drawn_in_it(
     and Noto Serif Devanagari also has the minus sign, which Noto Serif lacks. After a sample
     with a Devanagari name, a Latin name with a minus sign must not be drawn in the sample's
     style (its minus in Devanagari): laid out alone, its letter does not load that face."""
-    composer, renderer = tools
     recipient = campaign.recipients[1]
-    body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
-        language="en", wording=0, introduced=True,
-    )  # fmt: skip
+    body = body_for(campaign, tools, recipient, "din", "en", 0, True)
     senders = [
         who("राम Sharma", ["Hof 1", "1010 Wien"], "AT", "Wien"),
         who("Jean\u2212Luc Picard", ["Hof 1", "1010 Wien"], "AT", "Wien"),
         who("Anna Berg", ["Hof 1", "1010 Wien"], "AT", "Wien"),
     ]
-    parts = personal_parts(
-        LineArtist(), composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
-        layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
-    )  # fmt: skip
+    parts = drawn_parts(LineArtist(), tools, campaign, recipient, senders, body, "din")
     for sender, part in zip(senders, parts, strict=True):
-        [alone] = layout_personal(
-            composer, renderer, campaign, recipient, [sender], date=LETTER_DATE,
-            layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
-        )  # fmt: skip
+        alone = solo(tools, campaign, recipient, sender, body, "din")
         if isinstance(part, Part) and part.drawn:
             assert isinstance(alone, Part), (sender.name, alone)
             assert streams(part) == solo_streams(alone), sender.name
@@ -293,12 +284,8 @@ def test_a_letter_has_the_same_bytes_whoever_was_the_sample(
 ) -> None:
     """Whether a supporter's lines are drawn, are the sample, or are laid out with others' (a
     line in another font than the sample's) depends on who came before; the letter must not."""
-    composer, renderer = tools
     recipient = campaign.recipients[1]
-    body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="din",
-        language="en", wording=0, introduced=True,
-    )  # fmt: skip
+    body = body_for(campaign, tools, recipient, "din", "en", 0, True)
     address = ["Rua das Flores 1", "75005 Paris"]
     sender = who("Jean Pierre", address, "FR", "Paris")
     before = [
@@ -310,10 +297,7 @@ def test_a_letter_has_the_same_bytes_whoever_was_the_sample(
     how = []
     for others in before:
         group = [*others, sender]
-        parts = personal_parts(
-            LineArtist(), composer, renderer, campaign, recipient, group, date=LETTER_DATE,
-            layout="din", language="en", font_scale=body.font_scale, intro=body.intro,
-        )  # fmt: skip
+        parts = drawn_parts(LineArtist(), tools, campaign, recipient, group, body, "din")
         part = parts[-1]
         assert isinstance(part, Part)
         how.append(part.laid_out or "drawn")
@@ -327,29 +311,19 @@ def test_a_drawn_letter_has_the_bytes_of_the_laid_out_one_with_faces_of_its_own(
 ) -> None:
     """A face the body lacks (Georgian) makes subsets of the supporter's own in the letter,
     numbered in the order of the part's faces: drawn or laid out, the same letter."""
-    composer, renderer = tools
     recipient = campaign.recipients[1]
-    body = layout_body(
-        composer, renderer, campaign, recipient, date=LETTER_DATE, layout="us",
-        language="fr", wording=0, introduced=True,
-    )  # fmt: skip
+    body = body_for(campaign, tools, recipient, "us", "fr", 0, True)
     address = ["Οδός Ερμού 12", "105 63 Αθήνα"]
     senders = [
         who("ნინო ბერიძე Smith", address, "GR", "Αθήνα"),
         who("ი Georgian ნინო ბერიძე", address, "GR", "Αθήνα"),
         who("Zoë ნინო", address, "GR", "Αθήνα"),
     ]
-    parts = personal_parts(
-        LineArtist(), composer, renderer, campaign, recipient, senders, date=LETTER_DATE,
-        layout="us", language="fr", font_scale=body.font_scale, intro=body.intro,
-    )  # fmt: skip
+    parts = drawn_parts(LineArtist(), tools, campaign, recipient, senders, body, "us")
     drawn = 0
     for sender, part in zip(senders, parts, strict=True):
         assert isinstance(part, Part)
-        [alone] = layout_personal(
-            composer, renderer, campaign, recipient, [sender], date=LETTER_DATE, layout="us",
-            language="fr", font_scale=body.font_scale, intro=body.intro,
-        )  # fmt: skip
+        alone = solo(tools, campaign, recipient, sender, body, "us")
         assert isinstance(alone, Part)
         drawn += part.drawn
         assert compose(body, part, sender).data == compose(body, alone, sender).data, sender.name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from appeal_letters.model import Campaign, Sender, sender_from_options
 from appeal_letters.render import PdfRenderer, RenderOptions, render_letter
 
 from .conftest import LETTER_DATE, LONG_NAME, claims_pdfua, pdfua_problems
+from .conftest import read_back as read
 
 OTHER = sender_from_options(
     "Zoë Ünal-Øster",
@@ -40,21 +40,6 @@ NO_TOWN = sender_from_options("Zoë Ünal-Øster", ["Rue du Lac 1", "1200 Genèv
 @pytest.fixture(scope="module")
 def tools() -> tuple[Composer, PdfRenderer]:
     return Composer(), PdfRenderer()
-
-
-def read(pdf: bytes, tmp_path: Path, name: str) -> tuple[str, bytes, str]:
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    pixels = subprocess.run(
-        ["pdftoppm", "-gray", "-r", "60", str(path)], capture_output=True, check=True
-    ).stdout
-    fonts = subprocess.run(
-        ["pdffonts", str(path)], capture_output=True, text=True, check=True
-    ).stdout
-    return text, pixels, fonts
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "es", "ru", "ar"])
