@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
 import os
 import re
 import signal
@@ -12,12 +14,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pypdf
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from appeal_letters.cli import main
+from appeal_letters.model import Campaign
 
 from .conftest import pdf_text
 
@@ -528,3 +532,33 @@ def test_supporters_lines_share_a_document_in_every_language_and_any_exception_i
     code, _, err = batch("--supporters", str(source), "--out", "out-strict",
                          "--recipient", "president", "--workers", "1", "--strict-fast")  # fmt: skip
     assert code == 1 and "its lines were laid out on their own: a test's reason" in err
+
+
+def test_a_forked_worker_loading_a_face_leaves_it_to_load_elsewhere(campaign: Campaign) -> None:
+    """WeasyPrint writes each face it loads to its font folder and takes a face whose file is
+    there as loaded. Forked workers shared the folder: a face one worker loaded (Devanagari for
+    a name) was skipped by another, whose letter then had no font for it. Each process now has
+    a folder of its own: here a child loads the face, then the parent still can."""
+    from appeal_letters.compose import Composer
+    from appeal_letters.model import sender_from_options
+    from appeal_letters.render import PdfRenderer, missing_characters
+
+    composer, renderer = Composer(), PdfRenderer()
+    recipient = campaign.recipients[0]
+    plain = sender_from_options("Ann Smith", ["1 Main Street", "London"], None)
+    devanagari = sender_from_options("राम शर्मा", ["1 Main Street", "London"], None)
+    date = dt.date(2026, 11, 26)
+    renderer.layout(composer.compose(campaign, recipient, plain, date=date))  # the parent's fonts
+    letter = composer.compose(campaign, recipient, devanagari, date=date)
+    child = os.fork()
+    if child == 0:  # a worker: loads the Devanagari face, then ends as a pool's worker does
+        try:
+            renderer.layout(letter)
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    pdf = renderer.write(letter, renderer.layout(letter))
+    assert missing_characters(renderer.last_warnings) == []
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        fonts = [str(f.BaseFont) for f in document.pages[0].resources.Font.values()]
+    assert any("Letter-Devanagari" in font for font in fonts), fonts  # not boxes in Noto Serif

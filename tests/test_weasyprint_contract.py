@@ -255,3 +255,16 @@ def test_text_is_drawn_by_draw_first_line_from_a_layout_and_a_stream() -> None:
     # The stream's font bookkeeping that _Recorder stands in for.
     source = inspect.getsource(Stream.add_font)
     assert "get_pango_font_key" in source and "Font(pango_font, description, font_size)" in source
+
+
+def test_a_font_configuration_keeps_its_faces_in_a_folder_it_checks_first() -> None:
+    """render/renderer.py gives each forked worker a font folder of its own: it relies on the
+    folder being ``_folder`` (None until the first face) and on a face whose file is there
+    being taken as loaded."""
+    import inspect
+
+    from weasyprint.text.fonts import FontConfiguration
+
+    assert FontConfiguration()._folder is None
+    source = inspect.getsource(FontConfiguration.add_font_face)
+    assert "self._folder / config_digest" in source and "font_path.exists()" in source
