@@ -240,13 +240,10 @@ class Composer:
     def script_faces(
         self, campaign: Campaign, recipient: Recipient, sender: Sender, language: str
     ) -> tuple[str, ...]:
-        """The families of the faces for other scripts (compose/scripts.py) that a letter with
-        ``sender``'s lines alone loads: they are in its font list, so a character the main faces
-        lack (a minus sign in Noto Serif Devanagari) is drawn in one of them, or in a system
-        font when that face is not loaded. A supporter's lines drawn in the style of another's
-        (batch/drawn.py) must have the same list. The appeal's and the recipient's part is
-        found once per recipient and language (scanning the appeal's text cost a millisecond
-        a supporter)."""
+        """The faces for other scripts a letter with ``sender``'s lines alone loads: they are in
+        its font list, so a character the main faces lack (a minus sign in Noto Serif
+        Devanagari) is drawn in one. Lines drawn in another supporter's style (batch/drawn.py)
+        must have the same list. The appeal's part is found once per recipient and language."""
         appeal = campaign.appeal
         if appeal.missing_in(language):
             language = appeal.language
