@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from appeal_letters.cli import main
 from appeal_letters.model import Campaign
 
-from .conftest import pdf_text
+from .conftest import give_the_interior_minister_a_postal_address, pdf_text
 
 COMMAND = [str(Path(sys.executable).with_name("appeal-letters")), "batch", "--date", "2026-11-26"]
 
@@ -447,15 +447,7 @@ def test_letters_going_by_post_get_a_duplex_print_pack_a_post_list_and_are_marke
     """An authority with a postal address (before a fax to Moscow in doubt): its bundle is a
     print pack with a blank back after the cover and each letter; the post list says what to
     put in the envelopes; the journal lists the letters to post until `mark posted`."""
-    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
-    (workspace / "recipients.yaml").write_text(
-        text.replace(
-            '      fax: "+ 7 495 637 49 25"\n',
-            '      fax: "+ 7 495 637 49 25"\n    address: ["ul. Zhitnaya 16", "Moscow 119049"]\n',
-            1,
-        ),
-        encoding="utf-8",
-    )
+    give_the_interior_minister_a_postal_address(workspace)
     source = supporters_csv(workspace / "supporters.csv", PEOPLE[:3])
     code, out, err = batch(
         "--supporters", str(source), "--out", "out",

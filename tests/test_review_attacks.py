@@ -18,7 +18,7 @@ from appeal_letters.cli import main
 from appeal_letters.cli.serve import PathOnlyLog
 from appeal_letters.web import create_app
 
-from .conftest import ROOT, SEED_FILES
+from .conftest import ROOT, SEED_FILES, give_the_interior_minister_a_postal_address
 from .test_batch import PEOPLE, supporters_csv
 from .test_channel_rules import _with_email
 from .test_delivery import Recorder, smtp_server, write_config  # noqa: F401
@@ -166,15 +166,7 @@ def test_whitespace_in_an_optional_region_or_postcode_is_no_error() -> None:
 
 
 def test_a_withdrawn_supporter_s_letter_is_no_longer_listed_to_post(workspace: Path) -> None:
-    text = (workspace / "recipients.yaml").read_text(encoding="utf-8")
-    (workspace / "recipients.yaml").write_text(
-        text.replace(
-            '      fax: "+ 7 495 637 49 25"\n',
-            '      fax: "+ 7 495 637 49 25"\n    address: ["ul. Zhitnaya 16", "Moscow 119049"]\n',
-            1,
-        ),
-        encoding="utf-8",
-    )
+    give_the_interior_minister_a_postal_address(workspace)
     run = ["batch", "--date", "2026-11-26", "--out", "out", "--recipient", "interior-minister"]
     source = supporters_csv(workspace / "supporters.csv", PEOPLE[:3])
     assert CliRunner().invoke(main, [*run, "--supporters", str(source)]).exit_code == 0
