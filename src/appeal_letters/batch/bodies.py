@@ -239,7 +239,7 @@ def layout_personal(
             continue
         pages = source.pages[2 * index], source.pages[2 * index + 1]
         try:
-            streams = [_content(page) for page in pages]
+            streams = [page_content(page) for page in pages]
             glyphs: dict[str, set[int]] = {}
             own_fonts: dict[tuple[int, int], str] = {}
             resources = []
@@ -354,8 +354,9 @@ def _used_resources(resources: Any, content: bytes) -> Any:
     return kept
 
 
-def _content(page: Any) -> tuple[bytes, bytes, bytes]:
-    """A page's drawing: decoded, as stored, and the stream's filter entries."""
+def page_content(page: Any) -> tuple[bytes, bytes, bytes]:
+    """A page's drawing: decoded, as stored, and the stream's filter entries (a page drawn
+    in several streams: joined, and compressed again)."""
     contents = page.obj.Contents
     if isinstance(contents, pikepdf.Stream):
         entries = b"".join(

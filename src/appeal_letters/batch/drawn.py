@@ -34,7 +34,7 @@ from ..errors import RenderError
 from ..model import Campaign, Recipient, Sender
 from ..pdf import Face, Part
 from ..render import CannotDraw, LineDrawer, PdfRenderer, SampleLine, sample_lines
-from .bodies import IntroZone, Unshared, layout_personal
+from .bodies import IntroZone, Unshared, layout_personal, page_content
 
 #: The classes of the elements whose text is a supporter's own line (the template's names).
 ROLES = frozenset({"sender-name", "sender-address", "return-text", "introduction", "signer"})
@@ -182,7 +182,7 @@ def _checked(
     artist: LineArtist, part: Part, placed: list[SampleLine], lines: Lines
 ) -> Sample | str:
     pages = part.source.pages
-    contents = (pages[0].obj.Contents.read_bytes(), pages[1].obj.Contents.read_bytes())
+    contents = (page_content(pages[0])[0], page_content(pages[1])[0])
     faces = tuple(
         {str(name): part.font_objgens[font.objgen] for name, font in res.get(Name.Font, {}).items()}
         for res in part.resources
@@ -208,7 +208,8 @@ def draw(
     """A supporter's Part: the sample's pages with this supporter's text in each line's place
     (``layouts``: those :func:`cut` made, or None where it made none).
 
-    CannotDraw if a line does not stay on one line or takes another font than the sample's.
+    CannotDraw if a line given without its layout breaks, or takes another font than the
+    sample's.
     """
     drawing = artist.drawer.document()
     pages: list[list[bytes]] = [[], []]

@@ -71,7 +71,6 @@ class BodyTemplate:
     signature: int
     drawing: int
     faces: dict[str, tuple[Face, list[int]]]  # face -> widths etc., its five object numbers
-    body_fonts: dict[int, str]  # the body's font dictionaries (written once) -> face
     info_entries: bytes  # the document information without /Author
     xmp: bytes  # XMP metadata with CREATOR_MARK where the supporter's name goes
     xmp_tagged: bytes  # the same, still claiming PDF/UA (for letters tagged throughout)
@@ -169,7 +168,6 @@ def body_template(pdf_bytes: bytes, signer_y: float) -> BodyTemplate:
         signature,
         drawing,
         faces,
-        {numbers[0]: face for face, (_, numbers) in faces.items()},
         info_entries,
         xmp,
         xmp_tagged if tags else xmp,

@@ -132,11 +132,9 @@ class Drawing:
         (``BT`` ... ``ET``)."""
         from weasyprint.draw.text import draw_first_line
         from weasyprint.matrix import Matrix
-        from weasyprint.text.line_break import Layout
 
         if layout is None:
-            layout = Layout(sample.style)
-            layout.set_text(text, justify=True)  # as WeasyPrint prepares a text box to draw
+            layout = _prepared(sample.style, text)
             if layout.get_first_line()[1] is not None:
                 raise CannotDraw(f"a line that breaks ({sample.role})")
         recorder = _Recorder(self, self._drawer.rects)
@@ -151,6 +149,15 @@ class Drawing:
     def used(self) -> dict[str, tuple[dict[int, int], dict[int, str]]]:
         """Each font drawn with, by its resource name: glyph widths and Unicode text."""
         return {view.hash: (view.widths, view.to_unicode) for view in self.fonts.values()}
+
+
+def _prepared(style: Any, text: str) -> Any:
+    """``text`` in a Pango layout of no set width, as WeasyPrint prepares a text box to draw."""
+    from weasyprint.text.line_break import Layout
+
+    layout = Layout(style)
+    layout.set_text(text, justify=True)
+    return layout
 
 
 #: Line and paragraph separators, and control characters: Pango would break the line there.
@@ -175,14 +182,13 @@ class LineDrawer:
         """``text`` cut into lines ``room`` wide as WeasyPrint's line breaking cuts a text box
         alone in its block (its own ``split_first_line``, hyphenation included): each line's
         text, and its layout ready to draw when it is the whole text (else None)."""
-        from weasyprint.text.line_break import Layout, line_size, split_first_line
+        from weasyprint.text.line_break import line_size, split_first_line
 
         if not text.strip() or any(unicodedata.category(c) in _BREAKING for c in text):
             raise CannotDraw("an empty line or a character that breaks it")
         # Most texts fit their line: shaped once, unconstrained, as a text box is drawn. Pango
         # breaks no line narrower than its room, and WeasyPrint keeps such a line whole.
-        whole = Layout(style)
-        whole.set_text(text, justify=True)
+        whole = _prepared(style, text)
         first, rest = whole.get_first_line()
         if rest is None and line_size(first, style)[0] < room - _EPSILON:
             return [(text, whole)]
