@@ -102,6 +102,15 @@ STREETS = [
 ]
 
 
+def unique_name(i: int) -> str:
+    """The ``i``th supporter's name, different for each of the first 180,000 or so (as in a real
+    file, where names rarely repeat but cities do): first name, an initial, a double surname."""
+    first, i = FIRST[i % len(FIRST)], i // len(FIRST)
+    initial, i = chr(ord("A") + i % 26), i // 26
+    last, other = LAST[i % len(LAST)], LAST[(i // len(LAST) + 3) % len(LAST)]
+    return f"{first} {initial}. {last}-{other}" if last != other else f"{first} {initial}. {last}"
+
+
 def make_supporters(path: Path, count: int, paragraph: bool) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -110,12 +119,11 @@ def make_supporters(path: Path, count: int, paragraph: bool) -> None:
         )
         for i in range(count):
             city, country = CITIES[i % len(CITIES)]
-            first, last = FIRST[i % len(FIRST)], LAST[(i * 7 + i // 20) % len(LAST)]
             writer.writerow(
                 [
                     f"S{i:06d}",
-                    f"{first} {last}",
-                    f"{STREETS[i % len(STREETS)]} {i % 200 + 1}",
+                    unique_name(i),
+                    f"{STREETS[(i // 7) % len(STREETS)]} {(i * 7919) % 997 + 1}",
                     f"{10000 + (i * 37) % 89999}",
                     city,
                     country,

@@ -328,3 +328,71 @@ def test_a_drawn_letter_has_the_bytes_of_the_laid_out_one_with_faces_of_its_own(
         drawn += part.drawn
         assert compose(body, part, sender).data == compose(body, alone, sender).data, sender.name
     assert drawn
+
+
+def test_a_line_met_before_is_drawn_from_memory_and_gives_the_same_bytes(
+    campaign: Campaign, tools: tuple[Composer, PdfRenderer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Supporters of one town share lines ("I live in Wien, Austria.", the town's line): such a
+    line is shaped and drawn once, then taken from memory. The letters stay byte for byte those
+    a layout gives, also when memory is refused (a glyph met at another width) and the line is
+    drawn again."""
+    from appeal_letters.render import lines
+
+    recipient = campaign.recipients[0]
+    body = body_for(campaign, tools, recipient, "din", "en", 0, True)
+    senders = [
+        who(name, ["Hof 1", "1010 Wien", "Österreich"], "AT", "Wien")
+        for name in ("Anna Berg", "Jürgen Ødegård", "Zoë Ünal-Øster", "Ewa Nowak")
+    ]
+    shaped: list[str] = []
+    original = lines.Drawing._draw
+
+    def counted(self: lines.Drawing, sample: lines.SampleLine, text: str, layout: object) -> bytes:
+        shaped.append(text)
+        return original(self, sample, text, layout)
+
+    monkeypatch.setattr(lines.Drawing, "_draw", counted)
+    for refuse in (False, True):
+        if refuse:
+            monkeypatch.setattr(lines.Drawing, "_take", lambda self, fonts: False)
+        shaped.clear()
+        parts = drawn_parts(LineArtist(), tools, campaign, recipient, senders, body, "din")
+        for sender, part in zip(senders, parts, strict=True):
+            assert isinstance(part, Part)
+            alone = solo(tools, campaign, recipient, sender, body, "din")
+            assert isinstance(alone, Part)
+            assert streams(part) == solo_streams(alone), sender.name
+            for face, gids in part.glyphs.items():
+                assert gids == alone.glyphs[face]
+                assert part.faces[face].widths == {g: alone.faces[face].widths[g] for g in gids}
+                assert part.faces[face].to_unicode == {
+                    g: alone.faces[face].to_unicode[g] for g in gids
+                }
+        repeated = "I live in Wien, Austria."
+        # Drawn once for the sample's check, then taken from memory; refused, it is drawn
+        # again for each supporter (the first time twice: alone, then in the drawing).
+        assert shaped.count(repeated) == (len(senders) + 1 if refuse else 1), shaped
+        assert sum(isinstance(p, Part) and p.drawn for p in parts) == len(senders) - 1
+
+
+def test_a_remembered_line_is_refused_where_a_glyph_has_another_width() -> None:
+    """WeasyPrint keeps a glyph's first width in a document and kerns later lines with it: a
+    line remembered with another width for a glyph the drawing has already met would not be
+    the bytes drawing it there gives, so it is refused and nothing of it is recorded."""
+    from types import SimpleNamespace
+
+    from appeal_letters.render import lines
+
+    face = SimpleNamespace(bitmap=False, png=False, svg=False, colr=False, hash="F1")
+    drawing = lines.Drawing(LineDrawer())
+    met = drawing.fonts[1] = lines._FontView(face)
+    met.widths[5], met.to_unicode[5] = 600, "a"
+    line = lines._FontView(face)
+    line.widths.update({5: 601, 6: 500})
+    line.to_unicode.update({5: "a", 6: "b"})
+    assert not drawing._take({1: line})
+    assert met.widths == {5: 600} and met.to_unicode == {5: "a"}
+    line.widths[5] = 600
+    assert drawing._take({1: line})
+    assert met.widths == {5: 600, 6: 500} and met.to_unicode == {5: "a", 6: "b"}

@@ -18,11 +18,15 @@ named in ``tests/test_weasyprint_contract.py``.
 from __future__ import annotations
 
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pydyf
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class CannotDraw(Exception):
@@ -88,6 +92,42 @@ class _FontView:
     def get_unused_glyph_id(self, codepoint: int) -> int:
         raise CannotDraw(f"no font has a glyph for U+{codepoint:04X}")
 
+    def copy_empty(self) -> _FontView:
+        """The same face with nothing recorded yet."""
+        view = _FontView.__new__(_FontView)
+        view.__dict__.update(self.__dict__, widths={}, to_unicode={})
+        return view
+
+
+@dataclass(frozen=True)
+class _DrawnLine:
+    """A line drawn once, for the next supporter with the same text in the same place (the
+    city in "I live in ...", a country): its bytes and the glyphs it recorded."""
+
+    style: Any  # kept so that its id, part of the key, is not given to another style
+    data: bytes
+    fonts: dict[int, _FontView]
+
+
+class _Recent(Generic[K, V]):
+    """The most recently used ``size`` entries (a supporters file repeats cities and countries,
+    and names hardly ever: a bounded memory, not one growing with the file)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
 
 class _Recorder(pydyf.Stream):  # type: ignore[misc]
     """What ``draw_first_line`` writes to a page, as WeasyPrint's stream would write it."""
@@ -130,6 +170,36 @@ class Drawing:
         """One line's ``text`` (as :meth:`LineDrawer.split` cut it, with its layout if it made
         one in ``sample``'s style) drawn in ``sample``'s place and style: a text object
         (``BT`` ... ``ET``)."""
+        key = (id(sample.style), sample.x, sample.y, text)
+        known = self._drawer.drawn.get(key)
+        if known is None:
+            # Drawn in a document of its own, so that what it records is this line's alone.
+            alone = Drawing(self._drawer)
+            known = _DrawnLine(sample.style, alone._draw(sample, text, layout), alone.fonts)
+            self._drawer.drawn.put(key, known)
+        if not self._take(known.fonts):
+            return self._draw(sample, text, layout)
+        return known.data
+
+    def _take(self, fonts: dict[int, _FontView]) -> bool:
+        """Record a line's glyphs as drawing it here would; False, recording nothing, if a glyph
+        it draws already has another width here (WeasyPrint keeps a glyph's first width in a
+        document, met at another size, and kerns the line with it: its bytes would differ)."""
+        for key, theirs in fonts.items():
+            mine = self.fonts.get(key)
+            if mine is not None and any(
+                mine.widths.get(gid, width) != width for gid, width in theirs.widths.items()
+            ):
+                return False
+        for key, theirs in fonts.items():
+            mine = self.fonts.setdefault(key, theirs.copy_empty())
+            for gid, width in theirs.widths.items():
+                mine.widths.setdefault(gid, width)
+            for gid, text in theirs.to_unicode.items():
+                mine.to_unicode.setdefault(gid, text)
+        return True
+
+    def _draw(self, sample: SampleLine, text: str, layout: Any) -> bytes:
         from weasyprint.draw.text import draw_first_line
         from weasyprint.matrix import Matrix
 
@@ -173,6 +243,10 @@ class LineDrawer:
         self.fonts: dict[int, Any] = {}
         self.rects = (ffi.new("PangoRectangle *"), ffi.new("PangoRectangle *"))
         self._context = SimpleNamespace(dictionaries={})  # hyphenation dictionaries, as a layout's
+        #: (style, room, text) -> the text's lines, as split cut them
+        self.cut: _Recent[tuple[int, float, str], tuple[Any, tuple[str, ...]]] = _Recent(4096)
+        #: (style, x, y, text) -> the line drawn there
+        self.drawn: _Recent[tuple[int, float, float, str], _DrawnLine] = _Recent(4096)
 
     def document(self) -> Drawing:
         """A fresh drawing: glyph widths are recorded per document, as WeasyPrint does."""
@@ -181,7 +255,16 @@ class LineDrawer:
     def split(self, style: Any, room: float, text: str) -> list[tuple[str, Any]]:
         """``text`` cut into lines ``room`` wide as WeasyPrint's line breaking cuts a text box
         alone in its block (its own ``split_first_line``, hyphenation included): each line's
-        text, and its layout ready to draw when it is the whole text (else None)."""
+        text, and its layout ready to draw when it is the whole text and was shaped now (else
+        None). A text met recently in the same style and room is not cut again."""
+        known = self.cut.get((id(style), room, text))
+        if known is not None:
+            return [(line, None) for line in known[1]]
+        lines = self._split(style, room, text)
+        self.cut.put((id(style), room, text), (style, tuple(line for line, _ in lines)))
+        return lines
+
+    def _split(self, style: Any, room: float, text: str) -> list[tuple[str, Any]]:
         from weasyprint.text.line_break import line_size, split_first_line
 
         if not text.strip() or any(unicodedata.category(c) in _BREAKING for c in text):
