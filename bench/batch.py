@@ -13,7 +13,7 @@ memory, bytes per letter and bundle size for:
   installed (`pip install typst`; it is not a dependency of the project).
 
     python bench/batch.py [--supporters 1000] [--one-authority 10000] [--naive-sample 100]
-                          [--skip-full] [--typst-sample 500]
+                          [--skip-full] [--typst-sample 500] [--scale 50000]
 """
 
 from __future__ import annotations
@@ -166,10 +166,28 @@ def naive(workspace: Path, source: str, sample: int) -> tuple[float, float]:
     return len(pairs) / seconds, (rss_mb() - before) / len(pairs)
 
 
-def run_batch(workspace: Path, source: str, out: str, *extra: str) -> tuple[float, int, float]:
-    """`appeal-letters batch` as a fresh process: seconds, letters, peak RSS of the child."""
+#: `appeal-letters` in a process that says, when it ends, its own peak memory (the main
+#: process alone; its workers are measured as its children).
+MEASURED = """
+import resource, sys
+from appeal_letters.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    print("main process peak KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+          file=sys.stderr)
+"""
+
+
+def run_batch(
+    workspace: Path, source: str, out: str, *extra: str
+) -> tuple[float, int, float, float]:
+    """`appeal-letters batch` as a fresh process: seconds, letters, peak RSS of any process of
+    the batch, peak RSS of its main process (MB)."""
     command = [
-        str(Path(sys.executable).with_name("appeal-letters")),
+        sys.executable,
+        "-c",
+        MEASURED,
         "batch",
         "--supporters",
         source,
@@ -186,7 +204,8 @@ def run_batch(workspace: Path, source: str, out: str, *extra: str) -> tuple[floa
         raise SystemExit(result.stderr)
     letters = sum(1 for _ in (workspace / out / "supporters").rglob("*.pdf"))
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, letters, peak
+    main = re.search(r"main process peak KB (\d+)", result.stderr)
+    return seconds, letters, peak, int(main.group(1)) / 1024 if main else float("nan")
 
 
 def page_path(workspace: Path, source: str, count: int) -> tuple[float, float]:
@@ -282,6 +301,13 @@ def main() -> None:
         action="store_true",
         help="leave out the --full-layout and personal-paragraph runs (they take many minutes)",
     )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        help="also one authority's letters for this many supporters (50000, say: minutes), to "
+        "see whether the main process's memory grows with them",
+    )
     parser.add_argument("--page-sample", type=int, default=200, help="supporters on the page path")
     parser.add_argument("--typst-sample", type=int, default=500, help="letters Typst makes")
     args = parser.parse_args()
@@ -319,7 +345,7 @@ def main() -> None:
                 ),
             ]
         for label, source, out, extra in runs:
-            seconds, letters, peak = run_batch(workspace, source, out, *extra)
+            seconds, letters, peak, _ = run_batch(workspace, source, out, *extra)
             rate = letters / seconds
             sizes = folder_bytes(workspace / out / "supporters", "*.pdf")
             bundles = folder_bytes(workspace / out / "bundles", "*.pdf")
@@ -332,7 +358,7 @@ def main() -> None:
         # One authority: every letter pays for its supporter's own lines. Its bundles store the
         # body once, fonts once per face.
         make_supporters(workspace / "many.csv", args.one_authority, paragraph=False)
-        seconds, letters, peak = run_batch(
+        seconds, letters, peak, main_peak = run_batch(
             workspace, "many.csv", "many", "--recipient", "president"
         )
         parts = folder_bytes(workspace / "many" / "bundles", "*.pdf")
@@ -344,10 +370,24 @@ def main() -> None:
         print(
             f"batch, {letters} supporters x 1 authority, letters + bundles: {seconds:.1f} s = "
             f"{rate:.1f} letters/s, {rate / rates['plain.csv']:.1f}x the naive loop; peak RSS "
-            f"{peak:.0f} MB; lines drawn for {drawn.group(1) if drawn else 0} letters; bundles "
-            f"{size / 1024 / 1024:.2f} MB in {len(parts)} part(s) ({size / letters / 1024:.2f} KB "
-            "a letter)"
+            f"{peak:.0f} MB, main process {main_peak:.0f} MB; lines drawn for "
+            f"{drawn.group(1) if drawn else 0} letters; bundles {size / 1024 / 1024:.2f} MB in "
+            f"{len(parts)} part(s) ({size / letters / 1024:.2f} KB a letter)"
         )
+        if args.scale:
+            # The same with many more supporters: the main process's memory should not grow.
+            make_supporters(workspace / "scale.csv", args.scale, paragraph=False)
+            shutil.rmtree(workspace / "many")
+            big_seconds, big_letters, _, big_main = run_batch(
+                workspace, "scale.csv", "scale", "--recipient", "president"
+            )
+            growth = (big_main - main_peak) * 1024 / max(1, big_letters - letters)
+            print(
+                f"batch, {big_letters} supporters x 1 authority: {big_seconds:.1f} s = "
+                f"{big_letters / big_seconds:.1f} letters/s; main process peak {big_main:.0f} MB "
+                f"against {main_peak:.0f} MB for {letters}: {growth:.2f} KB more for each "
+                "supporter more"
+            )
         median, p95 = page_path(workspace, "plain.csv", args.page_sample)
         naive_ms = 10 * 1000 / rates["plain.csv"]
         print(

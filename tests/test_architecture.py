@@ -22,7 +22,17 @@ INTERFACES = {"cli", "web"}
 LAUNCHES = {("cli", ("web",))}
 #: Layers that must not import these, whatever their rank.
 KEPT_APART = {"pdf": {"model", "compose", "render"}}
-GROUND = {"errors", "files", "assets", "parallel", "limits", "plurals", "__init__", "__main__"}
+GROUND = {
+    "errors",
+    "files",
+    "assets",
+    "parallel",
+    "limits",
+    "plurals",
+    "spill",
+    "__init__",
+    "__main__",
+}
 
 
 def layer_of(parts: tuple[str, ...]) -> str:

@@ -461,12 +461,15 @@ def test_batch_removes_only_its_own_temporary_files(workspace: Path) -> None:
     stale = workspace / "home" / "bundles" / ".01-president.pdf.999.1.tmp"
     stale.parent.mkdir()
     stale.write_bytes(b"half a bundle")
+    spilled = workspace / "home" / ".spill-k2x_9qaz.tmp"  # a spill's file, left by a kill
+    spilled.write_bytes(b"records")
     supporters_csv(workspace / "s.csv")
     code, _, err = batch("--supporters", "s.csv", "--out", "home", "--recipient", "president")
     assert code == 0, err
     assert keep.read_text() == "precious"
     assert (workspace / "home" / ".notes.tmp").exists()
-    assert not stale.exists()
+    assert not stale.exists() and not spilled.exists()
+    assert not list((workspace / "home").glob(".spill-*"))  # the run's own spills: unlinked
 
 
 def test_stale_bundles_of_an_earlier_run_are_removed(workspace: Path) -> None:

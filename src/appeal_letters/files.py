@@ -110,10 +110,28 @@ def spreadsheet_cell(value: object) -> str:
 def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """CSV text for people to open in a spreadsheet, every cell through spreadsheet_cell."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    _spreadsheet_rows(buffer, header, rows)
+    return buffer.getvalue()
+
+
+def write_spreadsheet_csv(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    """``spreadsheet_csv`` written to ``path`` as the rows come (a batch's manifest has a row
+    for each of tens of thousands of letters), whole or not at all."""
+    with atomic_file(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        _spreadsheet_rows(text, header, rows)
+        text.flush()
+        text.detach()
+
+
+def _spreadsheet_rows(
+    out: io.TextIOBase, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([spreadsheet_cell(h) for h in header])
     writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
-    return buffer.getvalue()
 
 
 def end_last_line(path: Path) -> None:

@@ -7,9 +7,10 @@ inherited by every worker through fork; results come back in input order.
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 C = TypeVar("C")
@@ -30,7 +31,7 @@ def _call(item: Any) -> Any:
 
 def fork_map(
     func: Callable[[C, T], R],
-    items: Sequence[T],
+    items: Iterable[T],
     context: C,
     *,
     workers: int | None = None,
@@ -39,17 +40,21 @@ def fork_map(
     chunksize: int = 1,
 ) -> Iterator[R]:
     """``func(context, item)`` for each item, spread over one process per core when there is
-    enough to do; results in input order."""
+    enough to do; results in input order. ``items`` is read as the workers need more (a
+    batch's tasks are made from records on disk), from a thread of this process."""
     global _ACTIVE
-    if not items:
+    rest = iter(items)
+    try:
+        first = next(rest)
+    except StopIteration:
         return
     _ACTIVE = (func, context)
     try:
-        yield func(context, items[0])
-        rest = items[1:]
+        yield func(context, first)
+        ahead = list(itertools.islice(rest, min_items))
         count = workers or os.cpu_count() or 1
-        if count < 2 or len(rest) < min_items or "fork" not in mp.get_all_start_methods():
-            for item in rest:
+        if count < 2 or len(ahead) < min_items or "fork" not in mp.get_all_start_methods():
+            for item in itertools.chain(ahead, rest):
                 yield func(context, item)
             return
         # Objects made so far stay out of the collector's way in the workers: a collection would
@@ -57,7 +62,7 @@ def fork_map(
         gc.freeze()
         try:
             with mp.get_context("fork").Pool(count, maxtasksperchild=tasks_per_worker) as pool:
-                yield from pool.imap(_call, rest, chunksize=chunksize)
+                yield from pool.imap(_call, itertools.chain(ahead, rest), chunksize=chunksize)
         finally:
             gc.unfreeze()
     finally:

@@ -14,34 +14,37 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import atomic_write, safe_child, slugify, spreadsheet_csv
+from ..files import atomic_write, safe_child, slugify, write_spreadsheet_csv
 from ..model import Campaign, Recipient, postage
 from ..parallel import fork_map
 from ..pdf import BundleReport, write_bundle
 from ..plurals import counted
 from ..render import PdfRenderer
 from .lay_out import supporter_folder
+from .plan import Letters
 from .progress import Done
 
 MANIFEST_COLUMNS = ["supporter", "recipient_id", "channel", "language", "file", "pages", "sha256"]
 
 
-def write_manifest_csv(folder: Path, code: str, ordered: Sequence[Done]) -> None:
+def write_manifest_csv(folder: Path, code: str, letters: Iterable[Done]) -> None:
     """``manifest.csv`` (every letter of the batch, for people and spreadsheets) and
     ``appeal.txt`` (the code); a rendered folder's ``manifest.json`` is render.manifest's."""
-    text = spreadsheet_csv(
+    write_spreadsheet_csv(
+        folder / "manifest.csv",
         MANIFEST_COLUMNS,
         (
             [d.supporter_key, d.recipient_id, d.channel, d.language, d.file, d.pages, d.sha256]
-            for d in ordered
+            for d in letters
         ),
     )
-    atomic_write(folder / "manifest.csv", text.encode("utf-8"))
     atomic_write(folder / "appeal.txt", f"{code}\n".encode())
 
 
@@ -50,7 +53,9 @@ class _Part:
     """One bundle file: some of the letters to one authority."""
 
     recipient: Recipient
-    letters: list[Path]
+    index: int  # the authority's place among the batch's (plan.Letters.to)
+    start: int  # the number of its first letter in the batch (plan.Letters)
+    count: int  # letters in this part
     path: Path
     first: int  # number of its first letter among all the letters to this authority
     total: int  # letters to this authority in all parts
@@ -64,7 +69,7 @@ def _cover(renderer: PdfRenderer, campaign: Campaign, part: _Part, date: dt.date
     import html
 
     esc = html.escape
-    recipient, count = part.recipient, len(part.letters)
+    recipient, count = part.recipient, part.count
     which = (
         f" (letters {part.first:,} to {part.first + count - 1:,} of {part.total:,}: part "
         f"{part.number} of {part.parts})"
@@ -94,11 +99,14 @@ def _cover(renderer: PdfRenderer, campaign: Campaign, part: _Part, date: dt.date
 
 @dataclass(frozen=True)
 class _Covers:
-    """What the bundle workers share: the renderer (fonts loaded once) for the cover sheets."""
+    """What the bundle workers share: the renderer (fonts loaded once) for the cover sheets,
+    and the batch's letters (their records on disk, read in each worker)."""
 
     renderer: PdfRenderer
     campaign: Campaign
     date: dt.date
+    folder: Path
+    letters: Letters
 
 
 def write_bundles(
@@ -106,7 +114,7 @@ def write_bundles(
     campaign: Campaign,
     recipients: Sequence[Recipient],
     positions: dict[str, int],
-    ordered: Sequence[Done],
+    letters: Letters,
     date: dt.date,
     renderer: PdfRenderer,
     *,
@@ -121,25 +129,32 @@ def write_bundles(
     each streamed to disk. ``bundles/`` ends up holding this run's bundles and nothing else.
     """
     wanted: list[_Part] = []
-    for recipient in recipients:
-        theirs = [d for d in ordered if d.recipient_id == recipient.id]
-        letters = [folder / d.file for d in theirs]
-        by_post = any(d.channel == "post" for d in theirs)
+    for index, recipient in enumerate(recipients):
+        starts: list[int] = []  # where each part starts
+        total, by_post = 0, False
+        for number, done in letters.to(index):
+            if total % bundle_size == 0:
+                starts.append(number)
+            total += 1
+            by_post = by_post or done.channel == "post"
         stem = f"{positions[recipient.id]:02d}-{slugify(recipient.id)}"
-        count = -(-len(letters) // bundle_size)
-        for index in range(count):
+        for part, start in enumerate(starts):
             name = (
-                f"{stem}.pdf" if count == 1 else f"{stem}-part-{index + 1:03d}-of-{count:03d}.pdf"
+                f"{stem}.pdf"
+                if len(starts) == 1
+                else f"{stem}-part-{part + 1:03d}-of-{len(starts):03d}.pdf"
             )
             wanted.append(
                 _Part(
                     recipient,
-                    letters[index * bundle_size : (index + 1) * bundle_size],
+                    index,
+                    start,
+                    min(bundle_size, total - part * bundle_size),
                     safe_child(folder / "bundles", name),
-                    index * bundle_size + 1,
-                    len(letters),
-                    index + 1,
-                    count,
+                    part * bundle_size + 1,
+                    total,
+                    part + 1,
+                    len(starts),
                     by_post,
                 )
             )
@@ -149,13 +164,15 @@ def write_bundles(
     for old in (folder / "bundles").glob("*.pdf"):
         if old.name not in keep:
             old.unlink()
-    covers = _Covers(renderer, campaign, date)
+    covers = _Covers(renderer, campaign, date, folder, letters)
     return list(fork_map(_write_bundle, wanted, covers, workers=workers, min_items=2))
 
 
 def _write_bundle(covers: _Covers, part: _Part) -> tuple[Path, BundleReport]:
     cover = _cover(covers.renderer, covers.campaign, part, covers.date)
-    return part.path, write_bundle(part.path, [cover, *part.letters], duplex=part.duplex)
+    theirs = covers.letters.to(part.index, start=part.start)
+    files = [covers.folder / done.file for _, done in itertools.islice(theirs, part.count)]
+    return part.path, write_bundle(part.path, [cover, *files], duplex=part.duplex)
 
 
 POST_LIST = "post-list.txt"
@@ -166,22 +183,21 @@ def write_post_list(
     campaign: Campaign,
     recipients: Sequence[Recipient],
     positions: dict[str, int],
-    ordered: Sequence[Done],
+    posted: Counter[str],
 ) -> Path | None:
-    """``bundles/post-list.txt``: for each authority whose letters go by post, how many
-    letters and envelopes, the address the window shows and the postage; None (and no file)
-    when no letter goes by post."""
+    """``bundles/post-list.txt``: for each authority whose letters go by post (``posted``: how
+    many letters to each, by recipient id), how many letters and envelopes, the address the
+    window shows and the postage; None (and no file) when no letter goes by post."""
     path = folder / "bundles" / POST_LIST
     lines: list[str] = []
     for recipient in recipients:
-        posted = [d for d in ordered if d.recipient_id == recipient.id and d.channel == "post"]
-        if not posted:
+        if not posted[recipient.id]:
             continue
         stem = f"{positions[recipient.id]:02d}-{slugify(recipient.id)}"
         lines += [
             f"{stem}: {recipient.full_name}, {recipient.title}",
-            f"   {counted(len(posted), '%(count)d letter', '%(count)d letters')} to post, "
-            f"one envelope each (bundle {stem}*.pdf: skip its cover sheet and blank backs)",
+            f"   {counted(posted[recipient.id], '%(count)d letter', '%(count)d letters')} to "
+            f"post, one envelope each (bundle {stem}*.pdf: skip its cover sheet and blank backs)",
             f"   address (shown by the window): {'; '.join(recipient.address)}",
             f"   postage: {postage(None, recipient.country)}",
         ]
@@ -199,18 +215,19 @@ def write_post_list(
     return path
 
 
-def write_supporter_pdfs(folder: Path, ordered: Sequence[Done]) -> list[BundleReport]:
-    """``all-letters.pdf`` in each supporter's folder: their letters, one after the other."""
-    by_supporter: dict[str, list[Path]] = {}
-    for d in ordered:
-        by_supporter.setdefault(d.supporter_key, []).append(folder / d.file)
+def write_supporter_pdfs(folder: Path, letters: Iterable[Done]) -> list[BundleReport]:
+    """``all-letters.pdf`` in each supporter's folder: their letters, one after the other
+    (``letters`` supporter by supporter, as a batch numbers them)."""
     return [
-        write_bundle(folder / "supporters" / supporter_folder(key) / "all-letters.pdf", letters)
-        for key, letters in by_supporter.items()
+        write_bundle(
+            folder / "supporters" / supporter_folder(key) / "all-letters.pdf",
+            [folder / done.file for done in theirs],
+        )
+        for key, theirs in itertools.groupby(letters, key=lambda done: done.supporter_key)
     ]
 
 
-def remove_withdrawn(folder: Path, supporter_keys: Sequence[str]) -> int:
+def remove_withdrawn(folder: Path, supporter_keys: Iterable[str]) -> int:
     """Remove the letters of supporters no longer in the supporters file (one who asked to be
     taken off, say): their folders in ``supporters/``, only the files a batch writes there.
     Returns how many folders went."""

@@ -9,8 +9,10 @@ say how many letters left the fast path and why (``--strict-fast`` makes that an
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from .bodies import (
 )
 from .bodies import compose as compose_shared
 from .drawn import LineArtist, personal_parts
-from .plan import BatchOptions, Job, layout_and_language
+from .plan import BatchOptions, Job, Jobs, layout_and_language
 from .progress import Done
 
 #: A worker process is replaced after laying out about this many documents: WeasyPrint keeps
@@ -52,6 +54,7 @@ class Made:
     """A letter written, and how it was made."""
 
     done: Done
+    number: int  # the letter's place in the batch (plan.Letters)
     by_design: bool = False  # laid out in full as asked: a personal paragraph, --full-layout
     fallback: str | None = None  # why a letter meant for a shared body was laid out in full
     untagged: bool = False  # drawn on its body without the supporter's tags: no PDF/UA claim
@@ -100,11 +103,14 @@ class Workshop:
         )
 
 
-def lay_out_bodies(shop: Workshop, jobs: Sequence[Job]) -> None:
-    """Each authority's body, once for every layout and language the pending letters need."""
+def lay_out_bodies(shop: Workshop, jobs: Iterable[Job]) -> int:
+    """Each authority's body, once for every layout and language the pending letters need.
+    Returns how many letters will be laid out in full (by design or for want of a body)."""
     wanted: dict[BodyKey, Recipient] = {}
+    letters: Counter[BodyKey | None] = Counter()
     for job in jobs:
         key = shop.body_key(job)
+        letters[key] += 1
         if key is not None:
             wanted.setdefault(key, job.recipient)
     keys = list(wanted)
@@ -120,6 +126,7 @@ def lay_out_bodies(shop: Workshop, jobs: Sequence[Job]) -> None:
             shop.bodies[key] = body
         else:
             shop.body_problems[key] = body
+    return sum(count for key, count in letters.items() if key not in shop.bodies)
 
 
 def _lay_out_body(shop: Workshop, item: tuple[BodyKey, Recipient]) -> Body | str:
@@ -140,33 +147,41 @@ def _lay_out_body(shop: Workshop, item: tuple[BodyKey, Recipient]) -> Body | str
         return f"the shared body could not be laid out ({exc})"
 
 
-def chunks(shop: Workshop, jobs: Sequence[Job]) -> list[list[Job]]:
+def chunks(shop: Workshop, jobs: Jobs) -> Iterator[list[Job]]:
     """Jobs in tasks of a few supporters each, those of one layout and language together (their
-    lines share documents), enough tasks to keep every worker busy and the progress moving."""
-    by_supporter: dict[str, list[Job]] = {}
-    for job in jobs:
-        by_supporter.setdefault(job.supporter.key, []).append(job)
-    groups = sorted(
-        by_supporter.values(),
-        key=lambda group: [str(v) for v in layout_and_language(group[0].supporter, shop.options)],
-    )
+    lines share documents), enough tasks to keep every worker busy and the progress moving.
+    Made as the workers need them: a supporter's jobs are read from disk when their turn nears."""
+    size = chunk_size(shop, jobs)
+    waiting: dict[tuple[Layout, str | None], list[Job]] = {}  # layout and language -> their jobs
+    supporters: Counter[tuple[Layout, str | None]] = Counter()
+    recipients = len(jobs.recipients)
+    for _, group in itertools.groupby(jobs, key=lambda job: job.number // recipients):
+        theirs = list(group)
+        kind = layout_and_language(theirs[0].supporter, shop.options)
+        waiting.setdefault(kind, []).extend(theirs)
+        supporters[kind] += 1
+        if supporters[kind] == size:
+            yield waiting.pop(kind)
+            del supporters[kind]
+    for kind in sorted(waiting, key=str):
+        yield waiting[kind]
+
+
+def chunk_size(shop: Workshop, jobs: Jobs) -> int:
+    """Supporters in one task: at most SUPPORTERS_PER_CHUNK, and four tasks a worker at least."""
     workers = shop.options.workers or os.cpu_count() or 1
-    size = max(1, min(SUPPORTERS_PER_CHUNK, -(-len(groups) // (4 * workers))))
-    return [
-        [job for group in groups[i : i + size] for job in group]
-        for i in range(0, len(groups), size)
-    ]
+    return max(1, min(SUPPORTERS_PER_CHUNK, -(-jobs.supporters_pending // (4 * workers))))
 
 
-def lay_out_letters(shop: Workshop, jobs: Sequence[Job]) -> Iterator[Outcome]:
-    """Every job's letter written to its file, in the order of ``chunks``."""
-    tasks = chunks(shop, jobs)
+def lay_out_letters(shop: Workshop, jobs: Jobs, full: int) -> Iterator[Outcome]:
+    """Every job's letter written to its file, in the order of ``chunks`` (``full``: how many
+    of them are laid out in full, as lay_out_bodies counted)."""
     # A letter laid out in full is a document; a shared-body letter shares a few per chunk.
-    full = sum(1 for job in jobs if _body(shop, job) is None)
-    documents_per_chunk = 2 + full * len(tasks[0]) / max(1, len(jobs)) if tasks else 1
+    per_chunk = chunk_size(shop, jobs) * len(jobs) / max(1, jobs.supporters_pending)
+    documents_per_chunk = 2 + full * per_chunk / max(1, len(jobs))
     for outcomes in fork_map(
         _lay_out_chunk,
-        tasks,
+        chunks(shop, jobs),
         shop,
         workers=shop.options.workers,
         tasks_per_worker=max(1, int(DOCUMENTS_PER_WORKER // documents_per_chunk)),
@@ -290,6 +305,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
     )
     return Made(
         done,
+        job.number,
         by_design=key is None,
         fallback=fallback,
         untagged=untagged,

@@ -21,6 +21,7 @@ from typing import TextIO
 
 from ..errors import OutputError
 from ..files import end_last_line, make_folder
+from ..spill import Spill
 
 PROGRESS = "progress.jsonl"
 
@@ -62,6 +63,9 @@ def batch_lock(folder: Path) -> Iterator[None]:
 
 #: The temporary names atomic_write and write_bundle give (``.NAME.PID.THREAD.tmp``).
 _TEMPORARY = re.compile(r"\..+\.\d+\.\d+\.tmp")
+#: A spill's file, where the system cannot make it without a name (it is unlinked at once,
+#: but a process killed in between leaves it).
+_SPILL = re.compile(r"\.spill-[a-z0-9_]+\.tmp")
 
 
 def _own_temporary_files(folder: Path) -> Iterator[Path]:
@@ -75,22 +79,71 @@ def _own_temporary_files(folder: Path) -> Iterator[Path]:
     for place in places:
         if place.is_dir():
             yield from (p for p in place.glob(".*.tmp") if _TEMPORARY.fullmatch(p.name))
+    if folder.is_dir():
+        yield from (p for p in folder.glob(".spill-*.tmp") if _SPILL.fullmatch(p.name))
 
 
 def read_progress(folder: Path) -> dict[tuple[str, str], Done]:
     """The letters recorded so far, by (supporter key, recipient id)."""
-    found: dict[tuple[str, str], Done] = {}
+    return {(done.supporter_key, done.recipient_id): done for done in _recorded(folder)}
+
+
+def _recorded(folder: Path) -> Iterator[Done]:
+    """Each readable line of ``progress.jsonl``, read a line at a time."""
     path = folder / PROGRESS
     if not path.is_file():
-        return found
+        return
     # A damaged byte makes that line unreadable, not the batch: its letter is made again.
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            done = Done(**json.loads(line))
-        except (ValueError, TypeError):
-            continue  # a line cut short by a crash
-        found[done.supporter_key, done.recipient_id] = done
-    return found
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            try:
+                yield Done(**json.loads(line))
+            except (ValueError, TypeError):
+                continue  # a line cut short by a crash
+
+
+#: How Recorded finds a letter (a name of its own, so that a test can make every key collide).
+_hash = hash
+
+
+class Recorded:
+    """The letters ``progress.jsonl`` records, kept on disk (:class:`..spill.Spill`): in memory
+    only a number for each, found by the hash of its supporter and recipient (the record read
+    back is compared, so two keys of one hash are told apart)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._records: Spill[Done] = Spill(folder)
+        self._at: dict[int, int] = {}
+        self._others: dict[tuple[str, str], int] = {}  # keys whose hash another key has
+        for done in _recorded(folder):
+            self._add(done)
+
+    def _add(self, done: Done) -> None:
+        key = (done.supporter_key, done.recipient_id)
+        index = len(self._records)
+        self._records.append(done)
+        first = self._at.get(_hash(key))
+        if key in self._others:
+            self._others[key] = index  # a later line for the same letter wins
+        elif first is None or self._key(first) == key:
+            self._at[_hash(key)] = index
+        else:
+            self._others[key] = index
+
+    def _key(self, index: int) -> tuple[str, str]:
+        done = self._records[index]
+        return done.supporter_key, done.recipient_id
+
+    def get(self, supporter_key: str, recipient_id: str) -> Done | None:
+        key = (supporter_key, recipient_id)
+        index = self._others[key] if key in self._others else self._at.get(_hash(key))
+        if index is None:
+            return None
+        done = self._records[index]
+        return done if (done.supporter_key, done.recipient_id) == key else None
+
+    def close(self) -> None:
+        self._records.close()
 
 
 def still_good(folder: Path, done: Done | None, fingerprint: str) -> bool:

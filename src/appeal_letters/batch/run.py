@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..compose import Composer, largest_shared_share, sentences, spread
 from ..errors import AppealLettersError
-from ..model import Campaign, Recipient, SupportersFile, write_rejected
+from ..model import Campaign, Supporter, SupportersFile, write_rejected
 from ..render import PdfRenderer
+from ..spill import Spill
 from .bodies import BLANK_SENDER
 from .files import (
     remove_withdrawn,
@@ -75,8 +76,8 @@ class BatchResult:
     bundles: list[Path] = field(default_factory=list)
     #: bundles/post-list.txt, when letters go by post (their bundles are duplex print packs)
     post_list: Path | None = None
-    #: the letters whose channel is the post, for the send journal's "to post" list
-    to_post: list[Done] = field(default_factory=list)
+    #: the letters whose channel is the post, for the send journal's "to post" list (on disk)
+    to_post: Sequence[Done] = ()
     #: supporters no longer in the file whose letters were removed
     withdrawn: int = 0
     seconds: float = 0.0
@@ -114,17 +115,19 @@ def run_batch(
         if not read.supporters:
             where = f"; the rows set aside are in {rejected_file}" if read.rejected else ""
             raise AppealLettersError(f"{read.path}: no usable supporter rows{where}")
-        plan = plan_batch(campaign, read.supporters, folder, options, composer)
-        senders = [supporter.sender for supporter in read.supporters]
-        result.wordings = spread(senders)
-        result.with_paragraph = sum(1 for sender in senders if sender.paragraph)
+        result.wordings = spread(supporter.sender for supporter in read.supporters)
+        result.with_paragraph = sum(1 for s in read.supporters if s.sender.paragraph)
         result.shared_sentences = similarity(composer, campaign, options, result.wordings)
-        result.skipped = len(plan.finished)
-        extra = [composer.user_templates] if composer.user_templates else []
-        renderer = PdfRenderer(allowed_roots=extra)  # fonts loaded once, inherited by workers
-        shop = Workshop(composer, renderer, campaign, options, folder)
-        _make_letters(shop, plan, result, progress)
-        _finish(shop, plan, read, result)
+        plan = plan_batch(campaign, read.supporters, folder, options, composer)
+        try:
+            result.skipped = len(plan.letters)
+            extra = [composer.user_templates] if composer.user_templates else []
+            renderer = PdfRenderer(allowed_roots=extra)  # fonts loaded once, shared by workers
+            shop = Workshop(composer, renderer, campaign, options, folder)
+            _make_letters(shop, plan, result, progress)
+            _finish(shop, plan, read, result)
+        finally:
+            plan.close()
         result.seconds = time.perf_counter() - started
         result.summary = write_summary(folder, campaign, result, options)
     if options.strict_fast and result.degradations:
@@ -169,14 +172,14 @@ def _make_letters(
     leaves the fast path (it is recorded: a re-run without the flag keeps it)."""
     if progress:
         progress(0, len(plan.jobs))
-    lay_out_bodies(shop, plan.jobs)
+    full = lay_out_bodies(shop, plan.jobs)
     with progress_log(shop.folder) as log:
-        for count, outcome in enumerate(lay_out_letters(shop, plan.jobs), start=1):
+        for count, outcome in enumerate(lay_out_letters(shop, plan.jobs, full), start=1):
             if isinstance(outcome, Failed):
                 result.failed.append(outcome)
             else:
                 log.record(outcome.done)
-                plan.finished[outcome.done.supporter_key, outcome.done.recipient_id] = outcome.done
+                plan.letters.put(outcome.number, outcome.done)
                 result.written += 1
                 _count_path(outcome, shop, result)
             if progress:
@@ -210,24 +213,26 @@ def _count_path(outcome: Made, shop: Workshop, result: BatchResult) -> None:
 
 
 def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResult) -> None:
-    """Manifest and bundles of every letter made so far (also after an interruption)."""
-    ordered = [
-        plan.finished[s.key, r.id]
-        for s in read.supporters
-        for r in plan.recipients
-        if (s.key, r.id) in plan.finished
-    ]
-    result.per_authority = Counter(d.recipient_id for d in ordered)
-    _count_languages(ordered, plan.recipients, read, shop.options, result)
-    write_manifest_csv(shop.folder, shop.campaign.appeal.code, ordered)
-    result.withdrawn = remove_withdrawn(shop.folder, [s.key for s in read.supporters])
+    """Manifest and bundles of every letter made so far (also after an interruption), read
+    from the plan's records on disk a letter at a time."""
+    to_post: Spill[Done] = Spill(shop.folder)
+    posted: Counter[str] = Counter()
+    for done in plan.letters:
+        result.per_authority[done.recipient_id] += 1
+        if done.channel == "post":
+            posted[done.recipient_id] += 1
+            to_post.append(done)
+    result.to_post = to_post
+    _count_languages(plan, read.supporters, shop.options, result)
+    write_manifest_csv(shop.folder, shop.campaign.appeal.code, plan.letters)
+    result.withdrawn = remove_withdrawn(shop.folder, (s.key for s in read.supporters))
     if shop.options.bundles:
         made = write_bundles(
             shop.folder,
             shop.campaign,
             plan.recipients,
             plan.positions,
-            ordered,
+            plan.letters,
             shop.options.date,
             shop.renderer,
             bundle_size=shop.options.bundle_size,
@@ -237,24 +242,21 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
         for _, report in made:
             result.bundle_fallbacks.update(report.fallbacks)
         result.post_list = write_post_list(
-            shop.folder, shop.campaign, plan.recipients, plan.positions, ordered
+            shop.folder, shop.campaign, plan.recipients, plan.positions, posted
         )
-    result.to_post = [d for d in ordered if d.channel == "post"]
     if shop.options.per_supporter_pdf:
-        for report in write_supporter_pdfs(shop.folder, ordered):
+        for report in write_supporter_pdfs(shop.folder, plan.letters):
             result.bundle_fallbacks.update(report.fallbacks)
 
 
 def _count_languages(
-    ordered: Sequence[Done],
-    recipients: Sequence[Recipient],
-    read: SupportersFile,
-    options: BatchOptions,
-    result: BatchResult,
+    plan: Plan, supporters: Iterable[Supporter], options: BatchOptions, result: BatchResult
 ) -> None:
-    by_id = {r.id: r for r in recipients}
-    asked = {s.key: options.language or s.language for s in read.supporters}
-    for d in ordered:
-        wanted = asked[d.supporter_key] or by_id[d.recipient_id].language
-        if d.language != wanted:
-            result.language_fallbacks[d.recipient_id, wanted, d.language] += 1
+    count = len(plan.recipients)
+    for which, supporter in enumerate(supporters):
+        asked = options.language or supporter.language
+        for index, recipient in enumerate(plan.recipients):
+            done = plan.letters.get(which * count + index)
+            wanted = asked or recipient.language
+            if done is not None and done.language != wanted:
+                result.language_fallbacks[recipient.id, wanted, done.language] += 1

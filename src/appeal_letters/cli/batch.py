@@ -127,7 +127,7 @@ def batch(
     from ..render import foreign_language, select_recipients
 
     campaign = load_workspace(appeal_file, recipient_files)
-    read = read_supporters(supporters_file, strict=strict)
+    read = read_supporters(supporters_file, strict=strict, spill=True)
     for note in read.notes:
         click.echo(f"note: {printable(note)}", err=True)
     for rejected in read.rejected:
@@ -157,10 +157,10 @@ def batch(
     if result.to_post or (out_dir / JOURNAL_NAME).is_file():
         journal = Journal(out_dir / JOURNAL_NAME)
         # Supporters no longer in the file had their letters removed: not to post either.
-        journal.unlist_unposted(campaign.appeal.code, [s.key for s in read.supporters])
+        journal.unlist_unposted(campaign.appeal.code, (s.key for s in read.supporters))
         journal.to_post(
             campaign.appeal.code,
-            [(d.recipient_id, d.supporter_key, d.file) for d in result.to_post],
+            ((d.recipient_id, d.supporter_key, d.file) for d in result.to_post),
         )
     if result.to_post:
         where = f"; what goes in which envelope: {result.post_list}" if result.post_list else ""

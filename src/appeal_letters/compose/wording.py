@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import combinations
 
 from ..model import Sender
@@ -43,7 +43,7 @@ def largest_shared_share(bodies: Iterable[set[str]]) -> float:
     return best
 
 
-def spread(senders: Sequence[Sender]) -> list[int]:
+def spread(senders: Iterable[Sender]) -> list[int]:
     """How many of ``senders`` get each wording."""
     counts = [0] * WORDINGS
     for sender in senders:

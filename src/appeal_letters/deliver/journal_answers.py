@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from typing import Literal
@@ -176,14 +176,22 @@ class Answers:
     def to_post(self, appeal_code: str, letters: Iterable[tuple[str, str, str]]) -> int:
         """List letters (recipient id, supporter, file) as to post, in one transaction (a
         batch lists thousands); listing one again keeps its posting date. Returns how many."""
-        rows = [(appeal_code, rid, who, file, _now()) for rid, who, file in letters]
+        now = _now()
+        listed = 0
+
+        def rows() -> Iterator[tuple[str, str, str, str, str]]:
+            nonlocal listed
+            for rid, who, file in letters:  # one at a time: a batch's records are on disk
+                listed += 1
+                yield appeal_code, rid, who, file, now
+
         with self._write() as db:
             db.executemany(
                 "INSERT INTO posted (appeal_code, recipient_id, supporter, file, listed_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET file=excluded.file",
-                rows,
+                rows(),
             )
-        return len(rows)
+        return listed
 
     def unlist_unposted(self, appeal_code: str, supporters: Iterable[str]) -> int:
         """Take off the list to post the letters not posted yet of supporters not in

@@ -20,6 +20,7 @@ from babel import Locale
 
 from ..errors import AppealLettersError
 from ..files import atomic_write, spreadsheet_csv
+from ..spill import Spill
 from .campaign import Sender, comparable
 from .postal import town_lines
 from .sheets import decode, rows_from_csv, rows_from_xlsx, rows_from_yaml
@@ -72,7 +73,8 @@ class Rejected:
 @dataclass
 class SupportersFile:
     path: Path
-    supporters: list[Supporter] = field(default_factory=list)
+    #: in a Spill (on disk) when read with spill=True
+    supporters: Sequence[Supporter] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -84,8 +86,9 @@ def _normal(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text)
 
 
-def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
-    """Read every row; bad ones go to ``rejected`` (or raise at the first with ``strict``)."""
+def read_supporters(file: Path, *, strict: bool = False, spill: bool = False) -> SupportersFile:
+    """Read every row; bad ones go to ``rejected`` (or raise at the first with ``strict``).
+    ``spill``: keep the supporters on disk, not in memory (a batch of tens of thousands)."""
     try:
         raw = file.read_bytes()
     except OSError as exc:
@@ -124,6 +127,8 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
                 "remove it"
             )
     unit = "entry" if suffix in (".yaml", ".yml") else "row"
+    kept: list[Supporter] | Spill[Supporter] = Spill() if spill else []
+    result.supporters = kept
     seen: dict[str, int] = {}
     for number, values in rows:
         record = dict(zip(header, values, strict=False))
@@ -155,7 +160,7 @@ def read_supporters(file: Path, *, strict: bool = False) -> SupportersFile:
             result.rejected.append(Rejected(number, reason, record))
             continue
         seen[same] = number
-        result.supporters.append(supporter)
+        kept.append(supporter)
     return result
 
 
