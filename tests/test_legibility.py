@@ -293,3 +293,22 @@ def test_return_lines_of_mixed_scripts_stay_within_two_lines(campaign: Campaign)
                 )
                 box = find_box(renderer.layout(letter), "return-line")
                 assert 1 <= len(_line_boxes(box)) <= 2, (sender.name, language, layout)
+
+
+def test_typesetting_is_remembered_for_short_texts_only() -> None:
+    """A batch typesets the same labels and sentences for every supporter: short texts are
+    remembered, with the result typesetting gives; a long one (a supporter's paragraph) is not,
+    so the memory it takes stays bounded."""
+    from appeal_letters.compose import typography
+
+    texts = ["Mr. Smith's letter of 16 March 2016", "OMCT-FIDH l'appel : « urgent » !"]
+    for style in ("en", "en-US", "fr", "ru", "ar"):
+        for text in texts:
+            assert typeset(text, style) == typography._typeset_text(text, style)
+            assert typeset(text, style) == typeset(text, style)
+    before = typography._remembered.cache_info().currsize
+    long_text = "It's the OMCT-FIDH's appeal. " * 100
+    assert len(long_text) > typography._REMEMBERED
+    assert typeset(long_text, "en") == typography._typeset_text(long_text, "en")
+    assert "it’s" in typeset(long_text, "en").lower()
+    assert typography._remembered.cache_info().currsize == before

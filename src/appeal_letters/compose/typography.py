@@ -20,6 +20,7 @@ the same rules, and nobody has to type a no-break space into a YAML file:
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Any
@@ -64,9 +65,19 @@ _US_DATE = re.compile(rf"\b(\d{{1,2}}) ({_EN_MONTHS}) (\d{{4}})\b")
 _US_WRITTEN = re.compile(rf"\b({_EN_MONTHS}) (\d{{1,2}}), (\d{{4}})\b")
 
 
+#: Texts up to this long are remembered once typeset: most texts of a letter come back for
+#: every supporter (labels, the addressee, the body's sentences), and the memory this takes
+#: stays bounded (a supporter's long paragraph is typeset each time).
+_REMEMBERED = 2000
+
+
 def typeset(text: str, style: str) -> str:
     """``text`` with the conventions of ``style`` ("fr", "en-US", "en", "es", ...); e-mail
     and web addresses in it are left exactly as they are."""
+    return _remembered(text, style) if len(text) <= _REMEMBERED else _typeset_text(text, style)
+
+
+def _typeset_text(text: str, style: str) -> str:
     parts = _ADDRESS.split(text)
     addresses = _ADDRESS.findall(text)
     done = [_typeset(part, style) for part in parts]
@@ -118,14 +129,22 @@ def finalize(context: Any, value: Any) -> Any:
     if style is None or value is None:
         return value
     if isinstance(value, Markup):
-        parts = re.split(r"(<[^>]*>)", str(value))
+        markup = str(value)
+        typeset_markup = _markup_remembered if len(markup) <= _REMEMBERED else _typeset_markup
         # Safe: tags are kept as they were, every text between them is escaped again.
-        return Markup(  # noqa: S704
-            "".join(
-                part if part.startswith("<") else html.escape(typeset(html.unescape(part), style))
-                for part in parts
-            )
-        )
+        return Markup(typeset_markup(markup, style))  # noqa: S704
     if isinstance(value, str):
         return keep_last_words_together(typeset(value, style))
     return value
+
+
+def _typeset_markup(markup: str, style: str) -> str:
+    parts = re.split(r"(<[^>]*>)", markup)
+    return "".join(
+        part if part.startswith("<") else html.escape(typeset(html.unescape(part), style))
+        for part in parts
+    )
+
+
+_remembered = functools.lru_cache(maxsize=8192)(_typeset_text)
+_markup_remembered = functools.lru_cache(maxsize=4096)(_typeset_markup)
