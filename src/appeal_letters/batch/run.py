@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..compose import Composer, largest_shared_share, sentences, spread
+from ..compose import WORDINGS, Composer, largest_shared_share, sentences, wording_of
 from ..errors import AppealLettersError
-from ..model import Campaign, Supporter, SupportersFile, write_rejected
+from ..model import Campaign, SupportersFile, write_rejected
 from ..render import PdfRenderer
 from ..spill import Spill
 from .bodies import BLANK_SENDER
@@ -115,8 +115,10 @@ def run_batch(
         if not read.supporters:
             where = f"; the rows set aside are in {rejected_file}" if read.rejected else ""
             raise AppealLettersError(f"{read.path}: no usable supporter rows{where}")
-        result.wordings = spread(supporter.sender for supporter in read.supporters)
-        result.with_paragraph = sum(1 for s in read.supporters if s.sender.paragraph)
+        result.wordings = [0] * WORDINGS
+        for supporter in read.supporters:  # one reading of the supporters kept on disk
+            result.wordings[wording_of(supporter.sender)] += 1
+            result.with_paragraph += bool(supporter.sender.paragraph)
         result.shared_sentences = similarity(composer, campaign, options, result.wordings)
         plan = plan_batch(campaign, read.supporters, folder, options, composer)
         try:
@@ -214,18 +216,33 @@ def _count_path(outcome: Made, shop: Workshop, result: BatchResult) -> None:
 
 def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResult) -> None:
     """Manifest and bundles of every letter made so far (also after an interruption), read
-    from the plan's records on disk a letter at a time."""
+    from the plan's records on disk a letter at a time, the summary's counts on the way."""
     to_post: Spill[Done] = Spill(shop.folder)
     posted: Counter[str] = Counter()
-    for done in plan.letters:
-        result.per_authority[done.recipient_id] += 1
-        if done.channel == "post":
-            posted[done.recipient_id] += 1
-            to_post.append(done)
+    keys: list[str] = []  # the supporters still in the file
+
+    def letters() -> Iterator[Done]:
+        """The letters made, supporter by supporter, counted as they go to the manifest."""
+        count = len(plan.recipients)
+        for which, supporter in enumerate(read.supporters):
+            keys.append(supporter.key)
+            asked = shop.options.language or supporter.language
+            for index, recipient in enumerate(plan.recipients):
+                done = plan.letters.get(which * count + index)
+                if done is None:
+                    continue
+                result.per_authority[recipient.id] += 1
+                wanted = asked or recipient.language
+                if done.language != wanted:
+                    result.language_fallbacks[recipient.id, wanted, done.language] += 1
+                if done.channel == "post":
+                    posted[recipient.id] += 1
+                    to_post.append(done)
+                yield done
+
+    write_manifest_csv(shop.folder, shop.campaign.appeal.code, letters())
     result.to_post = to_post
-    _count_languages(plan, read.supporters, shop.options, result)
-    write_manifest_csv(shop.folder, shop.campaign.appeal.code, plan.letters)
-    result.withdrawn = remove_withdrawn(shop.folder, (s.key for s in read.supporters))
+    result.withdrawn = remove_withdrawn(shop.folder, keys)
     if shop.options.bundles:
         made = write_bundles(
             shop.folder,
@@ -247,16 +264,3 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
     if shop.options.per_supporter_pdf:
         for report in write_supporter_pdfs(shop.folder, plan.letters):
             result.bundle_fallbacks.update(report.fallbacks)
-
-
-def _count_languages(
-    plan: Plan, supporters: Iterable[Supporter], options: BatchOptions, result: BatchResult
-) -> None:
-    count = len(plan.recipients)
-    for which, supporter in enumerate(supporters):
-        asked = options.language or supporter.language
-        for index, recipient in enumerate(plan.recipients):
-            done = plan.letters.get(which * count + index)
-            wanted = asked or recipient.language
-            if done is not None and done.language != wanted:
-                result.language_fallbacks[recipient.id, wanted, done.language] += 1

@@ -7,7 +7,7 @@ from .composer import Composer, Letter, email_text, language_coverage, translati
 from .layout import LAYOUTS, Layout, choose_layout, default_layout, paper_of
 from .return_line import return_line_size
 from .review import Finding, late, review, unreachable, untranslated, unverified
-from .wording import WORDINGS, largest_shared_share, sentences, spread, wording_of
+from .wording import WORDINGS, largest_shared_share, sentences, wording_of
 
 __all__ = [
     "LAYOUTS",
@@ -26,7 +26,6 @@ __all__ = [
     "return_line_size",
     "review",
     "sentences",
-    "spread",
     "translations_for",
     "unreachable",
     "untranslated",

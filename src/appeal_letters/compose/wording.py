@@ -41,11 +41,3 @@ def largest_shared_share(bodies: Iterable[set[str]]) -> float:
         if one or other:
             best = max(best, len(one & other) / max(len(one), len(other)))
     return best
-
-
-def spread(senders: Iterable[Sender]) -> list[int]:
-    """How many of ``senders`` get each wording."""
-    counts = [0] * WORDINGS
-    for sender in senders:
-        counts[wording_of(sender)] += 1
-    return counts
