@@ -188,15 +188,18 @@ class Drawing:
         for key, theirs in fonts.items():
             mine = self.fonts.get(key)
             if mine is not None and any(
-                mine.widths.get(gid, width) != width for gid, width in theirs.widths.items()
+                mine.widths[gid] != theirs.widths[gid]
+                for gid in mine.widths.keys() & theirs.widths.keys()
             ):
                 return False
         for key, theirs in fonts.items():
-            mine = self.fonts.setdefault(key, theirs.copy_empty())
-            for gid, width in theirs.widths.items():
-                mine.widths.setdefault(gid, width)
-            for gid, text in theirs.to_unicode.items():
-                mine.to_unicode.setdefault(gid, text)
+            mine = self.fonts.get(key)
+            if mine is None:
+                mine = self.fonts[key] = theirs.copy_empty()
+            for gid in theirs.widths.keys() - mine.widths.keys():
+                mine.widths[gid] = theirs.widths[gid]
+            for gid in theirs.to_unicode.keys() - mine.to_unicode.keys():
+                mine.to_unicode[gid] = theirs.to_unicode[gid]
         return True
 
     def _draw(self, sample: SampleLine, text: str, layout: Any) -> bytes:
