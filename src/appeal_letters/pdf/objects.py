@@ -159,7 +159,8 @@ def xref_stream(
     """
     size = number + 1
     rows = bytearray(base)
-    rows += xref_rows({}, size)[len(rows) :] if len(rows) < 7 * size else b""
+    if len(rows) < 7 * size:  # the objects past the base's are free unless listed: zeros
+        rows += xref_rows({}, size)[len(rows) :] if not rows else bytes(7 * size - len(rows))
     for n, entry in entries.items():
         rows[7 * n : 7 * n + 7] = struct.pack(">BIH", *entry)
     return (
