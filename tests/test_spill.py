@@ -66,6 +66,9 @@ def test_a_forked_process_reads_the_spill_it_inherited(tmp_path: Path) -> None:
 def test_a_full_disk_or_a_folder_out_of_reach_is_one_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Items are written a block at a time; a full disk is one clear error, and nothing kept
+    is lost: the items not written stay in memory, written with the next block."""
+    monkeypatch.setattr(spill, "_BLOCK", 1)  # every item its own block
     kept = Spill(tmp_path, ["a"])
     write = os.pwrite
 
@@ -75,7 +78,7 @@ def test_a_full_disk_or_a_folder_out_of_reach_is_one_clear_error(
     monkeypatch.setattr(spill.os, "pwrite", full)
     with pytest.raises(OutputError, match=r"cannot keep a batch's records on disk: No space"):
         kept.append("b")
-    assert list(kept) == ["a"]  # what was kept is still there
+    assert list(kept) == ["a", "b"] and kept[1] == "b"
 
     def half(fd: int, data: bytes, offset: int) -> int:  # the disk fills half-way
         monkeypatch.setattr(spill.os, "pwrite", full)
@@ -84,9 +87,26 @@ def test_a_full_disk_or_a_folder_out_of_reach_is_one_clear_error(
     monkeypatch.setattr(spill.os, "pwrite", half)
     with pytest.raises(OutputError, match="No space"):
         kept.append("a longer item, written in part")
-    assert list(kept) == ["a"] and len(kept) == 1
+    assert list(kept) == ["a", "b", "a longer item, written in part"]
+    monkeypatch.setattr(spill.os, "pwrite", write)  # space again
+    kept.append("d")
+    assert not kept._pending  # all of it on disk now
+    assert list(kept) == ["a", "b", "a longer item, written in part", "d"]
+    assert kept[2] == "a longer item, written in part"
     with pytest.raises(OutputError, match="nowhere: cannot write there"):
         Spill(tmp_path / "nowhere")
+
+
+def test_items_are_read_back_whether_written_or_still_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spill, "_BLOCK", 300)
+    items = [f"item {n} " * (n % 13) for n in range(100)]
+    kept = Spill(tmp_path)
+    for count, item in enumerate(items, start=1):
+        kept.append(item)
+        assert kept[count - 1] == item and list(kept) == items[:count]
+    assert kept._flushed > 0 and kept._pending  # some on disk, the last ones in memory
 
 
 def test_recorded_letters_are_found_by_key_even_when_every_hash_collides(
@@ -128,3 +148,17 @@ def test_letters_are_numbered_supporter_by_supporter_and_read_per_authority(
     assert list(letters.to(1, start=4)) == [(4, made[4])]
     assert list(letters.to(0, start=1)) == []
     letters.close()
+
+
+def test_the_table_of_hashes_finds_every_number_as_it_grows() -> None:
+    import random
+
+    table = progress._Numbers()
+    rng = random.Random(15)
+    keys = list({rng.randint(-(2**63), 2**63 - 1) for _ in range(5000)} | {0, -1})
+    for number, key in enumerate(keys):
+        table.put(key, number)
+    table.put(keys[7], 99999)  # a later record for the same key
+    assert all(table.get(key) == n for n, key in enumerate(keys) if n != 7)
+    assert table.get(keys[7]) == 99999
+    assert table.get(12345678901) is None

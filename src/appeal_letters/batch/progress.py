@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,41 @@ def _recorded(folder: Path) -> Iterator[Done]:
 _hash = hash
 
 
+class _Numbers:
+    """A table from 64-bit hashes to record numbers in two arrays (open addressing, at most
+    half full): about 32 bytes a record, where a dict of them takes about 130."""
+
+    def __init__(self) -> None:
+        self._hashes = array("q", [0]) * 1024
+        self._numbers = array("q", [-1]) * 1024
+        self._used = 0
+
+    def _slot(self, key: int) -> int:
+        mask = len(self._hashes) - 1
+        slot = key & mask
+        while self._numbers[slot] >= 0 and self._hashes[slot] != key:
+            slot = (slot + 1) & mask
+        return slot
+
+    def get(self, key: int) -> int | None:
+        number = self._numbers[self._slot(key)]
+        return None if number < 0 else number
+
+    def put(self, key: int, number: int) -> None:
+        slot = self._slot(key)
+        if self._numbers[slot] < 0:
+            self._used += 1
+        self._hashes[slot], self._numbers[slot] = key, number
+        if 2 * self._used > len(self._hashes):
+            hashes, numbers = self._hashes, self._numbers
+            self._hashes = array("q", [0]) * (2 * len(hashes))
+            self._numbers = array("q", [-1]) * (2 * len(numbers))
+            for old, number in zip(hashes, numbers, strict=True):
+                if number >= 0:
+                    slot = self._slot(old)
+                    self._hashes[slot], self._numbers[slot] = old, number
+
+
 class Recorded:
     """The letters ``progress.jsonl`` records, kept on disk (:class:`..spill.Spill`): in memory
     only a number for each, found by the hash of its supporter and recipient (the record read
@@ -113,7 +149,7 @@ class Recorded:
 
     def __init__(self, folder: Path) -> None:
         self._records: Spill[Done] = Spill(folder)
-        self._at: dict[int, int] = {}
+        self._at = _Numbers()
         self._others: dict[tuple[str, str], int] = {}  # keys whose hash another key has
         for done in _recorded(folder):
             self._add(done)
@@ -126,7 +162,7 @@ class Recorded:
         if key in self._others:
             self._others[key] = index  # a later line for the same letter wins
         elif first is None or self._key(first) == key:
-            self._at[_hash(key)] = index
+            self._at.put(_hash(key), index)
         else:
             self._others[key] = index
 
