@@ -162,3 +162,23 @@ def test_the_table_of_hashes_finds_every_number_as_it_grows() -> None:
     assert all(table.get(key) == n for n, key in enumerate(keys) if n != 7)
     assert table.get(keys[7]) == 99999
     assert table.get(12345678901) is None
+
+
+def test_a_full_disk_while_recording_letters_is_one_clear_error(tmp_path: Path) -> None:
+    """The letters' records go to progress.jsonl as each letter comes back: a full disk there
+    is said in one line naming the file (never a traceback), and what was recorded stays."""
+    from appeal_letters.batch.progress import progress_log, read_progress
+
+    class FullDisk:
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with progress_log(tmp_path) as log:
+        log.record(done("s1"))
+    with (
+        pytest.raises(OutputError, match=r"progress.jsonl: cannot record the letters made: No s"),
+        progress_log(tmp_path) as log,
+    ):
+        log.handle = FullDisk()  # type: ignore[assignment]
+        log.record(done("s2"))
+    assert list(read_progress(tmp_path)) == [("s1", "president")]

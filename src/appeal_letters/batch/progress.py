@@ -196,21 +196,43 @@ def still_good(folder: Path, done: Done | None, fingerprint: str) -> bool:
 class ProgressLog:
     """Appends each letter as it is written; the file is synced to disk when closed."""
 
-    def __init__(self, handle: TextIO) -> None:
+    def __init__(self, handle: TextIO, path: Path) -> None:
         self.handle = handle
+        self.path = path
 
     def record(self, done: Done) -> None:
-        self.handle.write(json.dumps(done.__dict__) + "\n")
-        self.handle.flush()
+        try:
+            self.handle.write(json.dumps(done.__dict__) + "\n")
+            self.handle.flush()
+        except OSError as exc:
+            raise _unrecorded(self.path, exc) from exc
+
+
+def _unrecorded(path: Path, exc: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: cannot record the letters made: {exc.strerror}; free some space and run "
+        "again (the letters already made are checked and kept)"
+    )
 
 
 @contextlib.contextmanager
 def progress_log(folder: Path) -> Iterator[ProgressLog]:
     path = folder / PROGRESS
     end_last_line(path)
-    with path.open("a", encoding="utf-8") as handle:
-        yield ProgressLog(handle)
-        os.fsync(handle.fileno())
+    try:
+        handle = path.open("a", encoding="utf-8")
+    except OSError as exc:
+        raise _unrecorded(path, exc) from exc
+    try:
+        yield ProgressLog(handle, path)
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError as exc:
+            raise _unrecorded(path, exc) from exc
+    finally:
+        with contextlib.suppress(OSError):  # what could not be written was said above
+            handle.close()
 
 
 def is_batch_folder(folder: Path) -> bool:
