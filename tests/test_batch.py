@@ -412,6 +412,13 @@ def test_bundles_split_into_parts_and_a_new_split_replaces_the_old(workspace: Pa
     assert "2 letters (letters 3 to 4 of 5: part 2 of 3) to Mr Vladimir Putin" in " ".join(
         cover.split()
     )
+    # Each part holds its letters, in the supporters' order, none twice or left out.
+    letters = [pdf_text(workspace / "out" / row["file"]) for row in manifest(workspace / "out")]
+    in_parts = [page for name in names for page in pdf_text(bundles / name).split("\f")[1:-1]]
+    assert len(in_parts) == len(letters) == 5
+    assert [" ".join(page.split()) for page in in_parts] == [
+        " ".join(letter.split()) for letter in letters
+    ]
     code, _, err = batch(*args)
     assert code == 0, err
     assert sorted(p.name for p in bundles.glob("*.pdf")) == ["01-president.pdf"]

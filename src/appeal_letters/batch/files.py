@@ -109,34 +109,48 @@ class _Covers:
     letters: Letters
 
 
+class BundleTally:
+    """What the bundles need to know of the letters made, counted in the one pass over them
+    that writes the manifest: per authority, how many, where each bundle file starts (the
+    number of its first letter) and whether they go by post."""
+
+    def __init__(self, recipients: int, bundle_size: int) -> None:
+        self.bundle_size = bundle_size
+        self.totals = [0] * recipients
+        self.starts: list[list[int]] = [[] for _ in range(recipients)]
+        self.by_post = [False] * recipients
+
+    def add(self, recipient: int, number: int, done: Done) -> None:
+        """Letter ``number``, to the authority at place ``recipient``, comes next."""
+        if self.totals[recipient] % self.bundle_size == 0:
+            self.starts[recipient].append(number)
+        self.totals[recipient] += 1
+        self.by_post[recipient] = self.by_post[recipient] or done.channel == "post"
+
+
 def write_bundles(
     folder: Path,
     campaign: Campaign,
     recipients: Sequence[Recipient],
     positions: dict[str, int],
     letters: Letters,
+    tally: BundleTally,
     date: dt.date,
     renderer: PdfRenderer,
     *,
-    bundle_size: int,
     workers: int | None = None,
 ) -> list[tuple[Path, BundleReport]]:
     """Per authority, a cover sheet then every supporter's letter in file order, in files of
-    at most ``bundle_size`` letters (a print shop or fax gateway takes a few hundred pages at a
-    time, not 50,000).
+    at most ``tally.bundle_size`` letters (a print shop or fax gateway takes a few hundred pages
+    at a time, not 50,000).
 
     Bundles are written in parallel (one per worker, sharing the renderer's loaded fonts),
     each streamed to disk. ``bundles/`` ends up holding this run's bundles and nothing else.
     """
     wanted: list[_Part] = []
+    size = tally.bundle_size
     for index, recipient in enumerate(recipients):
-        starts: list[int] = []  # where each part starts
-        total, by_post = 0, False
-        for number, done in letters.to(index):
-            if total % bundle_size == 0:
-                starts.append(number)
-            total += 1
-            by_post = by_post or done.channel == "post"
+        starts, total = tally.starts[index], tally.totals[index]
         stem = f"{positions[recipient.id]:02d}-{slugify(recipient.id)}"
         for part, start in enumerate(starts):
             name = (
@@ -149,13 +163,13 @@ def write_bundles(
                     recipient,
                     index,
                     start,
-                    min(bundle_size, total - part * bundle_size),
+                    min(size, total - part * size),
                     safe_child(folder / "bundles", name),
-                    part * bundle_size + 1,
+                    part * size + 1,
                     total,
                     part + 1,
                     len(starts),
-                    by_post,
+                    tally.by_post[index],
                 )
             )
     # Bundles of an earlier run that this one does not make (another split, an authority left

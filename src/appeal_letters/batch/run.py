@@ -22,6 +22,7 @@ from ..render import PdfRenderer
 from ..spill import Spill
 from .bodies import BLANK_SENDER
 from .files import (
+    BundleTally,
     remove_withdrawn,
     write_bundles,
     write_manifest_csv,
@@ -220,6 +221,7 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
     to_post: Spill[Done] = Spill(shop.folder)
     posted: Counter[str] = Counter()
     keys: list[str] = []  # the supporters still in the file
+    tally = BundleTally(len(plan.recipients), shop.options.bundle_size)
 
     def letters() -> Iterator[Done]:
         """The letters made, supporter by supporter, counted as they go to the manifest."""
@@ -228,9 +230,11 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
             keys.append(supporter.key)
             asked = shop.options.language or supporter.language
             for index, recipient in enumerate(plan.recipients):
-                done = plan.letters.get(which * count + index)
+                number = which * count + index
+                done = plan.letters.get(number)
                 if done is None:
                     continue
+                tally.add(index, number, done)
                 result.per_authority[recipient.id] += 1
                 wanted = asked or recipient.language
                 if done.language != wanted:
@@ -250,9 +254,9 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
             plan.recipients,
             plan.positions,
             plan.letters,
+            tally,
             shop.options.date,
             shop.renderer,
-            bundle_size=shop.options.bundle_size,
             workers=shop.options.workers,
         )
         result.bundles = [path for path, _ in made]
