@@ -88,9 +88,6 @@ class Spill(Sequence[T]):
     def __len__(self) -> int:
         return len(self._starts) - 1
 
-    def __bool__(self) -> bool:
-        return len(self) > 0
-
     @overload
     def __getitem__(self, index: int) -> T: ...
 

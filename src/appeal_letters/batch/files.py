@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import itertools
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,20 +111,20 @@ class _Covers:
 class BundleTally:
     """What the bundles need to know of the letters made, counted in the one pass over them
     that writes the manifest: per authority, how many, where each bundle file starts (the
-    number of its first letter) and whether they go by post."""
+    number of its first letter) and how many go by post."""
 
     def __init__(self, recipients: int, bundle_size: int) -> None:
         self.bundle_size = bundle_size
         self.totals = [0] * recipients
         self.starts: list[list[int]] = [[] for _ in range(recipients)]
-        self.by_post = [False] * recipients
+        self.posted = [0] * recipients
 
     def add(self, recipient: int, number: int, done: Done) -> None:
         """Letter ``number``, to the authority at place ``recipient``, comes next."""
         if self.totals[recipient] % self.bundle_size == 0:
             self.starts[recipient].append(number)
         self.totals[recipient] += 1
-        self.by_post[recipient] = self.by_post[recipient] or done.channel == "post"
+        self.posted[recipient] += done.channel == "post"
 
 
 def write_bundles(
@@ -169,7 +168,7 @@ def write_bundles(
                     total,
                     part + 1,
                     len(starts),
-                    tally.by_post[index],
+                    tally.posted[index] > 0,
                 )
             )
     # Bundles of an earlier run that this one does not make (another split, an authority left
@@ -197,20 +196,20 @@ def write_post_list(
     campaign: Campaign,
     recipients: Sequence[Recipient],
     positions: dict[str, int],
-    posted: Counter[str],
+    posted: Sequence[int],
 ) -> Path | None:
     """``bundles/post-list.txt``: for each authority whose letters go by post (``posted``: how
-    many letters to each, by recipient id), how many letters and envelopes, the address the
-    window shows and the postage; None (and no file) when no letter goes by post."""
+    many letters to each, in the order of ``recipients``), how many letters and envelopes, the
+    address the window shows and the postage; None (and no file) when no letter goes by post."""
     path = folder / "bundles" / POST_LIST
     lines: list[str] = []
-    for recipient in recipients:
-        if not posted[recipient.id]:
+    for recipient, letters in zip(recipients, posted, strict=True):
+        if not letters:
             continue
         stem = f"{positions[recipient.id]:02d}-{slugify(recipient.id)}"
         lines += [
             f"{stem}: {recipient.full_name}, {recipient.title}",
-            f"   {counted(posted[recipient.id], '%(count)d letter', '%(count)d letters')} to "
+            f"   {counted(letters, '%(count)d letter', '%(count)d letters')} to "
             f"post, one envelope each (bundle {stem}*.pdf: skip its cover sheet and blank backs)",
             f"   address (shown by the window): {'; '.join(recipient.address)}",
             f"   postage: {postage(None, recipient.country)}",

@@ -219,7 +219,6 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
     """Manifest and bundles of every letter made so far (also after an interruption), read
     from the plan's records on disk a letter at a time, the summary's counts on the way."""
     to_post: Spill[Done] = Spill(shop.folder)
-    posted: Counter[str] = Counter()
     keys: list[str] = []  # the supporters still in the file
     tally = BundleTally(len(plan.recipients), shop.options.bundle_size)
 
@@ -240,7 +239,6 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
                 if done.language != wanted:
                     result.language_fallbacks[recipient.id, wanted, done.language] += 1
                 if done.channel == "post":
-                    posted[recipient.id] += 1
                     to_post.append(done)
                 yield done
 
@@ -263,7 +261,7 @@ def _finish(shop: Workshop, plan: Plan, read: SupportersFile, result: BatchResul
         for _, report in made:
             result.bundle_fallbacks.update(report.fallbacks)
         result.post_list = write_post_list(
-            shop.folder, shop.campaign, plan.recipients, plan.positions, posted
+            shop.folder, shop.campaign, plan.recipients, plan.positions, tally.posted
         )
     if shop.options.per_supporter_pdf:
         for report in write_supporter_pdfs(shop.folder, plan.letters):
