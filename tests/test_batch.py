@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -561,3 +562,24 @@ def test_a_forked_worker_loading_a_face_leaves_it_to_load_elsewhere(campaign: Ca
     with pikepdf.open(io.BytesIO(pdf)) as document:
         fonts = [str(f.BaseFont) for f in document.pages[0].resources.Font.values()]
     assert any("Letter-Devanagari" in font for font in fonts), fonts  # not boxes in Noto Serif
+
+
+def test_names_with_stacked_accents_are_drawn_by_weasyprints_writer_and_counted(
+    workspace: Path,
+) -> None:
+    """A tone mark stacked over a dot below (Yoruba "Ọ̀", which no precomposed character holds)
+    is a glyph moved up: WeasyPrint's own glyph writer writes that line, not the fast one. The
+    letter is the same; the summary says how many letters took the slower writer."""
+    people = [(f"Ann Smith {n}", f"{n} High Street", "London", "GB", "") for n in range(3)]
+    people.append(("O\u0323\u0300s\u0323un Adéwálé", "5 High Street", "London", "GB", ""))
+    source = supporters_csv(workspace / "supporters.csv", people)
+    code, out, err = batch("--supporters", str(source), "--out", "out", "--recipient",
+                           "president", "--workers", "1")  # fmt: skip
+    assert code == 0, err
+    assert "4 letters with them drawn from shaped text" not in out  # one is the sample
+    assert re.search(r"3 letters with them drawn from shaped text", out), out
+    assert "drawn: 1 letter with a line of raised or lowered glyphs" in out, out
+    assert "No fallbacks: every letter took the fast path." in out
+    texts = [pdf_text(workspace / "out" / row["file"]) for row in manifest(workspace / "out")]
+    name = unicodedata.normalize("NFC", "O\u0323\u0300s\u0323un Adéwálé")
+    assert sum(name in unicodedata.normalize("NFC", text) for text in texts) == 1, texts

@@ -252,6 +252,7 @@ def draw(
         alone=None,
         drawn=True,
         laid_out=None,
+        slow_lines=drawing.slow_lines,
     )
 
 

@@ -62,6 +62,7 @@ class Made:
     alone: str | None = None  # why the supporter's lines took a document of their own
     laid_out: str | None = None  # why the supporter's lines were laid out, not drawn
     drawn: bool = False  # the supporter's lines drawn from shaped text
+    slow_lines: bool = False  # one of them written by WeasyPrint's glyph writer (render/lines)
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
     untagged = False
     alone: str | None = None
     laid_out: str | None = None
-    drawn = False
+    drawn = slow_lines = False
     try:
         pdf = None
         if key is not None:
@@ -272,6 +273,7 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
                     fallback = part.reason
                 else:
                     alone, laid_out, drawn = part.alone, part.laid_out, part.drawn
+                    slow_lines = part.slow_lines > 0
                     try:
                         assembled = compose_shared(body, part, sender)
                         pdf, untagged = assembled.data, not assembled.tagged
@@ -313,4 +315,5 @@ def _lay_out_one(shop: Workshop, job: Job, parts: dict[PartKey, Part | Unshared]
         alone=None if fallback else alone,
         laid_out=None if fallback else laid_out,
         drawn=drawn and not fallback,
+        slow_lines=slow_lines and not fallback,
     )

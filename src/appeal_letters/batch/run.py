@@ -58,6 +58,9 @@ class BatchResult:
     personal_alone: Counter[str] = field(default_factory=Counter)
     #: letters whose supporter's lines were drawn from shaped text (batch/drawn.py)
     personal_drawn: int = 0
+    #: of those, letters with a line of raised or lowered glyphs, which WeasyPrint's own glyph
+    #: writer wrote (the same bytes, slower: render/glyph_runs.py)
+    personal_slow_lines: int = 0
     #: why a letter's supporter's lines were laid out rather than drawn -> letters (slower,
     #: not a degradation: the bytes are the same)
     personal_laid_out: Counter[str] = field(default_factory=Counter)
@@ -203,6 +206,7 @@ def _count_path(outcome: Made, shop: Workshop, result: BatchResult) -> None:
         result.personal_laid_out[outcome.laid_out] += 1
     elif outcome.drawn:
         result.personal_drawn += 1
+        result.personal_slow_lines += outcome.slow_lines
     if shop.options.strict_fast and (outcome.fallback or outcome.untagged or outcome.alone):
         why = (
             outcome.fallback

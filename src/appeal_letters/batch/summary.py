@@ -95,6 +95,12 @@ def summary_text(campaign: Campaign, result: BatchResult, options: BatchOptions)
             f"shaped text, {_letters(sum(result.personal_laid_out.values()))} with them laid out "
             "(the same bytes, about ten times slower)"
         )
+    if result.personal_slow_lines:
+        lines.append(
+            f"    drawn: {_letters(result.personal_slow_lines)} with a line of raised or lowered "
+            "glyphs (stacked accents), written by WeasyPrint's own glyph writer (the same bytes, "
+            "slower)"
+        )
     for reason, n in sorted(result.personal_laid_out.items()):
         lines.append(f"    laid out: {_letters(n)}: {reason}")
     if result.untagged:

@@ -3,7 +3,8 @@
 Jinja runs sandboxed; the result is HTML plus the metadata a PDF needs.
 """
 
-from .composer import Composer, Letter, email_text, language_coverage, translations_for
+from .composer import Composer, Letter, email_text, translations_for
+from .coverage import language_coverage
 from .layout import LAYOUTS, Layout, choose_layout, default_layout, paper_of
 from .return_line import return_line_size
 from .review import Finding, late, review, unreachable, untranslated, unverified

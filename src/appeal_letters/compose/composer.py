@@ -36,7 +36,6 @@ from ..assets import package_dir
 from ..errors import TemplateError
 from ..limits import TimeUp, time_limit
 from ..model import (
-    SUPPORTED_LANGUAGES,
     Appeal,
     Campaign,
     Channel,
@@ -147,35 +146,6 @@ def translations_for(language: str) -> Translations | NullTranslations:
     return Translations.load(str(package_dir("locale")), [language], LOCALE_DOMAIN)
 
 
-@dataclass(frozen=True)
-class LanguageCoverage:
-    """How far letters can be written in one language: catalog, forms, appeal text."""
-
-    language: str
-    catalog: bool
-    forms: bool
-    missing: tuple[str, ...]
-    translated_by: str | None
-
-
-def language_coverage(appeal: Appeal) -> list[LanguageCoverage]:
-    """For each supported language, what the package and the appeal provide."""
-    result = []
-    for language in SUPPORTED_LANGUAGES:
-        mo = package_dir("locale") / language / "LC_MESSAGES" / f"{LOCALE_DOMAIN}.mo"
-        translation = appeal.translations.get(language)
-        result.append(
-            LanguageCoverage(
-                language=language,
-                catalog=language == "en" or mo.is_file(),
-                forms=language in _forms(),
-                missing=tuple(appeal.missing_in(language)),
-                translated_by=translation.translated_by if translation else None,
-            )
-        )
-    return result
-
-
 #: Longest HTML a letter template may produce (a letter is about 20,000 characters): past it
 #: the template is looping or multiplying text, and WeasyPrint would be busy for minutes.
 MAX_HTML = 500_000
@@ -247,16 +217,21 @@ class Composer:
         appeal = campaign.appeal
         if appeal.missing_in(language):
             language = appeal.language
+        families = self._appeal_faces(appeal, recipient, language)
+        families |= {family for family, _ in script_fonts(_sender_texts([sender], language))}
+        return tuple(family for family in SCRIPT_FONTS if family in families)
+
+    def _appeal_faces(self, appeal: Appeal, recipient: Recipient, language: str) -> set[str]:
+        """The script faces the appeal's text and the recipient's lines need in ``language``:
+        found once per recipient and language (reading the appeal's text for each supporter's
+        letter cost a batch more than its supporters' own lines)."""
         key = (id(appeal), recipient.id, language)
         kept = self._script_faces.get(key)
         if kept is None or kept[0] is not appeal:
-            named = recipient.in_language(language)
-            families = {family for family, _ in script_fonts(_texts(appeal, language, named, []))}
+            texts = _appeal_texts(appeal, language, recipient.in_language(language))
+            families = {family for family, _ in script_fonts(texts)}
             kept = self._script_faces[key] = (appeal, frozenset(families))
-        texts = [sender.name, *sender.address, sender.email, sender.paragraph]
-        texts.append(introduction(sender, language, translations_for(language)))
-        own = {family for family, _ in script_fonts(texts)}
-        return tuple(family for family in SCRIPT_FONTS if family in kept[1] or family in own)
+        return set(kept[1])
 
     def compose(
         self,
@@ -299,6 +274,10 @@ class Composer:
             language = appeal.language
         named = recipient.in_language(language)
         salutation, closing = form_of_address(named, language)
+        faces = self._appeal_faces(appeal, recipient, language)
+        faces |= {
+            family for family, _ in script_fonts(_sender_texts(senders or [sender], language))
+        }
         style = style_of(language, layout)
         if style == "en-US":
             closing = US_CLOSINGS.get(closing, closing)
@@ -332,7 +311,9 @@ class Composer:
             "intro_top": intro_top,
             "introduced": introduced,
             "senders": list(senders) or [sender],
-            "script_fonts": script_fonts(_texts(appeal, language, named, senders or [sender])),
+            "script_fonts": [
+                (family, stem) for family, (stem, _) in SCRIPT_FONTS.items() if family in faces
+            ],
         }
         html = _render(self.template_for(language), context)
         return Letter(
@@ -344,14 +325,18 @@ class Composer:
         )
 
 
-def _texts(
-    appeal: Appeal, language: str, recipient: Recipient, senders: Sequence[Sender]
-) -> list[str | None]:
-    """Every text a letter may print, to choose the faces it needs."""
+def _appeal_texts(appeal: Appeal, language: str, recipient: Recipient) -> list[str | None]:
+    """Every text of the appeal and the recipient a letter may print, to choose its faces."""
     text = appeal.text(language)
     found: list[str | None] = [appeal.code, text.title, text.summary, *text.actions]
     found += list(text.office_notes.values())
     found += [recipient.name, recipient.title, recipient.institution, *(recipient.address or [])]
+    return found
+
+
+def _sender_texts(senders: Sequence[Sender], language: str) -> list[str | None]:
+    """Every text of the supporters' own a letter may print, to choose its faces."""
+    found: list[str | None] = []
     for sender in senders:
         found += [sender.name, *sender.address, sender.email, sender.paragraph]
         found.append(introduction(sender, language, translations_for(language)))

@@ -201,6 +201,8 @@ class Part:
     drawn: bool = False
     #: Why a supporter's lines were laid out rather than drawn (also: the sample of a shape).
     laid_out: str | None = None
+    #: Drawn lines whose glyphs WeasyPrint's own writer wrote (glyphs raised or lowered).
+    slow_lines: int = 0
 
 
 class Assembled(NamedTuple):

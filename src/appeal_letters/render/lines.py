@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 import pydyf
+
+from .glyph_runs import write_runs
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -107,6 +110,7 @@ class _DrawnLine:
     style: Any  # kept so that its id, part of the key, is not given to another style
     data: bytes
     fonts: dict[int, _FontView]
+    slow: bool  # written by WeasyPrint's draw_first_line, not write_runs
 
 
 class _Recent(Generic[K, V]):
@@ -153,6 +157,8 @@ class Drawing:
     def __init__(self, drawer: LineDrawer) -> None:
         self._drawer = drawer
         self.fonts: dict[int, _FontView] = {}
+        #: lines whose glyphs write_runs left to WeasyPrint's draw_first_line (raised glyphs)
+        self.slow_lines = 0
 
     def font(self, pango_font: Any) -> tuple[_FontView, float]:
         from weasyprint.pdf.fonts import Font
@@ -175,10 +181,12 @@ class Drawing:
         if known is None:
             # Drawn in a document of its own, so that what it records is this line's alone.
             alone = Drawing(self._drawer)
-            known = _DrawnLine(sample.style, alone._draw(sample, text, layout), alone.fonts)
+            data = alone._draw(sample, text, layout)
+            known = _DrawnLine(sample.style, data, alone.fonts, alone.slow_lines > 0)
             self._drawer.drawn.put(key, known)
         if not self._take(known.fonts):
             return self._draw(sample, text, layout)
+        self.slow_lines += known.slow
         return known.data
 
     def _take(self, fonts: dict[int, _FontView]) -> bool:
@@ -212,10 +220,12 @@ class Drawing:
                 raise CannotDraw(f"a line that breaks ({sample.role})")
         recorder = _Recorder(self, self._drawer.rects)
         recorder.begin_text()
-        box = SimpleNamespace(text=text, style=sample.style, pango_layout=layout)
         at = Matrix(d=-1, e=sample.x, f=sample.y)
-        if draw_first_line(recorder, box, "clip", "none", at):
-            raise CannotDraw("an image glyph")
+        if not write_runs(recorder, layout, at, self._drawer.widths_of, self._drawer.segments):
+            self.slow_lines += 1
+            box = SimpleNamespace(text=text, style=sample.style, pango_layout=layout)
+            if draw_first_line(recorder, box, "clip", "none", at):
+                raise CannotDraw("an image glyph")
         recorder.end_text()
         return b"\n".join(recorder.stream)
 
@@ -225,10 +235,17 @@ class Drawing:
 
 
 def _prepared(style: Any, text: str) -> Any:
-    """``text`` in a Pango layout of no set width, as WeasyPrint prepares a text box to draw."""
+    """``text`` in a Pango layout of no set width, as WeasyPrint prepares a text box to draw.
+
+    In single-paragraph mode from the start, as ``draw_first_line`` sets it before drawing:
+    set later, it makes Pango lay the line out again. The texts drawn hold no character that
+    mode treats otherwise (:meth:`LineDrawer.split` refuses line and paragraph separators).
+    """
+    from weasyprint.text.ffi import pango
     from weasyprint.text.line_break import Layout
 
     layout = Layout(style)
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
     layout.set_text(text, justify=True)
     return layout
 
@@ -250,6 +267,28 @@ class LineDrawer:
         self.cut: _Recent[tuple[int, float, str], tuple[Any, tuple[str, ...]]] = _Recent(4096)
         #: (style, x, y, text) -> the line drawn there
         self.drawn: _Recent[tuple[int, float, float, str], _DrawnLine] = _Recent(4096)
+        #: (face, size) -> glyph id -> logical width, as WeasyPrint records it in a document
+        self._widths: dict[tuple[str, float], dict[int, int]] = {}
+        #: what write_runs wrote for a glyph, by its advance, offset, width and size
+        self.segments: dict[Any, str] = {}
+
+    def widths_of(self, pango_font: Any, font: _FontView, size: float) -> Callable[[int], int]:
+        """A glyph's logical width in ``font`` at ``size``, as ``draw_first_line`` computes it
+        from Pango's extents the first time a document draws the glyph: asked of Pango once per
+        process, not once per letter."""
+        from weasyprint.text.ffi import FROM_UNITS, pango
+
+        known = self._widths.setdefault((font.hash, size), {})
+        ink, logical = self.rects
+
+        def width(glyph: int) -> int:
+            found = known.get(glyph)
+            if found is None:
+                pango.pango_font_get_glyph_extents(pango_font, glyph, ink, logical)
+                found = known[glyph] = round(logical.width * 1000 * FROM_UNITS / size)
+            return found
+
+        return width
 
     def document(self) -> Drawing:
         """A fresh drawing: glyph widths are recorded per document, as WeasyPrint does."""

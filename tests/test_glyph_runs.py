@@ -1,0 +1,127 @@
+"""The fast glyph-run writer writes what WeasyPrint's ``draw_first_line`` writes, or declines.
+
+The oracle is ``draw_first_line`` itself, given the same shaped line in the same place: the
+operators must be byte for byte the same, and so must the glyph widths and Unicode text the
+document records (its fonts' /W arrays and ToUnicode maps are made from them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from appeal_letters.compose import Composer
+from appeal_letters.model import Campaign, sender_from_options
+from appeal_letters.render import PdfRenderer, SampleLine, sample_lines
+from appeal_letters.render import lines as drawing_lines
+from appeal_letters.render.glyph_runs import write_runs
+
+TEXTS = [
+    "José Fernández",
+    "Zoë Ünal-Øster, 1200 Genève",
+    "Δημήτρης Παπαδόπουλος",
+    "Анна Петрова, ул. Тверская, 7",
+    "Nguye\u0302\u0303n Thi\u0323 Minh",  # combining marks placed by x offsets
+    "office ffi fl Th",  # ligatures: one glyph for several characters
+    "AVA Wa To 1,234.5 — «quoted»",  # kerning pairs
+    "محمد بن سلمان",  # right to left
+    "שלום עליכם",
+    "Jan 12 שלום and محمد",  # mixed directions: several runs
+    "x\u200by\u00a0z",  # a zero-width space: Pango's empty glyph
+    "ქართული Հայերեն",
+]
+#: Texts with a glyph raised or lowered (marks stacked on marks): WeasyPrint's way.
+RAISED = ["a\u0301\u0327\u0308b", "Ṩ̣̂ q\u0323\u0302"]
+
+
+@pytest.fixture(scope="module")
+def samples(campaign: Campaign) -> list[SampleLine]:
+    """One laid-out letter's text boxes, one per role: the styles a supporter's lines take."""
+    sender = sender_from_options(
+        "José Fernández",
+        ["Rua 1", "1000 Lisboa", "Portugal"],
+        "someone@example.org",
+        country="PT",
+        town="Lisboa",
+    )
+    letter = Composer().compose(
+        campaign, campaign.recipients[0], sender, date=dt.date(2026, 11, 26)
+    )
+    found = {line.role: line for line in sample_lines(PdfRenderer().layout(letter))}
+    assert {"sender-name", "sender-address", "return-text", "introduction"} <= found.keys()
+    return list(found.values())
+
+
+def drawn(
+    drawer: drawing_lines.LineDrawer, sample: SampleLine, text: str, fast: bool
+) -> tuple[bytes, dict[str, Any]] | None:
+    """``text`` drawn in ``sample``'s place by one writer in a fresh document."""
+    from weasyprint.draw.text import draw_first_line
+    from weasyprint.matrix import Matrix
+
+    document = drawer.document()
+    layout = drawing_lines._prepared(sample.style, text)
+    recorder = drawing_lines._Recorder(document, drawer.rects)
+    at = Matrix(d=-1, e=sample.x, f=sample.y)
+    if fast:
+        if not write_runs(recorder, layout, at, drawer.widths_of, drawer.segments):
+            assert recorder.stream == [] and all(
+                not view.widths and not view.to_unicode for view in document.fonts.values()
+            ), "a declined line recorded something"
+            return None
+    else:
+        box = SimpleNamespace(text=text, style=sample.style, pango_layout=layout)
+        assert draw_first_line(recorder, box, "clip", "none", at) == []
+    return b"\n".join(recorder.stream), document.used()
+
+
+def test_the_fast_writer_writes_what_weasyprint_writes(samples: list[SampleLine]) -> None:
+    drawer = drawing_lines.LineDrawer()
+    compared = 0
+    for sample in samples:
+        for text in TEXTS:
+            fast = drawn(drawer, sample, text, fast=True)
+            assert fast is not None, (sample.role, text)
+            assert fast == drawn(drawer, sample, text, fast=False), (sample.role, text)
+            compared += 1
+    assert compared == len(samples) * len(TEXTS)
+
+
+def test_widths_remembered_at_one_size_are_not_used_at_another(samples: list[SampleLine]) -> None:
+    """The process's width memory is per face and size: a document drawing the same glyphs in
+    the return line's small type, then in the name's, records what WeasyPrint would."""
+    drawer = drawing_lines.LineDrawer()
+    sizes = {sample.style["font_size"] for sample in samples}
+    assert len(sizes) > 1
+    for sample in samples:  # the memory filled at every size first
+        drawn(drawer, sample, TEXTS[1], fast=True)
+    for sample in reversed(samples):
+        assert drawn(drawer, sample, TEXTS[1], fast=True) == drawn(
+            drawer, sample, TEXTS[1], fast=False
+        )
+
+
+@pytest.mark.parametrize("text", RAISED)
+def test_a_raised_glyph_is_left_to_weasyprint_and_counted(
+    samples: list[SampleLine], text: str
+) -> None:
+    drawer = drawing_lines.LineDrawer()
+    sample = next(line for line in samples if line.role == "sender-name")
+    assert drawn(drawer, sample, text, fast=True) is None
+    document = drawer.document()
+    data = document._draw(sample, text, None)  # a text object: BT ... ET
+    assert document.slow_lines == 1
+    inside = data.removeprefix(b"BT\n").removesuffix(b"\nET")
+    assert (inside, document.used()) == drawn(drawer, sample, text, fast=False)
+
+
+def test_a_glyph_no_font_has_is_declined_and_not_drawn(samples: list[SampleLine]) -> None:
+    """Devanagari in a letter whose fonts hold none: neither writer draws a .notdef box."""
+    drawer = drawing_lines.LineDrawer()
+    sample = next(line for line in samples if line.role == "sender-name")
+    assert drawn(drawer, sample, "देवनागरी", fast=True) is None
+    with pytest.raises(drawing_lines.CannotDraw, match="no font has a glyph for U\\+0926"):
+        drawer.document()._draw(sample, "देवनागरी", None)
