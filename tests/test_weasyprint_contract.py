@@ -257,6 +257,39 @@ def test_text_is_drawn_by_draw_first_line_from_a_layout_and_a_stream() -> None:
     assert "get_pango_font_key" in source and "Font(pango_font, description, font_size)" in source
 
 
+def test_glyph_runs_read_pango_structures_and_draw_first_lines_expressions() -> None:
+    """render/glyph_runs.py reads Pango's glyph arrays in one copy (five int32 a glyph:
+    id, width, x and y offsets, attributes) and repeats draw_first_line's arithmetic and
+    formatting. A Pango or WeasyPrint that changes either fails here by name (the bytes
+    themselves are compared in tests/test_glyph_runs.py)."""
+    import inspect
+
+    from weasyprint.draw.text import draw_first_line
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+    info = ffi.typeof("PangoGlyphInfo")
+    assert ffi.sizeof(info) == 20
+    assert [name for name, _ in info.fields] == ["glyph", "geometry", "attr"]
+    geometry = ffi.typeof("PangoGlyphGeometry")
+    assert [name for name, _ in geometry.fields] == ["width", "x_offset", "y_offset"]
+    assert [field.offset for _, field in info.fields] == [0, 4, 16]
+    assert ffi.sizeof("PangoGlyphUnit") == 4 and ffi.sizeof("gint") == 4
+    assert FROM_UNITS == 1 / 1024 and pango.PANGO_GLYPH_EMPTY == 0x0FFFFFFF
+    source = inspect.getsource(draw_first_line)
+    for expression in (
+        "string += f'>{-width / font_size}<'",
+        "offset = glyph_info.geometry.x_offset / font_size",
+        "rise = glyph_info.geometry.y_offset / 1000",
+        "string += f'>{-offset}<'",
+        "string += f'{glyph_id:02x}' if font.bitmap else f'{glyph_id:04x}'",
+        "stream.logical_rect.width * 1000 * FROM_UNITS / font_size)",
+        "kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size",
+        "string += f'>{int(kerning)}<'",
+        "if glyph_item.item.analysis.level % 2:  # rtl",
+    ):
+        assert expression in source, expression
+
+
 def test_a_font_configuration_keeps_its_faces_in_a_folder_it_checks_first() -> None:
     """render/renderer.py gives each forked worker a font folder of its own: it relies on the
     folder being ``_folder`` (None until the first face) and on a face whose file is there
