@@ -206,8 +206,7 @@ def font_program(face: str, gids: frozenset[int]) -> FontProgram:
     import uharfbuzz as hb
 
     plan = hb.SubsetInput()
-    for gid in gids:
-        plan.glyph_set.add(gid)
+    plan.glyph_set.update(gids)
     plan.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.NO_HINTING
     data = hb.subset(_stripped_face(face), plan).blob.data
     # Level 1: 5 % bigger than 6 and half the time, which a letter pays for each new subset.
