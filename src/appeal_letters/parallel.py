@@ -38,10 +38,15 @@ def fork_map(
     min_items: int = 4,
     tasks_per_worker: int | None = None,
     chunksize: int = 1,
+    warm: bool = True,
 ) -> Iterator[R]:
     """``func(context, item)`` for each item, spread over one process per core when there is
     enough to do; results in input order. ``items`` is read as the workers need more (a
-    batch's tasks are made from records on disk), from a thread of this process."""
+    batch's tasks are made from records on disk), from a thread of this process.
+
+    ``warm``: the first item is done here, before the workers are forked, so that what it
+    loads (fonts, a body's template) is loaded once and shared; ``warm=False`` when that is
+    already loaded and the first item is long (a bundle part), so that it does not wait."""
     global _ACTIVE
     rest = iter(items)
     try:
@@ -50,8 +55,12 @@ def fork_map(
         return
     _ACTIVE = (func, context)
     try:
-        yield func(context, first)
-        ahead = list(itertools.islice(rest, min_items))
+        ahead = []
+        if warm:
+            yield func(context, first)
+        else:
+            ahead.append(first)
+        ahead += itertools.islice(rest, min_items)
         count = workers or os.cpu_count() or 1
         if count < 2 or len(ahead) < min_items or "fork" not in mp.get_all_start_methods():
             for item in itertools.chain(ahead, rest):

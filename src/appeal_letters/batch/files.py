@@ -178,7 +178,8 @@ def write_bundles(
         if old.name not in keep:
             old.unlink()
     covers = _Covers(renderer, campaign, date, folder, letters)
-    return list(fork_map(_write_bundle, wanted, covers, workers=workers, min_items=2))
+    # The renderer's fonts are loaded by now (the bodies): every part can go to a worker.
+    return list(fork_map(_write_bundle, wanted, covers, workers=workers, min_items=2, warm=False))
 
 
 def _write_bundle(covers: _Covers, part: _Part) -> tuple[Path, BundleReport]:
