@@ -125,3 +125,32 @@ def test_a_glyph_no_font_has_is_declined_and_not_drawn(samples: list[SampleLine]
     assert drawn(drawer, sample, "देवनागरी", fast=True) is None
     with pytest.raises(drawing_lines.CannotDraw, match="no font has a glyph for U\\+0926"):
         drawer.document()._draw(sample, "देवनागरी", None)
+
+
+@pytest.mark.parametrize("text", [" ", "\u00a0\u2009", "\u202f\u3000\t", "\u2002 " * 40])
+def test_a_line_of_spaces_is_drawn_as_nothing_as_weasyprint_draws_it(
+    samples: list[SampleLine], text: str
+) -> None:
+    """WeasyPrint draws nothing for a line with nothing visible; neither does the fast writer
+    (found by fuzzing: it wrote the spaces' glyphs and recorded them)."""
+    drawer = drawing_lines.LineDrawer()
+    sample = next(line for line in samples if line.role == "sender-address")
+    fast = drawn(drawer, sample, text, fast=True)
+    assert fast == drawn(drawer, sample, text, fast=False)
+    assert fast is not None and fast[0] == b"" and not any(w for w, _ in fast[1].values())
+
+
+def test_a_line_of_spaces_cut_from_a_longer_text_is_drawn_as_nothing(
+    samples: list[SampleLine],
+) -> None:
+    """Line breaking can leave a line of nothing but spaces in a longer text; that line is drawn
+    as an empty text object, as a layout draws it, and records no glyph."""
+    drawer = drawing_lines.LineDrawer()
+    sample = next(line for line in samples if line.role == "sender-address")
+    text = "a " + "\u00a0" * 189 + " b"
+    lines = drawer.split(sample.style, sample.room, text)
+    blank = [(line, layout) for line, layout in lines if not line.strip()]
+    assert len(lines) == 3 and len(blank) == 1, [len(line) for line, _ in lines]
+    document = drawer.document()
+    assert document.line(sample, *blank[0]) == b"BT\nET"
+    assert not any(widths for widths, _ in document.used().values())

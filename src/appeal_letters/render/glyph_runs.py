@@ -35,8 +35,10 @@ def write_runs(
     every letter cost more than the rest of the loop."""
     from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
-    if ffi.sizeof("PangoGlyphInfo") != _GLYPH_INFO or layout.style["font_size"] < 1e-6:
-        return False  # another Pango's structure, or a text WeasyPrint does not draw
+    if not layout.text.strip() or layout.style["font_size"] < 1e-6:
+        return True  # draw_first_line draws nothing for these either (a line of spaces)
+    if ffi.sizeof("PangoGlyphInfo") != _GLYPH_INFO:
+        return False  # another Pango's structure
     pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
     first_line, _ = layout.get_first_line()
     runs = []
