@@ -215,7 +215,7 @@ class Drawing:
         from weasyprint.matrix import Matrix
 
         if layout is None:
-            layout = _prepared(sample.style, text)
+            layout = _prepared(sample.style, text, self._drawer.templates)
             if layout.get_first_line()[1] is not None:
                 raise CannotDraw(f"a line that breaks ({sample.role})")
         recorder = _Recorder(self, self._drawer.rects)
@@ -234,19 +234,51 @@ class Drawing:
         return {view.hash: (view.widths, view.to_unicode) for view in self.fonts.values()}
 
 
-def _prepared(style: Any, text: str) -> Any:
+def _prepared(style: Any, text: str, templates: dict[int, tuple[Any, Any]] | None = None) -> Any:
     """``text`` in a Pango layout of no set width, as WeasyPrint prepares a text box to draw.
 
     In single-paragraph mode from the start, as ``draw_first_line`` sets it before drawing:
     set later, it makes Pango lay the line out again. The texts drawn hold no character that
     mode treats otherwise (:meth:`LineDrawer.split` refuses line and paragraph separators).
+    With ``templates`` (style id -> the style and an empty layout in it), the layout is a copy
+    of its style's: setting a Pango layout up from a style took longer than shaping a name.
     """
-    from weasyprint.text.ffi import pango
     from weasyprint.text.line_break import Layout
 
-    layout = Layout(style)
-    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    known = templates.get(id(style)) if templates is not None else None
+    if known is not None:
+        layout = _copy(known[1])
+    else:
+        layout = Layout(style)
+        _single_paragraph(layout)
+        if templates is not None:  # the style kept with it, so that its id is not reused
+            templates[id(style)] = (style, layout)
+            layout = _copy(layout)
     layout.set_text(text, justify=True)
+    return layout
+
+
+def _single_paragraph(layout: Any) -> None:
+    from weasyprint.text.ffi import pango
+
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+
+
+def _copy(template: Any) -> Any:
+    """A WeasyPrint layout with its own copy of ``template``'s Pango layout (its context, font,
+    features and attributes), ready for ``set_text``. WeasyPrint's bindings do not declare
+    ``pango_layout_copy``: it is declared here, once."""
+    from weasyprint.text.ffi import ffi, gobject, pango
+    from weasyprint.text.line_break import Layout
+
+    try:
+        copy = pango.pango_layout_copy
+    except AttributeError:
+        ffi.cdef("PangoLayout * pango_layout_copy (PangoLayout *src);")
+        copy = pango.pango_layout_copy
+    layout = Layout.__new__(Layout)
+    layout.__dict__.update(template.__dict__)
+    layout.layout = ffi.gc(copy(template.layout), gobject.g_object_unref)
     return layout
 
 
@@ -269,6 +301,8 @@ class LineDrawer:
         self.drawn: _Recent[tuple[int, float, float, str], _DrawnLine] = _Recent(4096)
         #: (face, size) -> glyph id -> logical width, as WeasyPrint records it in a document
         self._widths: dict[tuple[str, float], dict[int, int]] = {}
+        #: style id -> the style and an empty layout in it, copied for each text (_prepared)
+        self.templates: dict[int, tuple[Any, Any]] = {}
         #: what write_runs wrote for a glyph, by its advance, offset, width and size
         self.segments: dict[Any, str] = {}
 
@@ -313,7 +347,7 @@ class LineDrawer:
             raise CannotDraw("an empty line or a character that breaks it")
         # Most texts fit their line: shaped once, unconstrained, as a text box is drawn. Pango
         # breaks no line narrower than its room, and WeasyPrint keeps such a line whole.
-        whole = _prepared(style, text)
+        whole = _prepared(style, text, self.templates)
         first, rest = whole.get_first_line()
         if rest is None and line_size(first, style)[0] < room - _EPSILON:
             return [(text, whole)]
