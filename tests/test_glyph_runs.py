@@ -154,3 +154,27 @@ def test_a_line_of_spaces_cut_from_a_longer_text_is_drawn_as_nothing(
     document = drawer.document()
     assert document.line(sample, *blank[0]) == b"BT\nET"
     assert not any(widths for widths, _ in document.used().values())
+
+
+def test_a_layout_copied_from_its_styles_draws_what_a_fresh_one_draws(
+    samples: list[SampleLine],
+) -> None:
+    """Each text's layout is a copy of one set up for its style (render/lines.py): what one text
+    set on its copy (spacing attributes over its length) must not reach the next copy."""
+    from weasyprint.matrix import Matrix
+
+    drawer = drawing_lines.LineDrawer()
+    templates: dict[int, tuple[Any, Any]] = {}
+    for sample in samples:
+        for text in [*TEXTS, "a", "Anne-Marie\u00a0Dubois  et  Jean", *reversed(TEXTS)]:
+            fresh = drawing_lines._prepared(sample.style, text)
+            copied = drawing_lines._prepared(sample.style, text, templates)
+            assert copied.layout != fresh.layout and copied.text == text
+            outputs = []
+            for layout in (fresh, copied):
+                document = drawer.document()
+                recorder = drawing_lines._Recorder(document, drawer.rects)
+                assert write_runs(recorder, layout, Matrix(d=-1), drawer.widths_of, {})
+                outputs.append((recorder.stream, document.used()))
+            assert outputs[0] == outputs[1], (sample.role, text)
+    assert len(templates) == len({id(sample.style) for sample in samples})
