@@ -70,23 +70,22 @@ def split_stream(body: bytes) -> tuple[bytes, bytes]:
     return dictionary, body[start : start + int(lengths[0])]
 
 
+#: What dictionary_end looks for: a dictionary opening or closing, or a string (refused).
+_DICTIONARY_TOKEN = re.compile(rb"<<|>>|[(<]")
+
+
 def dictionary_end(data: bytes, start: int) -> int:
     """Where the dictionary opening at ``start`` closes (names and numbers only inside)."""
     depth = 0
-    index = start
-    while index < len(data):
-        if data.startswith(b"<<", index):
+    for token in _DICTIONARY_TOKEN.finditer(data, start):
+        if token.group() == b"<<":
             depth += 1
-            index += 2
-        elif data.startswith(b">>", index):
+        elif token.group() == b">>":
             depth -= 1
-            index += 2
             if depth == 0:
-                return index
-        elif data[index : index + 1] in (b"(", b"<"):
-            raise CannotAssemble("a string inside a form's resources")
+                return token.end()
         else:
-            index += 1
+            raise CannotAssemble("a string inside a form's resources")
     raise CannotAssemble("an unterminated dictionary")
 
 
