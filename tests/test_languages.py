@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -14,8 +15,15 @@ from babel.messages.pofile import read_po
 from appeal_letters.assets import package_dir
 from appeal_letters.compose import Composer
 from appeal_letters.compose.composer import _forms
+from appeal_letters.compose.scripts import SCRIPT_FONTS
 from appeal_letters.errors import ValidationError
-from appeal_letters.model import SUPPORTED_LANGUAGES, Campaign, Sender, load_campaign
+from appeal_letters.model import (
+    SUPPORTED_LANGUAGES,
+    Campaign,
+    Sender,
+    load_campaign,
+    sender_from_options,
+)
 from appeal_letters.model.campaign import OFFICES
 from appeal_letters.render import RenderOptions, write_letters
 
@@ -427,3 +435,32 @@ def test_bundled_fonts_cover_every_character_of_the_letters(
         text = "".join(parser.chunks)
         missing = {c for c in text if not c.isspace() and ord(c) not in covered}
         assert not missing, f"{recipient.id}: no glyph for {sorted(missing)}"
+
+
+def test_script_faces_follow_the_recipient_and_the_supporter_a_letter_is_for(
+    campaign: Campaign,
+) -> None:
+    """The appeal's and the recipient's script faces are found once per recipient (not for
+    every supporter's letter), yet a recipient given again with a name in another script, or a
+    supporter writing in one, gets its face: the memory is per recipient object, not per id."""
+    composer = Composer()
+    recipient = campaign.recipients[0]
+    date = LETTER_DATE
+    plain = sender_from_options("Ann Smith", ["1 High Street", "London"], None)
+    hebrew_name = sender_from_options("דוד לוי", ["1 High Street", "London"], None)
+
+    def faces(recipient: Any, sender: Any) -> list[str]:
+        html = composer.compose(campaign, recipient, sender, date=date).html
+        return [family for family in SCRIPT_FONTS if f'"{family}"' in html]
+
+    assert faces(recipient, plain) == []
+    assert faces(recipient, hebrew_name) == ["Letter Hebrew"]
+    assert faces(recipient, plain) == []
+    renamed = recipient.model_copy(update={"name": "ვლადიმერ"})  # the same id, Georgian
+    assert renamed.id == recipient.id
+    assert faces(renamed, plain) == ["Letter Georgian"]
+    assert faces(renamed, hebrew_name) == ["Letter Hebrew", "Letter Georgian"]
+    assert composer.script_faces(campaign, renamed, hebrew_name, "en") == (
+        "Letter Hebrew",
+        "Letter Georgian",
+    )

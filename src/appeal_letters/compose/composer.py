@@ -162,7 +162,8 @@ class Composer:
         if self.user_templates:
             self.search.insert(0, str(self.user_templates))
         self._templates: dict[tuple[str, str], Template] = {}
-        self._script_faces: dict[tuple[int, str, str], tuple[Any, frozenset[str]]] = {}
+        #: (appeal, recipient, language) -> the script faces their texts need (see _appeal_faces)
+        self._script_faces: dict[tuple[int, int, str], tuple[Any, Any, frozenset[str]]] = {}
         self.template_for("en")  # report a missing or broken template before any work
 
     def template_for(self, language: str, name: str = LETTER_TEMPLATE) -> Template:
@@ -225,13 +226,13 @@ class Composer:
         """The script faces the appeal's text and the recipient's lines need in ``language``:
         found once per recipient and language (reading the appeal's text for each supporter's
         letter cost a batch more than its supporters' own lines)."""
-        key = (id(appeal), recipient.id, language)
+        key = (id(appeal), id(recipient), language)
         kept = self._script_faces.get(key)
-        if kept is None or kept[0] is not appeal:
+        if kept is None or kept[0] is not appeal or kept[1] is not recipient:
             texts = _appeal_texts(appeal, language, recipient.in_language(language))
             families = {family for family, _ in script_fonts(texts)}
-            kept = self._script_faces[key] = (appeal, frozenset(families))
-        return set(kept[1])
+            kept = self._script_faces[key] = (appeal, recipient, frozenset(families))
+        return set(kept[2])
 
     def compose(
         self,

@@ -6,9 +6,9 @@ draws its supporter's lines, its loop was a fifth of a worker's time. :func:`wri
 each run's glyphs in one copy and writes the same operators with the same numbers, in the same
 order, computed by the same expressions. A line it does not handle the same way (a glyph moved
 up or down, a glyph no font has) is left to ``draw_first_line`` before anything is recorded:
-:func:`write_runs` returns False and the caller draws it that way. ``tests/test_drawn.py``
-compares both writers' bytes on lines in many scripts; ``tests/test_weasyprint_contract.py``
-names the internals read here.
+:func:`write_runs` returns False and the caller draws it that way. ``tests/test_glyph_runs.py``
+compares both writers' bytes on lines in many scripts (``tests/test_drawn.py``: whole drawn
+parts against layouts); ``tests/test_weasyprint_contract.py`` names the internals read here.
 """
 
 from __future__ import annotations
