@@ -92,16 +92,34 @@ def test_the_fast_writer_writes_what_weasyprint_writes(samples: list[SampleLine]
 
 def test_widths_remembered_at_one_size_are_not_used_at_another(samples: list[SampleLine]) -> None:
     """The process's width memory is per face and size: a document drawing the same glyphs in
-    the return line's small type, then in the name's, records what WeasyPrint would."""
+    the return line's small type, then in the name's, records what WeasyPrint would. Some
+    glyph's width (in thousandths of an em, rounded) must differ between two sizes, or this
+    test could not see a memory that ignored the size."""
     drawer = drawing_lines.LineDrawer()
-    sizes = {sample.style["font_size"] for sample in samples}
-    assert len(sizes) > 1
+    by_size: dict[float, dict[str, Any]] = {}
     for sample in samples:  # the memory filled at every size first
-        drawn(drawer, sample, TEXTS[1], fast=True)
+        for text in TEXTS:
+            found = drawn(drawer, sample, text, fast=False)
+            assert found is not None
+            for face, (widths, _) in found[1].items():
+                by_size.setdefault(sample.style["font_size"], {}).setdefault(face, {}).update(
+                    widths
+                )
+            drawn(drawer, sample, text, fast=True)
+    differing = {
+        (face, gid)
+        for one in by_size.values()
+        for other in by_size.values()
+        for face in one.keys() & other.keys()
+        for gid in one[face].keys() & other[face].keys()
+        if one[face][gid] != other[face][gid]
+    }
+    assert differing, "no glyph has another width at another size: the test sees nothing"
     for sample in reversed(samples):
-        assert drawn(drawer, sample, TEXTS[1], fast=True) == drawn(
-            drawer, sample, TEXTS[1], fast=False
-        )
+        for text in TEXTS:
+            assert drawn(drawer, sample, text, fast=True) == drawn(
+                drawer, sample, text, fast=False
+            ), (sample.role, text)
 
 
 @pytest.mark.parametrize("text", RAISED)
@@ -159,22 +177,60 @@ def test_a_line_of_spaces_cut_from_a_longer_text_is_drawn_as_nothing(
 def test_a_layout_copied_from_its_styles_draws_what_a_fresh_one_draws(
     samples: list[SampleLine],
 ) -> None:
-    """Each text's layout is a copy of one set up for its style (render/lines.py): what one text
-    set on its copy (spacing attributes over its length) must not reach the next copy."""
+    """Each text's layout is a copy of one set up for its style (render/lines.py), and a line
+    cut by split is drawn after other texts of its style were prepared: every copy must keep
+    its own text and attributes (a shared layout drew the last text's glyphs for all)."""
     from weasyprint.matrix import Matrix
 
     drawer = drawing_lines.LineDrawer()
     templates: dict[int, tuple[Any, Any]] = {}
+    texts = [*TEXTS, "a", "Anne-Marie\u00a0Dubois  et  Jean", *reversed(TEXTS)]
     for sample in samples:
-        for text in [*TEXTS, "a", "Anne-Marie\u00a0Dubois  et  Jean", *reversed(TEXTS)]:
-            fresh = drawing_lines._prepared(sample.style, text)
-            copied = drawing_lines._prepared(sample.style, text, templates)
-            assert copied.layout != fresh.layout and copied.text == text
+        copies = [drawing_lines._prepared(sample.style, text, templates) for text in texts]
+        for text, copied in zip(texts, copies, strict=True):  # drawn after all were prepared
             outputs = []
-            for layout in (fresh, copied):
+            for layout in (drawing_lines._prepared(sample.style, text), copied):
                 document = drawer.document()
                 recorder = drawing_lines._Recorder(document, drawer.rects)
                 assert write_runs(recorder, layout, Matrix(d=-1), drawer.widths_of, {})
                 outputs.append((recorder.stream, document.used()))
             assert outputs[0] == outputs[1], (sample.role, text)
     assert len(templates) == len({id(sample.style) for sample in samples})
+
+
+class _OldPango:
+    """Pango's bindings as they answer on Pango 1.46 (before 1.48.2), all else unchanged."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def pango_version(self) -> int:
+        return 14602
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_on_an_older_pango_the_styles_size_is_written_as_weasyprint_writes_it(
+    samples: list[SampleLine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before Pango 1.48.2 WeasyPrint takes a text's size from its style, not its font: so
+    does the fast writer (it wrote 12.599609 where WeasyPrint wrote 12.6)."""
+    import weasyprint.draw.text
+    import weasyprint.text.ffi
+
+    def written_sizes(drawer: drawing_lines.LineDrawer) -> list[float]:
+        sizes = []
+        for sample in samples:
+            fast = drawn(drawer, sample, TEXTS[0], fast=True)
+            assert fast is not None and fast == drawn(drawer, sample, TEXTS[0], fast=False)
+            sizes.append(float(fast[0].split(b" Tf")[0].rsplit(b" ", 1)[1]))
+        return sizes
+
+    today = written_sizes(drawing_lines.LineDrawer())
+    old = _OldPango(weasyprint.text.ffi.pango)
+    monkeypatch.setattr(weasyprint.text.ffi, "pango", old)
+    monkeypatch.setattr(weasyprint.draw.text, "pango", old)
+    before = written_sizes(drawing_lines.LineDrawer())
+    assert before == [round(sample.style["font_size"], 6) for sample in samples]
+    assert before != today  # the branch matters: the fonts' sizes are quantised

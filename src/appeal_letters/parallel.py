@@ -1,7 +1,8 @@
 """Share rendering between forked worker processes that start warm.
 
-The first item is done in this process, so fonts, styles and templates are loaded once and
-inherited by every worker through fork; results come back in input order.
+The first item is done in this process (unless the caller says it need not be), so fonts,
+styles and templates are loaded once and inherited by every worker through fork; results come
+back in input order.
 """
 
 from __future__ import annotations

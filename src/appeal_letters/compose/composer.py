@@ -163,7 +163,7 @@ class Composer:
             self.search.insert(0, str(self.user_templates))
         self._templates: dict[tuple[str, str], Template] = {}
         #: (appeal, recipient, language) -> the script faces their texts need (see _appeal_faces)
-        self._script_faces: dict[tuple[int, int, str], tuple[Any, Any, frozenset[str]]] = {}
+        self._script_faces: dict[tuple[int, str, str], tuple[Any, Any, frozenset[str]]] = {}
         self.template_for("en")  # report a missing or broken template before any work
 
     def template_for(self, language: str, name: str = LETTER_TEMPLATE) -> Template:
@@ -224,11 +224,17 @@ class Composer:
 
     def _appeal_faces(self, appeal: Appeal, recipient: Recipient, language: str) -> set[str]:
         """The script faces the appeal's text and the recipient's lines need in ``language``:
-        found once per recipient and language (reading the appeal's text for each supporter's
+        found once per recipient (compared by value: a recipient given again with another name
+        is looked at again) and language (reading the appeal's text for each supporter's
         letter cost a batch more than its supporters' own lines)."""
-        key = (id(appeal), id(recipient), language)
+        key = (id(appeal), recipient.id, language)
         kept = self._script_faces.get(key)
-        if kept is None or kept[0] is not appeal or kept[1] is not recipient:
+        # By value: a worker's tasks bring the same recipients as new objects, task after task.
+        if (
+            kept is None
+            or kept[0] is not appeal
+            or not (kept[1] is recipient or kept[1] == recipient)
+        ):
             texts = _appeal_texts(appeal, language, recipient.in_language(language))
             families = {family for family, _ in script_fonts(texts)}
             kept = self._script_faces[key] = (appeal, recipient, frozenset(families))

@@ -38,7 +38,10 @@ def write_runs(
     if not layout.text.strip() or layout.style["font_size"] < 1e-6:
         return True  # draw_first_line draws nothing for these either (a line of spaces)
     if ffi.sizeof("PangoGlyphInfo") != _GLYPH_INFO:
-        return False  # another Pango's structure
+        return False  # WeasyPrint's bindings declare another structure than the one read here
+    # Before Pango 1.48.2 a font's size was wrong in its description: WeasyPrint then takes the
+    # style's (https://gitlab.gnome.org/GNOME/pango/-/issues/530), and so does this.
+    style_size = layout.style["font_size"] if pango.pango_version() < 14802 else None
     pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
     first_line, _ = layout.get_first_line()
     runs = []
@@ -48,9 +51,11 @@ def write_runs(
         run = run.next
         glyphs = item.glyphs
         count = glyphs.num_glyphs
-        infos = memoryview(ffi.buffer(glyphs.glyphs, count * _GLYPH_INFO)).cast("i")
-        # Glyph ids, widths, x and y offsets: every fifth int32 from its first.
-        ids, advances, x_offsets = infos[0::5], infos[1::5], infos[2::5]
+        data = ffi.buffer(glyphs.glyphs, count * _GLYPH_INFO)
+        infos = memoryview(data).cast("i")
+        # Glyph ids (guint32), widths, x and y offsets (gint32): every fifth from its first.
+        ids = memoryview(data).cast("I")[0::5]
+        advances, x_offsets = infos[1::5], infos[2::5]
         if any(infos[3::5]) or any(gid & pango.PANGO_GLYPH_UNKNOWN_FLAG for gid in ids):
             return False  # a glyph raised or lowered, or one no font has: WeasyPrint's way
         clusters = memoryview(ffi.buffer(glyphs.log_clusters, count * 4)).cast("i")
@@ -68,6 +73,7 @@ def write_runs(
         if pango_font != previous_font:
             previous_font = pango_font
             font, font_size = stream.add_font(pango_font)
+            font_size = style_size or font_size
             known = widths_of(pango_font, font, font_size)
             if string:
                 stream.show_text(string)

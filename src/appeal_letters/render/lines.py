@@ -4,9 +4,10 @@ Laying out a supporter's few lines costs a whole WeasyPrint document (tens of mi
 drawing them costs what shaping them costs. A sample supporter's lines, laid out once, give
 each line's place, computed style and room (:func:`sample_lines`). :class:`LineDrawer` then
 shapes another supporter's text in that style with Pango, which runs HarfBuzz with the same
-quantised sizes, kerning and letter spacing as a layout, and writes the glyphs with
-WeasyPrint's own ``draw_first_line``: the bytes are those a layout would have written, which
-the caller checks on the sample itself before trusting a line's place.
+quantised sizes, kerning and letter spacing as a layout, and writes the glyphs as
+WeasyPrint's own ``draw_first_line`` writes them (:mod:`.glyph_runs`, or ``draw_first_line``
+itself for a line it declines): the bytes are those a layout would have written, which the
+caller checks on the sample itself before trusting a line's place.
 
 A text is cut into lines by WeasyPrint's own line breaking (:meth:`LineDrawer.split`); the
 caller needs a sample with as many lines in each place. A text that takes a face the
