@@ -218,11 +218,17 @@ class Composer:
         appeal = campaign.appeal
         if appeal.missing_in(language):
             language = appeal.language
-        families = self._appeal_faces(appeal, recipient, language)
-        families |= {family for family, _ in script_fonts(_sender_texts([sender], language))}
+        families = self._faces(appeal, recipient, [sender], language)
         return tuple(family for family in SCRIPT_FONTS if family in families)
 
-    def _appeal_faces(self, appeal: Appeal, recipient: Recipient, language: str) -> set[str]:
+    def _faces(
+        self, appeal: Appeal, recipient: Recipient, senders: Sequence[Sender], language: str
+    ) -> frozenset[str]:
+        """The script faces a letter to ``recipient`` with ``senders``' lines needs."""
+        own = {family for family, _ in script_fonts(_sender_texts(senders, language))}
+        return self._appeal_faces(appeal, recipient, language) | own
+
+    def _appeal_faces(self, appeal: Appeal, recipient: Recipient, language: str) -> frozenset[str]:
         """The script faces the appeal's text and the recipient's lines need in ``language``:
         found once per recipient (compared by value: a recipient given again with another name
         is looked at again) and language (reading the appeal's text for each supporter's
@@ -238,7 +244,7 @@ class Composer:
             texts = _appeal_texts(appeal, language, recipient.in_language(language))
             families = {family for family, _ in script_fonts(texts)}
             kept = self._script_faces[key] = (appeal, recipient, frozenset(families))
-        return set(kept[2])
+        return kept[2]
 
     def compose(
         self,
@@ -281,10 +287,7 @@ class Composer:
             language = appeal.language
         named = recipient.in_language(language)
         salutation, closing = form_of_address(named, language)
-        faces = self._appeal_faces(appeal, recipient, language)
-        faces |= {
-            family for family, _ in script_fonts(_sender_texts(senders or [sender], language))
-        }
+        faces = self._faces(appeal, recipient, senders or [sender], language)
         style = style_of(language, layout)
         if style == "en-US":
             closing = US_CLOSINGS.get(closing, closing)
