@@ -244,6 +244,7 @@ def _prepared(style: Any, text: str, templates: dict[int, tuple[Any, Any]] | Non
     With ``templates`` (style id -> the style and an empty layout in it), the layout is a copy
     of its style's: setting a Pango layout up from a style took longer than shaping a name.
     """
+    from weasyprint.text.ffi import pango
     from weasyprint.text.line_break import Layout
 
     known = templates.get(id(style)) if templates is not None else None
@@ -251,18 +252,12 @@ def _prepared(style: Any, text: str, templates: dict[int, tuple[Any, Any]] | Non
         layout = _copy(known[1])
     else:
         layout = Layout(style)
-        _single_paragraph(layout)
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
         if templates is not None:  # the style kept with it, so that its id is not reused
             templates[id(style)] = (style, layout)
             layout = _copy(layout)
     layout.set_text(text, justify=True)
     return layout
-
-
-def _single_paragraph(layout: Any) -> None:
-    from weasyprint.text.ffi import pango
-
-    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
 
 
 def _copy(template: Any) -> Any:
